@@ -1,0 +1,113 @@
+"""Build the book for one profile: ``python -m mlbook.build [--profile quick|full]``.
+
+* ``full`` (default, the published site) builds into ``_build/html`` with its
+  execution cache in ``_build/.jupyter_cache``;
+* ``quick`` (previews, tests) builds into ``_build/quick/_build/html`` with its own
+  cache, so a quick result can never be published as a full one.
+
+jupyter-cache re-executes a page only when the page's code changes. It cannot see a
+change to ``src/mlbook`` or to the pinned requirements, so the build stamps the cache
+with a fingerprint of both and empties it when they change. Warnings are errors
+(``-W``), and a failing cell fails the build (``raise_on_error`` in ``_config.yml``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from mlbook.profile import ENV_VAR, get_profile
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def build_root(profile: str, root: Path = ROOT, name: str | None = None) -> Path:
+    """The ``--path-output`` folder of a profile (``_build`` lives inside it).
+
+    *name* gives a partial build (``--toc``) a folder and cache of its own.
+    """
+    if name:
+        return root / "_build" / f"{profile}-{name}"
+    return root if profile == "full" else root / "_build" / profile
+
+
+def html_dir(profile: str, root: Path = ROOT, name: str | None = None) -> Path:
+    return build_root(profile, root, name) / "_build" / "html"
+
+
+def cache_dir(profile: str, root: Path = ROOT, name: str | None = None) -> Path:
+    return build_root(profile, root, name) / "_build" / ".jupyter_cache"
+
+
+def fingerprint(root: Path = ROOT) -> str:
+    """sha256 over the library's sources and the pinned requirements."""
+    h = hashlib.sha256()
+    files = sorted((root / "src" / "mlbook").rglob("*.py")) + [root / "requirements.txt"]
+    for path in files:
+        if path.exists():
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def refresh_cache(profile: str, root: Path = ROOT, name: str | None = None) -> bool:
+    """Empty the profile's execution cache if the library changed; True if emptied."""
+    cache = cache_dir(profile, root, name)
+    stamp = cache.parent / "mlbook-fingerprint.txt"
+    current = fingerprint(root)
+    stale = cache.exists() and (not stamp.exists() or stamp.read_text().strip() != current)
+    if stale:
+        shutil.rmtree(cache)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(current + "\n")
+    return stale
+
+
+def command(profile: str, root: Path = ROOT, toc: Path | None = None,
+            builder: str = "html") -> list[str]:
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")  # same environment
+    name = toc.stem.lstrip("_") if toc else None
+    cmd = [str(jupyter_book), "build", str(root),
+           "--path-output", str(build_root(profile, root, name)), "--builder", builder,
+           "-W", "-n", "--keep-going"]
+    return cmd + (["--toc", str(toc)] if toc else [])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", default=None,
+                        help=f"full or quick (default: ${ENV_VAR} or full)")
+    parser.add_argument("--toc", type=Path, default=None,
+                        help="build only the pages of this table of contents (a partial "
+                             "preview, in _build/<profile>-<toc name>)")
+    args = parser.parse_args(argv)
+    profile = get_profile(args.profile).name  # validates, with a clear message
+    name = args.toc.stem.lstrip("_") if args.toc else None
+
+    if refresh_cache(profile, ROOT, name):
+        print(f"mlbook or requirements changed: emptied the {profile} execution cache.")
+    env = {**os.environ, ENV_VAR: profile, "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "")}
+    t0 = time.perf_counter()
+    proc = subprocess.run(command(profile, ROOT, args.toc), cwd=ROOT, env=env)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        print(f"\nBuild FAILED ({profile} profile) after {seconds:.0f} s: see the errors above.",
+              file=sys.stderr)
+        return proc.returncode
+    site = html_dir(profile, ROOT, name)
+    print(f"\nBuilt the {profile}-profile site in {seconds:.0f} s: {site.relative_to(ROOT)}/index.html"
+          f"\nServe it with:  python -m http.server -d {site.relative_to(ROOT)} 8000"
+          "  (then open http://localhost:8000)"
+          "\nPer-page execution times: appendix/execution-report.html")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

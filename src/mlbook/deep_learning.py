@@ -1,0 +1,100 @@
+"""Chapter *Deep Learning*: the seed's MNIST multi-layer perceptron, trained and inspected."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mlbook.profile import freeze
+
+if TYPE_CHECKING:  # keras is imported inside the functions that need it
+    import keras
+
+#: Per-profile settings. ``full`` is the seed's: all 60 000 images, 10 epochs, batch 32.
+#: ``spread_*``: the smaller runs of the seed-to-seed exercise.
+SETTINGS = freeze({
+    "full": {"train_size": None, "epochs": 10, "batch_size": 32,
+             "spread_train_size": 10_000, "spread_epochs": 3},
+    "quick": {"train_size": 6000, "epochs": 2, "batch_size": 32,
+              "spread_train_size": 2000, "spread_epochs": 1},
+})
+
+
+def prepare(x: np.ndarray, y: np.ndarray, size: int | None = None,
+            seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Scale uint8 images to float32 in [0, 1]; optionally keep a stratified random subset.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, 28, 28), uint8
+    y : ndarray, shape (n,)
+    size : int, optional
+        Number of examples to keep (all if ``None``).
+
+    Returns
+    -------
+    x : ndarray, shape (size, 28, 28), float32
+    y : ndarray, shape (size,), int64
+    """
+    if x.ndim != 3 or len(x) != len(y):
+        raise ValueError(f"expected images (n, h, w) and n labels, got {x.shape} and {y.shape}")
+    if size is not None and size < len(x):
+        from sklearn.model_selection import train_test_split
+
+        x, _, y, _ = train_test_split(x, y, train_size=size, stratify=y, random_state=seed)
+    return (x / 255.0).astype("float32"), y.astype("int64")
+
+
+def build_mlp(hidden_units: int = 128, n_classes: int = 10,
+              input_shape: tuple[int, int] = (28, 28)) -> "keras.Model":
+    """The seed's network: flatten, **one** hidden ReLU layer, a softmax output."""
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([
+        keras.Input(shape=input_shape),
+        layers.Flatten(),
+        layers.Dense(hidden_units, activation="relu"),
+        layers.Dense(n_classes, activation="softmax"),
+    ], name="mnist_mlp")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def hidden_layers(model: "keras.Model") -> list[str]:
+    """Names of the hidden layers: the ``Dense`` layers before the output layer."""
+    import keras
+
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    return [layer.name for layer in dense[:-1]]
+
+
+def train(model: "keras.Model", x_train: np.ndarray, y_train: np.ndarray, *,
+          epochs: int, batch_size: int, monitor: tuple[np.ndarray, np.ndarray] | None = None,
+          verbose: int = 2) -> dict[str, list[float]]:
+    """Fit the model; return ``history.history``.
+
+    ``monitor`` is a held-out ``(x, y)`` scored after every epoch (Keras' ``val_*``
+    metrics). Keras evaluates nothing after an epoch unless it is given one.
+    """
+    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
+                        validation_data=monitor, verbose=verbose)
+    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+
+
+def most_confident_mistakes(proba: np.ndarray, y: np.ndarray, n: int = 16) -> np.ndarray:
+    """Indices of misclassified examples, the most confidently wrong first.
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n_samples, n_classes)
+        Predicted class probabilities.
+    y : ndarray, shape (n_samples,)
+        True labels.
+    """
+    pred = proba.argmax(axis=1)
+    wrong = np.flatnonzero(pred != y)
+    order = np.argsort(-proba[wrong, pred[wrong]], kind="stable")
+    return wrong[order][:n]

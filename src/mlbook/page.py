@@ -1,0 +1,88 @@
+"""The run record of a page: which profile, machine, data and how long it took.
+
+A chapter calls :func:`start` in its setup cell and :meth:`Page.finish` in its last
+cell. ``finish`` glues ``page_profile``, ``page_seconds``, ``page_hardware``,
+``page_date``, ``page_versions`` and ``page_data`` so the overview at the top of the
+page (glue references resolve across the whole page) states how the page was made,
+without a number typed by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+
+from mlbook.profile import Profile, get_profile
+from mlbook.repro import DEFAULT_SEED, seed_everything
+
+#: Libraries whose versions a page reports (label -> module), when it imported them.
+REPORTED = {"TensorFlow": "tensorflow", "Keras": "keras", "scikit-learn": "sklearn",
+            "NumPy": "numpy"}
+
+
+@dataclass
+class Page:
+    """A page being executed (see :func:`start`)."""
+
+    profile: Profile
+    seed: int
+    t0: float = field(default_factory=time.perf_counter)
+    data_sources: list[str] = field(default_factory=list)
+
+    def uses(self, source: str) -> str:
+        """Record a data source the page used (shown in the page's run record)."""
+        if source not in self.data_sources:
+            self.data_sources.append(source)
+        return source
+
+    def record(self) -> dict[str, str | float]:
+        """The run record as plain values (what :meth:`finish` glues)."""
+        return {
+            "page_profile": self.profile.name,
+            "page_seconds": round(time.perf_counter() - self.t0, 1),
+            "page_hardware": hardware(),
+            "page_date": _dt.date.today().isoformat(),
+            "page_versions": versions(),
+            "page_data": "; ".join(self.data_sources) or "no dataset",
+        }
+
+    def finish(self) -> dict[str, str | float]:
+        """Glue the run record into the page and return it."""
+        from myst_nb import glue
+
+        rec = self.record()
+        for key, value in rec.items():
+            glue(key, value, display=False)
+        return rec
+
+
+def start(seed: int = DEFAULT_SEED, *, tensorflow: bool = True) -> Page:
+    """Begin a page: read the profile, seed everything, set the figure style, start the clock."""
+    from mlbook.plotting import use_book_style
+
+    profile = get_profile()
+    seed_everything(seed, tensorflow=tensorflow)
+    use_book_style()
+    return Page(profile=profile, seed=seed)
+
+
+def hardware() -> str:
+    """A one-line description of the machine, e.g. ``"2 CPU cores (x86_64), no GPU"``."""
+    gpus = 0
+    if "tensorflow" in sys.modules:
+        gpus = len(sys.modules["tensorflow"].config.list_physical_devices("GPU"))
+    cores = os.cpu_count() or 1
+    return f"{cores} CPU cores ({platform.machine()}), " + (f"{gpus} GPU" if gpus else "no GPU")
+
+
+def versions() -> str:
+    """Versions of the reported libraries this page imported, e.g. ``"Python 3.11.7, NumPy 2.4.6"``."""
+    parts = [f"Python {platform.python_version()}"]
+    for label, module in REPORTED.items():
+        if module in sys.modules:
+            parts.append(f"{label} {sys.modules[module].__version__}")
+    return ", ".join(parts)

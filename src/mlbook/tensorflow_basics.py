@@ -1,0 +1,116 @@
+"""Chapter *Introduction to TensorFlow*: tensors, variables, eager execution, ``tf.function``."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+#: The seed's first example, verbatim (TensorFlow 1.x style).
+SEED_SESSION_CODE = """\
+import tensorflow as tf
+
+# Create a constant tensor
+x = tf.constant(5)
+
+# Create a variable tensor
+y = tf.Variable(10)
+
+# Add the two tensors
+z = tf.add(x, y)
+
+# Create a session to run the computation
+sess = tf.Session()
+
+# Print the result
+print(sess.run(z))
+"""
+
+
+def run_seed_code(code: str = SEED_SESSION_CODE) -> str:
+    """Run the seed's code and return the error it raises, as ``"Type: message"``.
+
+    Returns ``"no error"`` if it runs (it does not under TensorFlow 2).
+    """
+    try:
+        exec(compile(code, "<seed>", "exec"), {})
+    except Exception as exc:  # we want to show whatever the old code raises
+        return f"{type(exc).__name__}: {exc}"
+    return "no error"
+
+
+def add_eager(a: int = 5, b: int = 10):
+    """The TensorFlow 2 version: operations run immediately (eager execution)."""
+    import tensorflow as tf
+
+    x = tf.constant(a)
+    y = tf.Variable(b)
+    return tf.add(x, y)  # a tf.Tensor holding the value, no session needed
+
+
+def add_legacy_session(a: int = 5, b: int = 10) -> int:
+    """The TF 1 graph-and-session style, run through ``tf.compat.v1`` (for old code only)."""
+    import tensorflow as tf
+
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.constant(a)
+        y = tf.compat.v1.Variable(b)
+        z = tf.add(x, y)
+        init = tf.compat.v1.global_variables_initializer()
+    with tf.compat.v1.Session(graph=graph) as sess:
+        sess.run(init)  # TF 1 variables had to be initialised explicitly
+        return int(sess.run(z))
+
+
+def make_traced(fn: Callable) -> tuple[Callable, list[str]]:
+    """Wrap *fn* in ``tf.function`` and record every time TensorFlow traces it.
+
+    Python side effects (the ``append``) run only while tracing, so the returned
+    list shows when a new graph was built.
+    """
+    import tensorflow as tf
+
+    traces: list[str] = []
+
+    def wrapper(*args):
+        traces.append(", ".join(repr(a) for a in args))
+        return fn(*args)
+
+    return tf.function(wrapper), traces
+
+
+def derivative(fn: Callable, x: float) -> float:
+    """d fn / dx at *x*, computed by automatic differentiation with ``tf.GradientTape``."""
+    import tensorflow as tf
+
+    xv = tf.Variable(float(x))
+    with tf.GradientTape() as tape:
+        y = fn(xv)
+    return float(tape.gradient(y, xv))
+
+
+def many_small_ops(x, steps: int = 200):
+    """A loop of small operations: the kind of code where Python overhead dominates."""
+    for _ in range(steps):
+        x = x * 0.99 + 0.01
+    return x
+
+
+def time_eager_vs_function(steps: int = 200, repeats: int = 20) -> dict[str, float]:
+    """Median time (ms) of :func:`many_small_ops` eagerly and as a ``tf.function``."""
+    import numpy as np
+    import tensorflow as tf
+
+    x = tf.ones((8, 8))
+    graph_fn = tf.function(many_small_ops)
+    graph_fn(x, steps)  # trace once; tracing time is not execution time
+
+    def median_ms(f):
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            f(x, steps).numpy()
+            times.append(time.perf_counter() - t0)
+        return 1000 * float(np.median(times))
+
+    return {"eager_ms": median_ms(many_small_ops), "function_ms": median_ms(graph_fn)}

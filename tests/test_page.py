@@ -1,0 +1,26 @@
+import re
+
+from mlbook import page
+
+
+def test_record_has_every_field(monkeypatch):
+    monkeypatch.setenv("MLBOOK_PROFILE", "quick")
+    run = page.start(tensorflow=False)
+    run.uses("a source"); run.uses("a source")
+    rec = run.record()
+    assert set(rec) == {"page_profile", "page_seconds", "page_hardware", "page_date",
+                        "page_versions", "page_data"}
+    assert rec["page_profile"] == "quick"
+    assert rec["page_data"] == "a source"            # recorded once
+    assert rec["page_seconds"] >= 0
+    assert re.match(r"\d+ CPU cores", rec["page_hardware"])
+    assert "NumPy" in rec["page_versions"]
+
+
+def test_finish_glues_the_record(monkeypatch):
+    glued = {}
+    import myst_nb
+
+    monkeypatch.setattr(myst_nb, "glue", lambda k, v, display=True: glued.__setitem__(k, v))
+    rec = page.start(tensorflow=False).finish()
+    assert glued == rec

@@ -1,0 +1,40 @@
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+
+from mlbook import tensorflow_basics as tb  # noqa: E402
+
+
+def test_seed_code_fails_on_tensorflow_2():
+    """The notes' tf.Session example cannot run: this is why the chapter has an Erratum."""
+    message = tb.run_seed_code()
+    assert message.startswith("AttributeError") and "Session" in message
+
+
+def test_eager_and_legacy_session_agree():
+    assert int(tb.add_eager(5, 10)) == 15
+    assert tb.add_legacy_session(5, 10) == 15
+
+
+def test_tracing_happens_per_shape_and_per_python_value():
+    square, traces = tb.make_traced(lambda x: x * x)
+    square(tf.constant(2.0)); square(tf.constant(3.0))
+    assert len(traces) == 1
+    square(tf.constant([1.0, 2.0]))
+    assert len(traces) == 2
+    square(2.0); square(3.0)
+    assert len(traces) == 4
+
+
+@pytest.mark.parametrize("fn, x, expected", [
+    (lambda x: x**3 + 2 * x, 2.0, 14.0),
+    (tf.sin, 0.0, 1.0),
+])
+def test_derivative(fn, x, expected):
+    assert tb.derivative(fn, x) == pytest.approx(expected)
+
+
+def test_timing_returns_positive_times():
+    t = tb.time_eager_vs_function(steps=5, repeats=2)
+    assert t["eager_ms"] > 0 and t["function_ms"] > 0
+    assert tb.many_small_ops(tf.constant(1.0), steps=3).numpy() == pytest.approx(1.0)
