@@ -21,9 +21,9 @@ SETTINGS = freeze({
     "full": {"train_size": 4_000, "test_size": 5_000, "epochs": 3, "batch_size": 64,
              "units": 64, "signal_length": 2_400, "window": 48, "forecast_units": 32,
              "forecast_epochs": 8},
-    "quick": {"train_size": 600, "test_size": 500, "epochs": 1, "batch_size": 64,
-              "units": 32, "signal_length": 1_000, "window": 48, "forecast_units": 16,
-              "forecast_epochs": 2},
+    "quick": {"train_size": 500, "test_size": 300, "epochs": 1, "batch_size": 64,
+              "units": 32, "signal_length": 800, "window": 48, "forecast_units": 16,
+              "forecast_epochs": 1},
 })
 
 #: The notes' model, verbatim.
