@@ -1,0 +1,224 @@
+"""Chapter *Semi-supervised learning*: label propagation and spreading, done in one transductive fit."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from mlbook.profile import freeze
+
+#: Per-profile settings: the label fractions of the curve, how many random labellings per
+#: fraction, and the fraction used for the confusion matrices.
+SETTINGS = freeze({
+    "full": {"fractions": (0.01, 0.02, 0.05, 0.1, 0.2, 0.4), "repeats": 5,
+             "cm_fraction": 0.05},
+    "quick": {"fractions": (0.02, 0.05, 0.2), "repeats": 2, "cm_fraction": 0.05},
+})
+
+#: Label of an unlabelled point, scikit-learn's convention for semi-supervised estimators.
+UNLABELED = -1
+
+#: The notes' example, verbatim (without the final print).
+SEED_CODE = """\
+from sklearn.semi_supervised import LabelPropagation
+from sklearn.datasets import make_classification
+
+X, y = make_classification(n_samples=1000, n_features=10, n_informative=8, n_redundant=2, random_state=42)
+
+labeled_X = X[:100]
+labeled_y = y[:100]
+unlabeled_X = X[100:]
+
+model = LabelPropagation()
+model.fit(labeled_X, labeled_y)
+
+predicted_labels = model.transduction_[100:]
+
+accuracy = model.score(labeled_X, labeled_y)
+"""
+
+
+def run_seed_example(code: str = SEED_CODE) -> dict:
+    """Run the notes' example and report what it really computed.
+
+    Returns
+    -------
+    dict
+        ``reported_accuracy`` (what the notes print as "accuracy on labeled data"),
+        ``n_fitted`` (rows the model saw), ``n_transduction`` (length of
+        ``transduction_``), ``n_predicted`` (length of ``transduction_[100:]``, the
+        notes' "predicted labels"), ``unlabeled_accuracy`` (the fitted model's accuracy
+        on the 900 points it was meant to label), ``nan_rows`` (unlabelled points whose
+        predicted probabilities are NaN) and ``warnings`` (messages raised on the way).
+    """
+    ns: dict = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        exec(compile(code, "<seed>", "exec"), ns)
+        model, X, y = ns["model"], ns["X"], ns["y"]
+        proba = model.predict_proba(X[100:])
+        unlabeled_acc = float(np.mean(model.predict(X[100:]) == y[100:]))
+    return {"reported_accuracy": float(ns["accuracy"]), "n_fitted": len(model.X_),
+            "n_transduction": len(model.transduction_),
+            "n_predicted": len(ns["predicted_labels"]),
+            "unlabeled_accuracy": unlabeled_acc,
+            "nan_rows": int(np.isnan(proba).any(axis=1).sum()),
+            "warnings": sorted({f"{w.category.__name__}: {w.message}" for w in caught})}
+
+
+def notes_data() -> tuple[np.ndarray, np.ndarray]:
+    """The notes' synthetic data: 1000 points, 10 features, two classes (``random_state=42``)."""
+    from sklearn.datasets import make_classification
+
+    return make_classification(n_samples=1000, n_features=10, n_informative=8, n_redundant=2,
+                               random_state=42)
+
+
+def median_squared_distance(X: np.ndarray) -> float:
+    """The median squared Euclidean distance between two distinct points of ``X`` (n, d)."""
+    from sklearn.metrics.pairwise import euclidean_distances
+
+    d2 = euclidean_distances(X, squared=True)
+    return float(np.median(d2[np.triu_indices(len(X), k=1)]))
+
+
+def hide_labels(y: np.ndarray, n_labeled: int, seed: int = 0) -> np.ndarray:
+    """Keep ``n_labeled`` labels (a stratified random choice) and mark the rest ``-1``.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n,)
+        The true labels.
+
+    Returns
+    -------
+    y_partial : ndarray, shape (n,)
+        A copy of ``y`` with all but ``n_labeled`` entries set to :data:`UNLABELED`.
+    """
+    from sklearn.model_selection import train_test_split
+
+    idx = np.arange(len(y))
+    keep, _ = train_test_split(idx, train_size=n_labeled, stratify=y, random_state=seed)
+    y_partial = np.full_like(y, UNLABELED)
+    y_partial[keep] = y[keep]
+    return y_partial
+
+
+def semi_supervised(kind: str = "spreading", n_neighbors: int = 7, scale: bool = False):
+    """Label propagation or spreading on a k-nearest-neighbour graph (optionally scaled first).
+
+    The k-NN kernel links each point to its ``n_neighbors`` nearest neighbours, whatever
+    the scale of the data; the default RBF kernel (``gamma=20``) is tuned for nothing in
+    particular. Spreading (``alpha=0.2``) may change a given label that sits among
+    points of another class; propagation keeps given labels fixed.
+    """
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.semi_supervised import LabelPropagation, LabelSpreading
+
+    if kind == "spreading":
+        model = LabelSpreading(kernel="knn", n_neighbors=n_neighbors, alpha=0.2, max_iter=100)
+    elif kind == "propagation":
+        model = LabelPropagation(kernel="knn", n_neighbors=n_neighbors, max_iter=2000)
+    else:
+        raise ValueError(f"kind must be 'spreading' or 'propagation', not {kind!r}")
+    return make_pipeline(StandardScaler(), model) if scale else model
+
+
+def supervised(scale: bool = False):
+    """The supervised comparison: an RBF support-vector classifier (optionally scaled first)."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    return make_pipeline(StandardScaler(), SVC()) if scale else SVC()
+
+
+def transductive_accuracy(model, X: np.ndarray, y: np.ndarray, y_partial: np.ndarray) -> tuple[float, np.ndarray]:
+    """Fit a semi-supervised model on **all** points at once and score it on the unlabelled ones.
+
+    Parameters
+    ----------
+    model : LabelPropagation, LabelSpreading, or a Pipeline ending in one
+    X : ndarray, shape (n, n_features)
+    y : ndarray, shape (n,)
+        True labels (used only for scoring).
+    y_partial : ndarray, shape (n,)
+        ``y`` with the hidden labels set to ``-1`` (see :func:`hide_labels`).
+
+    Returns
+    -------
+    accuracy : float
+        Accuracy of ``transduction_`` on the points whose label was hidden.
+    transduction : ndarray, shape (n,)
+        The label the model assigns to every point.
+    """
+    model.fit(X, y_partial)
+    estimator = model[-1] if hasattr(model, "steps") else model
+    hidden = y_partial == UNLABELED
+    transduction = estimator.transduction_
+    return float(np.mean(transduction[hidden] == y[hidden])), transduction
+
+
+def supervised_accuracy(model, X: np.ndarray, y: np.ndarray, y_partial: np.ndarray) -> float:
+    """Fit on the labelled points only; accuracy on the points whose label was hidden."""
+    hidden = y_partial == UNLABELED
+    model.fit(X[~hidden], y[~hidden])
+    return float(model.score(X[hidden], y[hidden]))
+
+
+def label_fraction_curve(X: np.ndarray, y: np.ndarray, fractions, repeats: int = 3,
+                         scale: bool = False) -> pd.DataFrame:
+    """Semi-supervised vs supervised accuracy on the unlabelled points, by fraction of labels.
+
+    For each fraction and each of ``repeats`` random labellings, label spreading is fitted
+    once on all points and an SVC on the labelled points only; both are scored on the
+    same hidden points.
+
+    Returns
+    -------
+    DataFrame
+        Long format: ``fraction``, ``labels`` (count), ``repeat``, ``model``, ``accuracy``.
+    """
+    rows = []
+    for frac in fractions:
+        n_labeled = max(int(round(frac * len(y))), len(np.unique(y)))
+        for r in range(repeats):
+            y_partial = hide_labels(y, n_labeled, seed=r)
+            semi, _ = transductive_accuracy(semi_supervised(scale=scale), X, y, y_partial)
+            sup = supervised_accuracy(supervised(scale=scale), X, y, y_partial)
+            for name, acc in (("label spreading (all points)", semi),
+                              ("SVC (labelled points only)", sup)):
+                rows.append({"fraction": frac, "labels": n_labeled, "repeat": r,
+                             "model": name, "accuracy": acc})
+    return pd.DataFrame(rows)
+
+
+def plot_confusion_pair(y_true: np.ndarray, y_pred: np.ndarray, *, title: str):
+    """Two ``ConfusionMatrixDisplay`` panels: raw counts and rows normalised to 1.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12, 5.2))
+    ConfusionMatrixDisplay.from_predictions(y_true, y_pred, ax=ax0, cmap="Blues",
+                                            colorbar=False, values_format="d")
+    ax0.set(title="Counts", xlabel="predicted label", ylabel="true label")
+    ConfusionMatrixDisplay.from_predictions(y_true, y_pred, ax=ax1, cmap="Blues",
+                                            colorbar=False, normalize="true",
+                                            values_format=".2f")
+    ax1.set(title="Normalised by true class (recall on the diagonal)",
+            xlabel="predicted label", ylabel="true label")
+    for ax in (ax0, ax1):
+        ax.grid(False)
+        for text in ax.texts:
+            text.set_fontsize(8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,92 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from sklearn.datasets import make_blobs  # noqa: E402
+
+from mlbook import semi_supervised as ss  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def seed_run():
+    return ss.run_seed_example()
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    # well-separated clusters: the setting where unlabelled points help
+    return make_blobs(n_samples=300, centers=3, cluster_std=0.5, random_state=1)
+
+
+def test_seed_fit_sees_only_the_labelled_points(seed_run):
+    assert seed_run["n_fitted"] == 100                 # the 900 unlabelled points never enter
+
+
+def test_seed_predicted_labels_are_empty(seed_run):
+    assert seed_run["n_transduction"] == 100
+    assert seed_run["n_predicted"] == 0                # transduction_[100:] of a 100-point fit
+
+
+def test_seed_accuracy_is_training_accuracy(seed_run):
+    assert seed_run["reported_accuracy"] == 1.0
+    assert seed_run["unlabeled_accuracy"] < 0.9        # the number that matters is lower
+
+
+def test_seed_default_rbf_kernel_gives_nan_probabilities(seed_run):
+    assert seed_run["nan_rows"] > 0
+    assert any("invalid value" in w for w in seed_run["warnings"])
+    X, _ = ss.notes_data()
+    assert 20 * ss.median_squared_distance(X) > 100    # gamma * d² : similarities ~ e^-100
+
+
+def test_hide_labels_keeps_a_stratified_subset(blobs):
+    _, y = blobs
+    y_partial = ss.hide_labels(y, 30, seed=1)
+    kept = y_partial != ss.UNLABELED
+    assert kept.sum() == 30 and set(np.bincount(y_partial[kept])) == {10}
+    np.testing.assert_array_equal(y_partial[kept], y[kept])
+
+
+def test_one_transductive_fit_labels_every_point_and_beats_the_seed_way(blobs):
+    X, y = blobs
+    y_partial = ss.hide_labels(y, 6, seed=0)
+    for kind, at_least in (("propagation", 0.95), ("spreading", 0.75)):
+        acc, transduction = ss.transductive_accuracy(ss.semi_supervised(kind, scale=True),
+                                                     X, y, y_partial)
+        assert transduction.shape == y.shape           # a label for every point
+        assert acc > at_least                          # from 2 labels per cluster
+    with pytest.raises(ValueError, match="kind"):
+        ss.semi_supervised("magic")
+
+
+def test_unlabelled_points_help_when_labels_are_scarce():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:600], y[:600]
+    y_partial = ss.hide_labels(y, 20, seed=0)
+    semi, _ = ss.transductive_accuracy(ss.semi_supervised(), X, y, y_partial)
+    sup = ss.supervised_accuracy(ss.supervised(), X, y, y_partial)
+    assert semi > sup + 0.05
+
+
+def test_label_fraction_curve_long_format(blobs):
+    X, y = blobs
+    curve = ss.label_fraction_curve(X, y, (0.02, 0.1), repeats=2)
+    assert len(curve) == 2 * 2 * 2
+    assert set(curve["model"]) == {"label spreading (all points)", "SVC (labelled points only)"}
+    assert curve["labels"].min() >= 3                  # at least one label per class
+    assert curve["accuracy"].between(0, 1).all()
+
+
+def test_plot_confusion_pair_raw_and_normalised():
+    y_true = np.array([0, 0, 1, 1, 1, 2])
+    y_pred = np.array([0, 1, 1, 1, 2, 2])
+    fig = ss.plot_confusion_pair(y_true, y_pred, title="t")
+    raw, norm = fig.axes[:2]
+    assert {t.get_text() for t in raw.texts} >= {"1", "2"}
+    assert "0.67" in {t.get_text() for t in norm.texts}       # 2 of the 3 ones
+    plt.close(fig)
