@@ -1,0 +1,65 @@
+"""Tests of mlbook.functional_models on tiny data."""
+
+import numpy as np
+import pytest
+
+from mlbook import functional_models as fm
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    import keras
+
+    keras.utils.set_random_seed(0)
+
+
+def test_make_pairs_shapes_and_targets(tiny_digits):
+    x, y = tiny_digits
+    inputs, targets = fm.make_pairs(x, y, 400, same_fraction=0.5, seed=1)
+    assert inputs["image_a"].shape == inputs["image_b"].shape == (400, 28, 28)
+    assert targets["digit"].shape == targets["same"].shape == (400,)
+    assert 0.4 < targets["same"].mean() < 0.6
+    # the targets agree with the images: find each image's label by identity
+    lookup = {x[i].tobytes(): y[i] for i in range(len(y))}
+    la = np.array([lookup[im.tobytes()] for im in inputs["image_a"]])
+    lb = np.array([lookup[im.tobytes()] for im in inputs["image_b"]])
+    np.testing.assert_array_equal(la, targets["digit"])
+    np.testing.assert_array_equal(la == lb, targets["same"].astype(bool))
+
+
+def test_same_fraction_extremes(tiny_digits):
+    x, y = tiny_digits
+    assert fm.make_pairs(x, y, 50, same_fraction=1.0)[1]["same"].all()
+    assert not fm.make_pairs(x, y, 50, same_fraction=0.0)[1]["same"].any()
+
+
+def test_encoder_has_a_residual_connection():
+    import keras
+
+    enc = fm.build_encoder(8)
+    add = enc.get_layer("skip_add")
+    assert isinstance(add, keras.layers.Add)
+    # the Add layer receives the projection itself (the skip) and the residual branch
+    parents = {t._keras_history.operation.name for t in add.input}
+    assert parents == {"project", "residual_dense"}
+
+
+def test_encoder_is_shared_and_counted_once():
+    model = fm.build_pair_model(units=8)
+    parts = fm.weights_by_part(model)
+    assert sum(parts.values()) == model.count_params()
+    assert parts["encoder"] == fm.build_encoder(8).count_params()
+    assert len(model.get_layer("encoder")._inbound_nodes) == 2  # called on both images
+    x = np.random.default_rng(0).random((3, 28, 28)).astype("float32")
+    out = model.predict({"image_a": x, "image_b": x}, verbose=0)
+    assert out["digit"].shape == (3, 10) and out["same"].shape == (3, 1)
+
+
+def test_training_reports_a_metric_per_output(tiny_digits):
+    x, y = tiny_digits
+    inputs, targets = fm.make_pairs((x / 255.0).astype("float32"), y, 256)
+    model = fm.compile_pair_model(fm.build_pair_model(units=16))
+    hist = fm.train(model, inputs, targets, epochs=2, batch_size=32, verbose=0)
+    for key in ("digit_accuracy", "same_accuracy", "val_digit_accuracy", "val_same_accuracy"):
+        assert len(hist[key]) == 2
+    assert hist["digit_loss"][-1] < hist["digit_loss"][0]

@@ -1,0 +1,95 @@
+"""Tests of mlbook.neural_network_models on tiny data."""
+
+import numpy as np
+import pytest
+
+from mlbook import neural_network_models as nn
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    import keras
+
+    keras.utils.set_random_seed(0)
+
+
+def test_dense_by_hand_matches_keras_dense():
+    import keras
+
+    layer = keras.layers.Dense(4, activation="relu")
+    x = np.random.default_rng(0).normal(size=(3, 5)).astype("float32")
+    expected = np.asarray(layer(x))
+    kernel, bias = layer.get_weights()
+    assert kernel.shape == (5, 4) and bias.shape == (4,)
+    np.testing.assert_allclose(nn.dense_by_hand(x, kernel, bias), expected, atol=1e-5)
+    assert nn.dense_params(5, 4) == layer.count_params() == 24
+
+
+def test_dense_by_hand_softmax_rows_sum_to_one():
+    x = np.ones((2, 3))
+    out = nn.dense_by_hand(x, np.eye(3), np.zeros(3), activation="softmax")
+    np.testing.assert_allclose(out.sum(axis=1), 1.0)
+    with pytest.raises(ValueError):
+        nn.dense_by_hand(x, np.eye(3), np.zeros(3), activation="tanh2")
+
+
+def test_three_ways_build_the_same_function():
+    models = {name: build(hidden_units=8) for name, build in nn.BUILDERS.items()}
+    counts = {m.count_params() for m in models.values()}
+    assert counts == {nn.dense_params(784, 8) + nn.dense_params(8, 10)}
+    x = np.random.default_rng(1).random((4, 28, 28)).astype("float32")
+    ref = models["Sequential"].predict(x, verbose=0)
+    assert ref.shape == (4, 10)
+    for name in ("Functional", "Subclassing"):
+        nn.copy_weights(models["Sequential"], models[name])
+        np.testing.assert_allclose(models[name].predict(x, verbose=0), ref, atol=1e-6)
+
+
+def test_layer_table_counts_every_weight():
+    model = nn.build_functional(hidden_units=8)
+    table = nn.layer_table(model)
+    assert table["weights"].sum() == model.count_params()
+    assert list(table["type"]) == ["InputLayer", "Flatten", "Dense", "Dense"]
+    assert "(not recorded)" in set(nn.layer_table(nn.build_subclassed(8))["output shape"])
+
+
+def test_fit_evaluate_learns_something():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    x = rng.random((200, 28, 28)).astype("float32") * 0.2
+    x[y == 1, :14] += 0.8  # class 1: bright top half
+    model = nn.compile_model(nn.build_sequential(hidden_units=8, n_classes=2), 1e-2)
+    res = nn.fit_evaluate(model, (x, y, x, y), epochs=3, batch_size=32)
+    assert set(res) == {"train_accuracy", "val_accuracy", "test_accuracy", "test_loss",
+                        "weights"}
+    assert res["test_accuracy"] > 0.9
+
+
+def test_draw_model_writes_a_png(tmp_path):
+    if nn.graphviz_problem() is not None:
+        pytest.skip("Graphviz/pydot not installed here")
+    diagram = nn.draw_model(nn.build_functional(8), tmp_path / "m.png")
+    assert diagram.note is None and diagram.path.read_bytes()[:4] == b"\x89PNG"
+    assert type(diagram.display()).__name__ == "Image"
+
+
+def test_draw_model_without_graphviz_gives_a_note(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` on PATH
+    diagram = nn.draw_model(nn.build_functional(8), tmp_path / "m.png")
+    assert diagram.path is None and "graphviz" in diagram.note.lower()
+    assert not (tmp_path / "m.png").exists()
+    shown = diagram.display()
+    assert type(shown).__name__ == "Markdown" and "not drawn" in shown.data
+
+
+def test_env_switch_forces_the_fallback(monkeypatch):
+    monkeypatch.setenv(nn.NO_GRAPHVIZ_ENV, "1")
+    assert nn.draw_model(nn.build_functional(8)).path is None
+
+
+def test_the_seed_backends_are_not_keras3_backends():
+    import keras
+
+    assert keras.backend.backend() in nn.KERAS3_BACKENDS
+    assert {"cntk", "theano"}.isdisjoint(nn.KERAS3_BACKENDS)
+    assert {"cntk", "theano"} <= set(nn.SEED_BACKENDS)

@@ -1,0 +1,86 @@
+"""Tests of mlbook.optimization_tuning on tiny data."""
+
+import os
+
+import numpy as np
+import pytest
+
+from mlbook import optimization_tuning as ot
+
+
+@pytest.fixture
+def small(tiny_digits):
+    x, y = tiny_digits
+    return (x[:200] / 255.0).astype("float32"), y[:200].astype("int64")
+
+
+def test_race_starts_every_optimiser_from_the_same_weights(small, monkeypatch):
+    import keras
+
+    starts = []
+    real_fit = keras.Model.fit
+
+    def spy(self, *args, **kwargs):
+        starts.append([w.copy() for w in self.get_weights()])
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    pick = {k: v for k, v in ot.optimizers().items() if k in ("SGD", "Adam")}
+    hist = ot.race(*small, epochs=2, batch_size=32, contestants=pick)
+    assert list(hist) == ["SGD", "Adam"]
+    assert all(len(h["loss"]) == 2 and "val_accuracy" in h for h in hist.values())
+    for a, b in zip(*starts):
+        np.testing.assert_array_equal(a, b)
+    table = ot.race_table(hist)
+    assert table["validation accuracy"].is_monotonic_decreasing
+
+
+def test_optimizer_factories_give_fresh_objects():
+    opts = ot.optimizers()
+    assert {"SGD", "SGD + momentum", "RMSprop", "Adam", "AdamW"} <= set(opts)
+    assert opts["Adam"]() is not opts["Adam"]()
+    assert float(opts["SGD + momentum"]().momentum) == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("name", ["exponential decay", "piecewise constant",
+                                  "cosine with warm-up"])
+def test_schedules_stay_positive_and_end_lower(name):
+    lr = ot.schedule_values(ot.schedules(1e-3, 100)[name], 100)
+    assert lr.shape == (100,) and (lr > 0).all()
+    assert lr[-1] < lr.max() <= 1e-3 + 1e-9
+
+
+def test_warmup_rises_first():
+    lr = ot.schedule_values(ot.schedules(1e-3, 100)["cosine with warm-up"], 100)
+    assert lr[0] < lr[10] and lr.argmax() == 10
+
+
+def test_callbacks_reduce_lr_and_keep_the_best_model(small, tmp_path):
+    import keras
+
+    x, y = small
+    # the toy task is solved within a few epochs; then val_loss stalls and the rate is halved
+    hist, best, model = ot.train_with_callbacks(x[:150], y[:150], (x[150:], y[150:]),
+                                                epochs=6, batch_size=32, directory=tmp_path,
+                                                learning_rate=0.05)
+    assert best.exists() and best.parent == tmp_path
+    assert hist["learning_rate"][0] == pytest.approx(0.05)
+    assert float(model.optimizer.learning_rate) < 0.05
+    reloaded = keras.models.load_model(best)
+    acc = reloaded.evaluate(x[150:], y[150:], verbose=0)[1]
+    assert acc == pytest.approx(max(hist["val_accuracy"]), abs=1e-6)
+
+
+def test_search_runs_quietly_in_the_given_folder(small, tmp_path, capsys):
+    cwd_before = set(os.listdir("."))
+    tuner = ot.search(*small, max_trials=2, epochs=1, directory=tmp_path)
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) <= 2, out  # no per-trial wall of text
+    assert (tmp_path / "mnist_mlp").is_dir()
+    assert set(os.listdir(".")) == cwd_before
+    table = ot.results_table(tuner)
+    assert len(table) == 2
+    assert {"units", "dropout", "learning_rate", "val_accuracy"} <= set(table.columns)
+    assert table["val_accuracy"].is_monotonic_decreasing
+    best = tuner.get_best_hyperparameters(1)[0]
+    assert best.values["units"] == table.iloc[0]["units"]

@@ -1,0 +1,53 @@
+"""Tests of mlbook.sequential_models on tiny data."""
+
+import numpy as np
+import pytest
+
+from mlbook import sequential_models as sm
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    import keras
+
+    keras.utils.set_random_seed(0)
+
+
+def test_list_and_add_build_the_same_architecture():
+    a, b = sm.build_with_list(), sm.build_with_add()
+    assert sm.architecture(a) == sm.architecture(b)
+    assert a.count_params() == b.count_params() > 0
+    assert sm.architecture(a)[-1][1] == (None, 10)
+
+
+def test_model_without_input_has_no_weights_until_built():
+    model = sm.build_without_input()
+    assert not model.built and model.weights == []
+    model.build((None, 28, 28))
+    assert model.built and model.count_params() == sm.build_with_list().count_params()
+
+
+def test_train_returns_validation_history(tiny_digits):
+    x, y = tiny_digits
+    model = sm.compile_classifier(sm.build_with_list())
+    hist = sm.train(model, x / 255.0, y, epochs=2, batch_size=32, verbose=0)
+    assert set(hist) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(hist["loss"]) == 2 and hist["loss"][1] < hist["loss"][0]
+
+
+def test_saved_model_reloads_and_predicts_the_same(tmp_path, tiny_digits):
+    x, y = tiny_digits
+    x, y = (x[:100] / 255.0).astype("float32"), y[:100]
+    model = sm.compile_classifier(sm.build_with_list())
+    model.fit(x, y, epochs=1, verbose=0)
+    path, reloaded = sm.save_and_reload(model, tmp_path)
+    assert path.suffix == ".keras" and path.exists()
+    assert reloaded is not model and reloaded.name == model.name
+    assert sm.prediction_gap(model, reloaded, x[:20]) == 0.0
+    # the compile settings travel too: the reloaded model can be evaluated directly
+    assert np.isclose(reloaded.evaluate(x, y, verbose=0)[1], model.evaluate(x, y, verbose=0)[1])
+
+
+def test_prediction_gap_sees_different_weights(tiny_digits):
+    x = (tiny_digits[0][:5] / 255.0).astype("float32")
+    assert sm.prediction_gap(sm.build_with_list(), sm.build_with_list(), x) > 0
