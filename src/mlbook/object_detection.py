@@ -1,0 +1,539 @@
+"""Chapter *Object Detection and Tracking*: a detector and a tracker that run anywhere.
+
+Two paths. The **real** one loads a pretrained SSD detector as TensorFlow distributes it
+(a SavedModel from the TF2 detection model zoo) and draws its boxes inline; it needs the
+network once. The **offline** one always runs: :func:`make_video` generates frames of
+moving shapes with their true boxes, :func:`build_detector` is a small one-stage (grid)
+detector trained on such frames, :func:`non_max_suppression` removes duplicate boxes
+with ``tf.image.non_max_suppression``, and :class:`IoUTracker` links detections across
+frames into tracks with IDs, scored by :func:`evaluate_tracking`.
+
+Boxes are ``[ymin, xmin, ymax, xmax]`` (TensorFlow's order), in pixels unless stated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from mlbook.profile import freeze
+
+if TYPE_CHECKING:
+    import keras
+
+SETTINGS = freeze({
+    "full": {"n_train": 3000, "n_val": 300, "epochs": 12, "batch_size": 64, "n_frames": 60},
+    "quick": {"n_train": 600, "n_val": 100, "epochs": 4, "batch_size": 64, "n_frames": 30},
+})
+
+FRAME = 64          #: frames are FRAME x FRAME grey images
+GRID = 8            #: the detector predicts on a GRID x GRID grid of cells
+CELL = FRAME // GRID
+CLASSES = ("disc", "square")
+
+#: The model the real path loads: SSD MobileNet v2 (320x320) trained on COCO 2017.
+SSD_URL = ("http://download.tensorflow.org/models/object_detection/tf2/20200711/"
+           "ssd_mobilenet_v2_320x320_coco17_tpu-8.tar.gz")
+SSD_NAME = "ssd_mobilenet_v2_320x320_coco17_tpu-8"
+
+#: COCO 2017 label map (id -> name) used by the TF detection model zoo (80 of 90 ids).
+COCO_LABELS = dict(enumerate((
+    "person bicycle car motorcycle airplane bus train truck boat traffic_light "
+    "fire_hydrant _ stop_sign parking_meter bench bird cat dog horse sheep cow elephant "
+    "bear zebra giraffe _ backpack umbrella _ _ handbag tie suitcase frisbee skis "
+    "snowboard sports_ball kite baseball_bat baseball_glove skateboard surfboard "
+    "tennis_racket bottle _ wine_glass cup fork knife spoon bowl banana apple sandwich "
+    "orange broccoli carrot hot_dog pizza donut cake chair couch potted_plant bed _ "
+    "dining_table _ _ toilet _ tv laptop mouse remote keyboard cell_phone microwave oven "
+    "toaster sink refrigerator _ book clock vase scissors teddy_bear hair_drier "
+    "toothbrush").split(), start=1))
+COCO_LABELS = {k: v.replace("_", " ") for k, v in COCO_LABELS.items() if v != "_"}
+
+
+# --- geometry ------------------------------------------------------------------------
+
+def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection over union of every box in *a* with every box in *b*.
+
+    Parameters
+    ----------
+    a : ndarray, shape (n, 4) or (4,)
+    b : ndarray, shape (m, 4) or (4,)
+        Boxes ``[ymin, xmin, ymax, xmax]``.
+
+    Returns
+    -------
+    ndarray, shape (n, m)
+        0 for boxes that do not overlap, 1 for identical boxes.
+    """
+    a = np.asarray(a, float).reshape(-1, 4)[:, None, :]
+    b = np.asarray(b, float).reshape(-1, 4)[None, :, :]
+    h = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    w = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    inter = h * w
+    area = lambda box: (box[..., 2] - box[..., 0]) * (box[..., 3] - box[..., 1])  # noqa: E731
+    union = area(a) + area(b) - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+
+
+def centre(boxes: np.ndarray) -> np.ndarray:
+    """Centres ``(y, x)`` of boxes ``(n, 4)`` -> ``(n, 2)``."""
+    boxes = np.asarray(boxes, float).reshape(-1, 4)
+    return np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], 1)
+
+
+# --- synthetic scenes and video ------------------------------------------------------
+
+def draw(canvas: np.ndarray, cls: int, cy: float, cx: float, size: float,
+         brightness: float = 1.0) -> np.ndarray:
+    """Draw a disc (``cls`` 0) or a square (1) of side/diameter *size* centred at (cy, cx)."""
+    yy, xx = np.mgrid[:canvas.shape[0], :canvas.shape[1]] + 0.5
+    r = size / 2
+    if cls == 0:
+        mask = (yy - cy) ** 2 + (xx - cx) ** 2 <= r ** 2
+    else:
+        mask = (np.abs(yy - cy) <= r) & (np.abs(xx - cx) <= r)
+    canvas[mask] = np.maximum(canvas[mask], brightness)
+    return canvas
+
+
+def box_of(cy: float, cx: float, size: float) -> np.ndarray:
+    """The box ``[ymin, xmin, ymax, xmax]`` of an object of *size* centred at (cy, cx)."""
+    r = size / 2
+    return np.array([cy - r, cx - r, cy + r, cx + r])
+
+
+def render(objects: list[tuple[int, float, float, float, float]], rng: np.random.Generator,
+           noise: float = 0.08) -> np.ndarray:
+    """A frame ``(FRAME, FRAME)`` float32 in [0, 1]: objects (cls, cy, cx, size, brightness)
+    on a noisy background."""
+    frame = rng.uniform(0, noise * 2, (FRAME, FRAME))
+    for cls, cy, cx, size, bright in objects:
+        draw(frame, cls, cy, cx, size, bright)
+    return np.clip(frame + rng.normal(0, noise, frame.shape), 0, 1).astype("float32")
+
+
+def random_scenes(n: int, seed: int = 0, max_objects: int = 3):
+    """*n* still frames with 1 to *max_objects* non-overlapping shapes each.
+
+    Returns
+    -------
+    images : ndarray, shape (n, FRAME, FRAME), float32
+    boxes : list of ndarray, shape (k_i, 4)
+    classes : list of ndarray, shape (k_i,)
+    """
+    rng = np.random.default_rng(seed)
+    images, all_boxes, all_classes = [], [], []
+    for _ in range(n):
+        objects = []
+        for _ in range(rng.integers(1, max_objects + 1)):
+            for _attempt in range(20):
+                size = rng.uniform(8, 20)
+                cy, cx = rng.uniform(size / 2, FRAME - size / 2, 2)
+                if all(np.hypot(cy - o[1], cx - o[2]) > (size + o[3]) / 2 + 2 for o in objects):
+                    objects.append((int(rng.integers(2)), cy, cx, size, rng.uniform(0.6, 1.0)))
+                    break
+        images.append(render(objects, rng))
+        all_boxes.append(np.array([box_of(o[1], o[2], o[3]) for o in objects]).reshape(-1, 4))
+        all_classes.append(np.array([o[0] for o in objects], int))
+    return np.stack(images), all_boxes, all_classes
+
+
+@dataclass
+class Video:
+    """A synthetic video and its ground truth.
+
+    Attributes
+    ----------
+    frames : ndarray, shape (n_frames, FRAME, FRAME), float32
+    boxes : list of ndarray (k_t, 4)
+        True boxes in frame t.
+    ids : list of ndarray (k_t,)
+        The identity of each true object (the same object keeps its id).
+    classes : list of ndarray (k_t,)
+    """
+
+    frames: np.ndarray
+    boxes: list[np.ndarray] = field(default_factory=list)
+    ids: list[np.ndarray] = field(default_factory=list)
+    classes: list[np.ndarray] = field(default_factory=list)
+
+
+def make_video(n_frames: int = 40, seed: int = 0) -> Video:
+    """Three shapes that move and bounce off the borders, crossing each other's paths.
+
+    Objects 0 and 1 (a disc and a square of the same size) start at opposite sides on
+    neighbouring rows and move towards each other, so they pass (overlapping) several
+    times; object 2 moves diagonally. Crossings are the hard case for a tracker.
+    """
+    rng = np.random.default_rng(seed)
+    state = [  # cls, cy, cx, vy, vx, size, brightness
+        [0, 22.0, 9.0, 0.0, 2.0, 14.0, 0.95],
+        [1, 30.0, 55.0, 0.0, -2.0, 14.0, 0.75],
+        [int(rng.integers(2)), 50.0, 12.0, -1.1, 1.4, 12.0, 0.85],
+    ]
+    video = Video(np.zeros((n_frames, FRAME, FRAME), "float32"))
+    for t in range(n_frames):
+        video.frames[t] = render([(s[0], s[1], s[2], s[5], s[6]) for s in state], rng)
+        video.boxes.append(np.array([box_of(s[1], s[2], s[5]) for s in state]))
+        video.ids.append(np.arange(len(state)))
+        video.classes.append(np.array([s[0] for s in state], int))
+        for s in state:
+            for pos, vel in ((1, 3), (2, 4)):
+                s[pos] += s[vel]
+                if not s[5] / 2 <= s[pos] <= FRAME - s[5] / 2:   # bounce off the border
+                    s[vel] = -s[vel]
+                    s[pos] = np.clip(s[pos], s[5] / 2, FRAME - s[5] / 2)
+    return video
+
+
+# --- the detector --------------------------------------------------------------------
+
+def encode_targets(boxes: list[np.ndarray], classes: list[np.ndarray]) -> np.ndarray:
+    """Grid targets: for the cell holding each object's centre, ``[1, class, ty, tx, h, w]``.
+
+    ``ty, tx`` in [0, 1) locate the centre inside its cell; ``h, w`` are the box size
+    divided by the frame size.
+
+    Returns
+    -------
+    ndarray, shape (n, GRID, GRID, 6), float32
+    """
+    target = np.zeros((len(boxes), GRID, GRID, 6), "float32")
+    for i, (bxs, cls) in enumerate(zip(boxes, classes)):
+        for box, c in zip(bxs, cls):
+            cy, cx = centre(box)[0]
+            gy, gx = min(int(cy // CELL), GRID - 1), min(int(cx // CELL), GRID - 1)
+            target[i, gy, gx] = [1, c, cy / CELL - gy, cx / CELL - gx,
+                                 (box[2] - box[0]) / FRAME, (box[3] - box[1]) / FRAME]
+    return target
+
+
+def detection_loss(y_true, y_pred):
+    """Objectness (binary cross-entropy, every cell) + class and box (object cells only).
+
+    ``y_pred`` channels: objectness logit, ``len(CLASSES)`` class logits, then ``ty, tx``
+    (sigmoid) and ``h, w``.
+    """
+    import tensorflow as tf
+
+    obj = y_true[..., 0]
+    obj_loss = tf.reduce_mean(tf.nn.weighted_cross_entropy_with_logits(
+        obj, y_pred[..., 0], pos_weight=4.0))
+    n_obj = tf.maximum(tf.reduce_sum(obj), 1.0)
+    k = len(CLASSES)
+    cls_loss = tf.reduce_sum(obj * tf.nn.sparse_softmax_cross_entropy_with_logits(
+        tf.cast(y_true[..., 1], tf.int32), y_pred[..., 1:1 + k])) / n_obj
+    box_pred = tf.concat([tf.sigmoid(y_pred[..., 1 + k:3 + k]), y_pred[..., 3 + k:5 + k]], -1)
+    box_err = tf.reduce_sum(tf.square(box_pred - y_true[..., 2:6]) * [1, 1, 4, 4], -1)
+    box_loss = tf.reduce_sum(obj * box_err) / n_obj
+    return obj_loss + cls_loss + 5.0 * box_loss
+
+
+def build_detector() -> "keras.Model":
+    """A one-stage detector: a small CNN that downsamples 64 x 64 to an 8 x 8 grid.
+
+    Each grid cell predicts ``1 + len(CLASSES) + 4`` numbers: is there an object centre
+    here, which class, and where is its box (see :func:`encode_targets`).
+    """
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([
+        keras.Input(shape=(FRAME, FRAME, 1)),
+        layers.Conv2D(8, 3, strides=2, padding="same", activation="relu"),   # 32 x 32
+        layers.Conv2D(16, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(),                                     # 16 x 16
+        layers.Conv2D(32, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(),                                     # 8 x 8
+        layers.Conv2D(48, 3, padding="same", activation="relu"),
+        layers.Conv2D(1 + len(CLASSES) + 4, 1),                    # one prediction per cell
+    ], name="grid_detector")
+    model.compile(optimizer=keras.optimizers.Adam(2e-3), loss=detection_loss)
+    return model
+
+
+def decode(pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every cell's box, score and class from one frame's raw output.
+
+    Parameters
+    ----------
+    pred : ndarray, shape (GRID, GRID, 1 + n_classes + 4)
+
+    Returns
+    -------
+    boxes : ndarray, shape (GRID * GRID, 4) in pixels
+    scores : ndarray, shape (GRID * GRID,), objectness probabilities
+    classes : ndarray, shape (GRID * GRID,)
+    """
+    k = len(CLASSES)
+    gy, gx = np.mgrid[:GRID, :GRID]
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    cy = (gy + sig(pred[..., 1 + k])) * CELL
+    cx = (gx + sig(pred[..., 2 + k])) * CELL
+    h = np.clip(pred[..., 3 + k], 0.02, 1) * FRAME
+    w = np.clip(pred[..., 4 + k], 0.02, 1) * FRAME
+    boxes = np.stack([cy - h / 2, cx - w / 2, cy + h / 2, cx + w / 2], -1).reshape(-1, 4)
+    return boxes, sig(pred[..., 0]).ravel(), pred[..., 1:1 + k].argmax(-1).ravel()
+
+
+def non_max_suppression(boxes: np.ndarray, scores: np.ndarray, *,
+                        iou_threshold: float = 0.4, score_threshold: float = 0.5,
+                        max_output: int = 10) -> np.ndarray:
+    """Indices of the boxes to keep, best first (``tf.image.non_max_suppression``).
+
+    Boxes below *score_threshold* are dropped; of boxes that overlap more than
+    *iou_threshold*, only the highest-scoring one is kept.
+    """
+    import tensorflow as tf
+
+    keep = tf.image.non_max_suppression(
+        np.asarray(boxes, "float32"), np.asarray(scores, "float32"), max_output,
+        iou_threshold=iou_threshold, score_threshold=score_threshold)
+    return keep.numpy()
+
+
+def detect(model, frames: np.ndarray, *, score_threshold: float = 0.5,
+           iou_threshold: float = 0.4, nms: bool = True):
+    """Run the detector on frames ``(n, FRAME, FRAME)``; per frame: boxes, scores, classes."""
+    preds = model.predict(frames[..., None], verbose=0, batch_size=128)
+    out = []
+    for pred in preds:
+        boxes, scores, classes = decode(pred)
+        if nms:
+            keep = non_max_suppression(boxes, scores, iou_threshold=iou_threshold,
+                                       score_threshold=score_threshold)
+        else:
+            keep = np.flatnonzero(scores >= score_threshold)
+        out.append((boxes[keep], scores[keep], classes[keep]))
+    return out
+
+
+def match(true_boxes: np.ndarray, pred_boxes: np.ndarray,
+          threshold: float = 0.5) -> list[tuple[int, int, float]]:
+    """One-to-one matching of true and predicted boxes maximising IoU (Hungarian).
+
+    Returns
+    -------
+    list of (true index, predicted index, IoU) for pairs with IoU >= *threshold*.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    if len(true_boxes) == 0 or len(pred_boxes) == 0:
+        return []
+    overlap = iou(true_boxes, pred_boxes)
+    rows, cols = linear_sum_assignment(-overlap)
+    return [(int(r), int(c), float(overlap[r, c])) for r, c in zip(rows, cols)
+            if overlap[r, c] >= threshold]
+
+
+def detection_scores(true_boxes, true_classes, detections, threshold: float = 0.5) -> dict:
+    """Precision, recall, mean IoU and class accuracy of matched detections over frames."""
+    tp = n_true = n_pred = correct_cls = 0
+    ious = []
+    for tb, tc, (pb, _, pc) in zip(true_boxes, true_classes, detections):
+        pairs = match(tb, pb, threshold)
+        tp += len(pairs)
+        n_true += len(tb)
+        n_pred += len(pb)
+        ious += [p[2] for p in pairs]
+        correct_cls += sum(int(tc[i] == pc[j]) for i, j, _ in pairs)
+    return {"precision": tp / max(n_pred, 1), "recall": tp / max(n_true, 1),
+            "mean_iou": float(np.mean(ious)) if ious else 0.0,
+            "class_accuracy": correct_cls / max(tp, 1)}
+
+
+# --- the tracker ---------------------------------------------------------------------
+
+@dataclass
+class Track:
+    """One tracked object: its ID, last box, velocity (per frame) and missed frames."""
+
+    id: int
+    box: np.ndarray
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(4))
+    missed: int = 0
+    hits: int = 1
+
+    def predicted(self) -> np.ndarray:
+        """Where the box should be in the next frame (constant velocity)."""
+        return self.box + self.velocity * (1 + self.missed)
+
+
+class IoUTracker:
+    """Link detections across frames by IoU with each track's predicted box.
+
+    Parameters
+    ----------
+    iou_threshold : float
+        A detection continues a track only if it overlaps the track's predicted box at
+        least this much; otherwise it starts a new track.
+    max_missed : int
+        A track survives this many frames without a detection (e.g. an occlusion).
+    motion : bool
+        Predict each box forward with the track's velocity (``False``: use the last
+        box as is, the plain IoU tracker).
+    """
+
+    def __init__(self, iou_threshold: float = 0.2, max_missed: int = 3, motion: bool = True):
+        self.iou_threshold = iou_threshold
+        self.max_missed = max_missed
+        self.motion = motion
+        self.tracks: list[Track] = []
+        self.next_id = 1
+
+    def update(self, boxes: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """Take one frame's detections ``(k, 4)``; return ``(track_id, box)`` for each.
+
+        Assignment is one-to-one (Hungarian algorithm on 1 - IoU): two detections can
+        never take the same track, which is what keeps crossing objects apart.
+        """
+        from scipy.optimize import linear_sum_assignment
+
+        boxes = np.asarray(boxes, float).reshape(-1, 4)
+        predicted = np.array([t.predicted() if self.motion else t.box
+                              for t in self.tracks]).reshape(-1, 4)
+        overlap = iou(predicted, boxes)
+        pairs = []
+        if overlap.size:
+            rows, cols = linear_sum_assignment(-overlap)
+            pairs = [(r, c) for r, c in zip(rows, cols) if overlap[r, c] >= self.iou_threshold]
+        out = []
+        matched_tracks = {r for r, _ in pairs}
+        for r, c in pairs:
+            track = self.tracks[r]
+            step = (boxes[c] - track.box) / (1 + track.missed)
+            track.velocity = 0.5 * track.velocity + 0.5 * step if track.hits > 1 else step
+            track.box, track.missed, track.hits = boxes[c], 0, track.hits + 1
+            out.append((track.id, boxes[c]))
+        for r, track in enumerate(self.tracks):
+            if r not in matched_tracks:
+                track.missed += 1
+        self.tracks = [t for t in self.tracks if t.missed <= self.max_missed]
+        for c in sorted(set(range(len(boxes))) - {c for _, c in pairs}):
+            self.tracks.append(Track(self.next_id, boxes[c]))
+            out.append((self.next_id, boxes[c]))
+            self.next_id += 1
+        return out
+
+
+def run_tracker(tracker: IoUTracker, detections: list[np.ndarray]) -> list[list[tuple[int, np.ndarray]]]:
+    """Feed per-frame detection boxes to *tracker*; return its output for every frame."""
+    return [tracker.update(boxes) for boxes in detections]
+
+
+def evaluate_tracking(video: Video, tracks: list[list[tuple[int, np.ndarray]]],
+                      threshold: float = 0.5) -> dict[str, float]:
+    """CLEAR-MOT style scores of a tracker's output against the video's ground truth.
+
+    Per frame, true objects are matched one-to-one to track outputs (IoU >= threshold).
+
+    Returns
+    -------
+    dict
+        ``mean_iou`` of matched pairs; ``misses`` (true objects without a track output);
+        ``false_positives`` (outputs matching no object); ``id_switches`` (a true object
+        matched to a different track ID than the last time it was matched); ``mota``
+        = 1 - (misses + false positives + switches) / number of true objects; and
+        ``n_objects``, the number of true (object, frame) pairs.
+    """
+    last_id: dict[int, int] = {}
+    ious, misses, fps, switches, total = [], 0, 0, 0, 0
+    for true_boxes, true_ids, out in zip(video.boxes, video.ids, tracks):
+        pred_boxes = np.array([b for _, b in out]).reshape(-1, 4)
+        pairs = match(true_boxes, pred_boxes, threshold)
+        total += len(true_boxes)
+        misses += len(true_boxes) - len(pairs)
+        fps += len(pred_boxes) - len(pairs)
+        for i, j, overlap in pairs:
+            ious.append(overlap)
+            obj, tid = int(true_ids[i]), out[j][0]
+            if obj in last_id and last_id[obj] != tid:
+                switches += 1
+            last_id[obj] = tid
+    return {"mean_iou": float(np.mean(ious)) if ious else 0.0, "misses": misses,
+            "false_positives": fps, "id_switches": switches,
+            "mota": 1 - (misses + fps + switches) / max(total, 1), "n_objects": total}
+
+
+# --- drawing -------------------------------------------------------------------------
+
+def draw_boxes(ax, image: np.ndarray, boxes: np.ndarray, labels: list[str], *,
+               colors: list | None = None, cmap: str = "gray"):
+    """Show *image* with boxes ``(k, 4)`` in pixels and a label on each; returns ax."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    ax.imshow(image, cmap=cmap, vmin=0, vmax=1 if image.dtype.kind == "f" else 255)
+    colors = colors or [plt.cm.tab10(i % 10) for i in range(len(boxes))]
+    for box, label, color in zip(boxes, labels, colors):
+        y0, x0, y1, x1 = box
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=1.8, ec=color))
+        ax.text(x0, y0 - 1, label, color="white", fontsize=7, va="bottom",
+                bbox={"facecolor": color, "pad": 1, "lw": 0})
+    ax.set_xticks([]), ax.set_yticks([])
+    ax.grid(False)
+    return ax
+
+
+def plot_track_strip(video: Video, tracks, frames: list[int]):
+    """A strip of frames with each track's box and ID, a colour per ID; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(frames), figsize=(1.6 * len(frames), 2.1), squeeze=False)
+    for ax, t in zip(axes[0], frames):
+        out = tracks[t]
+        draw_boxes(ax, video.frames[t], np.array([b for _, b in out]).reshape(-1, 4),
+                   [f"id {tid}" for tid, _ in out],
+                   colors=[plt.cm.tab10(tid % 10) for tid, _ in out])
+        ax.set_title(f"frame {t}", fontsize=9)
+    fig.suptitle("Tracks through the crossing (colour and label = track ID)")
+    fig.tight_layout()
+    return fig
+
+
+# --- the real path: a pretrained detector --------------------------------------------
+
+def pretrained_available(timeout: float = 3.0) -> bool:
+    """True if the zoo's SSD is in Keras' cache or its server answers within *timeout* s."""
+    from pathlib import Path
+
+    from mlbook.data import network_available
+
+    cached = Path.home() / ".keras" / "datasets" / SSD_NAME / "saved_model"
+    return cached.exists() or network_available("download.tensorflow.org", port=80,
+                                                timeout=timeout)
+
+
+def load_pretrained_detector() -> Callable:
+    """Download (once, cached by Keras) and load the zoo's SSD MobileNet v2 SavedModel."""
+    from pathlib import Path
+
+    import keras
+    import tensorflow as tf
+
+    archive = keras.utils.get_file(SSD_NAME + ".tar.gz", SSD_URL, extract=True)
+    candidates = list(Path(archive).parent.rglob(f"{SSD_NAME}/saved_model"))
+    return tf.saved_model.load(str(candidates[0]))
+
+
+def detect_pretrained(detector: Callable, image: np.ndarray, *, min_score: float = 0.5,
+                      labels: dict[int, str] = COCO_LABELS):
+    """Run a TF2 zoo detector on one RGB image ``(h, w, 3)`` uint8.
+
+    The model expects a **batch** ``(1, h, w, 3)`` of ``uint8``; its outputs are batched
+    too, with boxes normalised to [0, 1]. Returns boxes in pixels ``(k, 4)``, scores
+    ``(k,)`` and label names for detections scoring at least *min_score*.
+    """
+    import tensorflow as tf
+
+    batch = tf.convert_to_tensor(image, dtype=tf.uint8)[tf.newaxis, ...]
+    out = detector(batch)
+    scores = np.asarray(out["detection_scores"])[0]
+    keep = scores >= min_score
+    h, w = image.shape[:2]
+    boxes = np.asarray(out["detection_boxes"])[0][keep] * [h, w, h, w]
+    classes = np.asarray(out["detection_classes"])[0][keep].astype(int)
+    return boxes, scores[keep], [labels.get(c, f"class {c}") for c in classes]

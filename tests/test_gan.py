@@ -1,0 +1,99 @@
+import numpy as np
+import pytest
+
+pytest.importorskip("tensorflow")
+
+from mlbook import gan  # noqa: E402
+from mlbook.repro import seed_everything  # noqa: E402
+
+
+def test_prepare_images_scales_to_tanh_range(tiny_digits):
+    x, _ = tiny_digits
+    imgs = gan.prepare_images(x, size=50)
+    assert imgs.shape == (50, 28, 28, 1) and imgs.dtype == np.float32
+    assert imgs.min() >= -1.0 and imgs.max() <= 1.0
+    with pytest.raises(ValueError, match="expected images"):
+        gan.prepare_images(x.reshape(len(x), -1))
+
+
+def test_networks_have_the_notes_shapes():
+    g, d = gan.build_generator(), gan.build_discriminator()
+    assert g.output_shape == (None, 28, 28, 1)
+    assert d.output_shape == (None, 1)
+    out = g(np.random.default_rng(0).standard_normal((3, gan.LATENT_DIM)).astype("float32"))
+    assert float(np.abs(out).max()) <= 1.0                       # tanh
+    assert d.layers[-1].activation.__name__ == "linear"          # the fix: a logit
+    assert gan.build_discriminator("sigmoid").layers[-1].activation.__name__ == "sigmoid"
+
+
+def test_the_notes_loss_mix_barely_separates_right_from_wrong():
+    """Sigmoid output + from_logits=True: the loss is squashed into a narrow band."""
+    rows = {r["p"]: r for r in gan.mismatch_table((0.01, 0.99))}
+    notes_range = rows[0.01]["notes_loss"] - rows[0.99]["notes_loss"]
+    correct_range = rows[0.01]["correct_loss"] - rows[0.99]["correct_loss"]
+    assert rows[0.99]["notes_loss"] > 0.3        # a perfect answer is still penalised
+    assert notes_range < 0.5 < 4.0 < correct_range
+
+
+def test_the_notes_mix_shrinks_the_discriminators_gradients():
+    import tensorflow as tf
+
+    p = tf.Variable([[0.01]])  # the discriminator is badly wrong on a real image
+    grads = {}
+    for from_logits in (True, False):
+        with tf.GradientTape() as tape:
+            loss = tf.keras.losses.BinaryCrossentropy(from_logits=from_logits)(
+                tf.ones_like(p), p)
+        grads[from_logits] = abs(float(tape.gradient(loss, p)[0, 0]))
+    assert grads[True] < 0.6 and grads[False] > 50
+
+
+def test_the_notes_train_step_as_printed_does_not_run():
+    assert gan.seed_loss_error().startswith("NameError")
+
+
+def test_train_step_updates_both_networks_and_handles_a_smaller_last_batch(tiny_digits):
+    import keras
+
+    seed_everything(0)
+    g, d = gan.build_generator(), gan.build_discriminator()
+    step = gan.make_train_step(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    g0 = [w.numpy().copy() for w in g.trainable_variables]
+    d0 = [w.numpy().copy() for w in d.trainable_variables]
+    images = gan.prepare_images(tiny_digits[0][:7])              # an odd batch size
+    gen_loss, disc_loss, d_real, d_fake = (float(v) for v in step(images))
+    assert np.isfinite([gen_loss, disc_loss]).all()
+    assert 0 <= d_real <= 1 and 0 <= d_fake <= 1
+    assert any(not np.allclose(a, w.numpy()) for a, w in zip(g0, g.trainable_variables))
+    assert any(not np.allclose(a, w.numpy()) for a, w in zip(d0, d.trainable_variables))
+
+
+@pytest.mark.slow
+def test_train_gan_records_losses_and_fixed_noise_samples(tiny_digits):
+    seed_everything(0)
+    images = gan.prepare_images(tiny_digits[0][:64])
+    run = gan.train_gan(images, epochs=2, batch_size=32, jit_compile=False, verbose=False)
+    assert set(run.history) == {"gen_loss", "disc_loss", "d_real", "d_fake", "seconds"}
+    assert all(len(v) == 2 for v in run.history.values())
+    assert len(run.steps["gen_loss"]) == 4                      # 2 epochs x 2 batches
+    assert run.samples.shape == (3, 16, 28, 28)                  # before + after each epoch
+    assert run.samples.min() >= 0 and run.samples.max() <= 1
+    assert not np.allclose(run.samples[0], run.samples[-1])
+
+
+def test_judge_samples_measures_mode_collapse():
+    class FakeJudge:
+        def __init__(self, labels):
+            self.labels = labels
+
+        def predict(self, images, verbose=0):
+            proba = np.full((len(images), 10), 0.01)
+            proba[np.arange(len(images)), self.labels] = 0.91
+            return proba
+
+    images = np.zeros((100, 28, 28))
+    collapsed = gan.judge_samples(FakeJudge(np.full(100, 3)), images)
+    diverse = gan.judge_samples(FakeJudge(np.arange(100) % 10), images)
+    assert collapsed["entropy_bits"] == 0 and collapsed["n_digits"] == 1
+    assert diverse["entropy_bits"] == pytest.approx(np.log2(10))
+    assert diverse["n_digits"] == 10 and collapsed["counts"][3] == 100

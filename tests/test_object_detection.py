@@ -1,0 +1,147 @@
+import numpy as np
+import pytest
+
+from mlbook import object_detection as od
+
+
+def box(cy, cx, size=10):
+    return od.box_of(cy, cx, size)
+
+
+def test_iou_on_hand_made_boxes():
+    a = np.array([0, 0, 10, 10])
+    assert od.iou(a, a)[0, 0] == pytest.approx(1.0)
+    assert od.iou(a, [20, 20, 30, 30])[0, 0] == 0.0                 # disjoint
+    assert od.iou(a, [0, 5, 10, 15])[0, 0] == pytest.approx(50 / 150)  # half overlap
+    assert od.iou(a, [2, 2, 8, 8])[0, 0] == pytest.approx(36 / 100)    # inside
+    assert od.iou(a, [10, 0, 20, 10])[0, 0] == 0.0                  # touching edges
+    assert od.iou(np.zeros((2, 4)) + a, np.zeros((3, 4)) + a).shape == (2, 3)
+
+
+def test_nms_keeps_the_best_of_overlapping_boxes():
+    pytest.importorskip("tensorflow")
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [30, 30, 40, 40], [0, 0, 10, 9]], float)
+    scores = np.array([0.9, 0.95, 0.8, 0.3])
+    keep = od.non_max_suppression(boxes, scores, iou_threshold=0.5, score_threshold=0.5)
+    assert keep.tolist() == [1, 2]                  # best of the pair, the lone box; 0.3 dropped
+    keep_all = od.non_max_suppression(boxes, scores, iou_threshold=0.99, score_threshold=0.0)
+    assert sorted(keep_all.tolist()) == [0, 1, 2, 3]
+
+
+def test_encode_decode_round_trip():
+    boxes = [np.array([box(20.0, 37.0, 12), box(50.0, 10.0, 16)])]
+    target = od.encode_targets(boxes, [np.array([0, 1])])
+    assert target.shape == (1, od.GRID, od.GRID, 6) and target[..., 0].sum() == 2
+    # a perfect prediction: logits that reproduce the targets
+    k = len(od.CLASSES)
+    pred = np.full((od.GRID, od.GRID, 1 + k + 4), -10.0)
+    obj = target[0, ..., 0] == 1
+    pred[obj, 0] = 10
+    pred[obj, 1 + target[0, obj, 1].astype(int)] = 10
+    t = np.clip(target[0, obj, 2:4], 1e-6, 1 - 1e-6)
+    pred[obj, 1 + k:3 + k] = np.log(t / (1 - t))
+    pred[obj, 3 + k:] = target[0, obj, 4:]
+    dec_boxes, scores, classes = od.decode(pred)
+    keep = scores > 0.5
+    assert keep.sum() == 2
+    pairs = od.match(boxes[0], dec_boxes[keep])
+    assert len(pairs) == 2 and min(p[2] for p in pairs) > 0.99
+    assert sorted(classes[keep].tolist()) == [0, 1]
+
+
+def crossing(n=11, merge_at=(5,)):
+    """Two boxes on one row moving towards each other, 4 px per frame, crossing at
+    frame 5; while they overlap the detector sees one box (the other is hidden)."""
+    frames = []
+    for t in range(n):
+        a, b = box(20, 10 + 4 * t), box(20, 50 - 4 * t)
+        frames.append(np.array([a]) if t in merge_at else np.array([a, b]))
+    return frames
+
+
+def test_tracker_assigns_ids_one_to_one():
+    tracker = od.IoUTracker()
+    first = dict(tracker.update(np.array([box(10, 10), box(40, 40)])))
+    assert sorted(first) == [1, 2]
+    second = tracker.update(np.array([box(41, 41), box(11, 11)]))   # order swapped
+    ids = {tid: tuple(b) for tid, b in second}
+    assert ids[1] == tuple(box(11, 11)) and ids[2] == tuple(box(41, 41))
+
+
+def ids_along(outputs, cx0, vx):
+    """The track IDs given to the object at x = cx0 + vx * t (frame 5, where both objects
+    are at the same place, excluded)."""
+    found = []
+    for t, out in enumerate(outputs):
+        if t == 5:
+            continue
+        found += [tid for tid, b in out if np.allclose(b, box(20, cx0 + vx * t))]
+    return found
+
+
+def test_tracker_keeps_ids_through_a_crossing():
+    outputs = od.run_tracker(od.IoUTracker(motion=True), crossing())
+    assert set(ids_along(outputs, 10, 4)) == {1}            # A keeps ID 1 throughout
+    assert set(ids_along(outputs, 50, -4)) == {2}           # B, hidden at frame 5, keeps 2
+
+
+def test_without_motion_the_tracker_swaps_ids_at_the_crossing():
+    """The plain IoU tracker (last box, no velocity) gives A's ID to B after the crossing."""
+    outputs = od.run_tracker(od.IoUTracker(motion=False), crossing())
+    assert len(set(ids_along(outputs, 10, 4))) > 1
+    assert len(set(ids_along(outputs, 50, -4))) > 1
+
+
+def test_tracker_drops_tracks_after_max_missed():
+    tracker = od.IoUTracker(max_missed=1)
+    tracker.update(np.array([box(10, 10)]))
+    tracker.update(np.zeros((0, 4)))
+    tracker.update(np.zeros((0, 4)))
+    assert tracker.tracks == []
+    assert tracker.update(np.array([box(10, 10)]))[0][0] == 2   # a new ID
+
+
+def test_evaluate_tracking_counts_switches_misses_and_false_positives():
+    video = od.Video(np.zeros((3, 8, 8)), boxes=[np.array([box(10, 10)])] * 3,
+                     ids=[np.array([0])] * 3)
+    perfect = [[(1, box(10, 10))]] * 3
+    scores = od.evaluate_tracking(video, perfect)
+    assert scores["id_switches"] == 0 and scores["misses"] == 0 and scores["mota"] == 1
+    assert scores["mean_iou"] == pytest.approx(1.0)
+    swapped = [[(1, box(10, 10))], [], [(2, box(10, 10)), (3, box(40, 40))]]
+    scores = od.evaluate_tracking(video, swapped)
+    assert scores["id_switches"] == 1 and scores["misses"] == 1
+    assert scores["false_positives"] == 1 and scores["mota"] == pytest.approx(0.0)
+
+
+def test_video_ground_truth_is_consistent():
+    video = od.make_video(20, seed=0)
+    assert video.frames.shape == (20, od.FRAME, od.FRAME)
+    assert 0 <= video.frames.min() and video.frames.max() <= 1
+    assert all(len(b) == len(i) == 3 for b, i in zip(video.boxes, video.ids))
+    # objects 0 and 1 overlap at some frame: the video contains a crossing
+    assert max(od.iou(b[0], b[1])[0, 0] for b in video.boxes) > 0.2
+    assert all((b >= 0).all() and (b <= od.FRAME).all() for b in video.boxes)
+
+
+def test_detect_pretrained_batches_thresholds_and_labels():
+    pytest.importorskip("tensorflow")
+    seen = {}
+
+    def fake_detector(batch):
+        seen["shape"], seen["dtype"] = tuple(batch.shape), batch.dtype.name
+        return {"detection_boxes": np.array([[[0.1, 0.2, 0.5, 0.6], [0, 0, 1, 1]]]),
+                "detection_scores": np.array([[0.9, 0.2]]),
+                "detection_classes": np.array([[18.0, 1.0]])}
+
+    image = np.zeros((100, 200, 3), np.uint8)
+    boxes, scores, labels = od.detect_pretrained(fake_detector, image, min_score=0.5)
+    assert seen == {"shape": (1, 100, 200, 3), "dtype": "uint8"}
+    assert labels == ["dog"] and scores.tolist() == [0.9]
+    assert np.allclose(boxes, [[10, 40, 50, 120]])
+
+
+def test_detector_output_grid():
+    pytest.importorskip("tensorflow")
+    model = od.build_detector()
+    assert model.output_shape == (None, od.GRID, od.GRID, 1 + len(od.CLASSES) + 4)
