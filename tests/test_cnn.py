@@ -66,9 +66,13 @@ def test_the_seed_loss_fails_on_integer_labels(tiny_stand_in):
     y = tiny_stand_in["y_train"][:16]
     error = cnn.run_seed_code(x, y)
     assert error.startswith("ValueError") and "shape" in error
-    # both fixes run: the sparse loss on integers, the categorical loss on one-hot labels
+
+
+@pytest.mark.slow
+def test_both_fixes_of_the_seed_loss_train(tiny_stand_in):
+    """The sparse loss on integer labels, the categorical loss on one-hot labels."""
     import keras
-    xs, ys = cnn.prepare(tiny_stand_in["x_train"][:16], y)
+    xs, ys = cnn.prepare(tiny_stand_in["x_train"][:16], tiny_stand_in["y_train"][:16])
     assert np.isfinite(cnn.train(cnn.build_cnn(), xs, ys, epochs=1, batch_size=16,
                                  verbose=0)["loss"][0])
     onehot = keras.utils.to_categorical(ys, 10)

@@ -60,6 +60,7 @@ def test_stepwise_proba_ends_at_the_model_prediction(tiny_digits):
     assert np.allclose(proba[-1], model.predict(x[:1], verbose=0)[0], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_fit_and_score_reports_a_row(tiny_digits):
     x, y = rnn.as_sequences(*tiny_digits)
     _, row = rnn.fit_and_score("SimpleRNN", x[:64], y[:64], x[64:96], y[64:96], units=4,
