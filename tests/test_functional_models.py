@@ -55,6 +55,7 @@ def test_encoder_is_shared_and_counted_once():
     assert out["digit"].shape == (3, 10) and out["same"].shape == (3, 1)
 
 
+@pytest.mark.slow  # trains models: a few seconds
 def test_training_reports_a_metric_per_output(tiny_digits):
     x, y = tiny_digits
     inputs, targets = fm.make_pairs((x / 255.0).astype("float32"), y, 256)

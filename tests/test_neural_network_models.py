@@ -53,6 +53,7 @@ def test_layer_table_counts_every_weight():
     assert "(not recorded)" in set(nn.layer_table(nn.build_subclassed(8))["output shape"])
 
 
+@pytest.mark.slow  # trains models: a few seconds
 def test_fit_evaluate_learns_something():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 200)

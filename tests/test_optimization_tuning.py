@@ -14,6 +14,7 @@ def small(tiny_digits):
     return (x[:200] / 255.0).astype("float32"), y[:200].astype("int64")
 
 
+@pytest.mark.slow  # trains models: a few seconds
 def test_race_starts_every_optimiser_from_the_same_weights(small, monkeypatch):
     import keras
 
@@ -55,6 +56,7 @@ def test_warmup_rises_first():
     assert lr[0] < lr[10] and lr.argmax() == 10
 
 
+@pytest.mark.slow  # trains models: a few seconds
 def test_callbacks_reduce_lr_and_keep_the_best_model(small, tmp_path):
     import keras
 
@@ -71,6 +73,7 @@ def test_callbacks_reduce_lr_and_keep_the_best_model(small, tmp_path):
     assert acc == pytest.approx(max(hist["val_accuracy"]), abs=1e-6)
 
 
+@pytest.mark.slow  # trains models: a few seconds
 def test_search_runs_quietly_in_the_given_folder(small, tmp_path, capsys):
     cwd_before = set(os.listdir("."))
     tuner = ot.search(*small, max_trials=2, epochs=1, directory=tmp_path)

@@ -56,6 +56,7 @@ def test_dropout_and_augmentation_act_only_in_training():
         assert not np.allclose(np.asarray(model(x, training=True)), a)
 
 
+@pytest.mark.slow  # trains models: a few seconds
 def test_early_stopping_stops_and_generalisation_measures_the_gap(data):
     x_train, y_train, x_val, y_val = data
     # validation labels unrelated to the images: the validation loss soon gets worse
@@ -69,6 +70,7 @@ def test_early_stopping_stops_and_generalisation_measures_the_gap(data):
     assert (table["vs baseline"] == 0).all()
 
 
+@pytest.mark.slow  # trains models: a few seconds
 def test_l1_makes_weights_sparser_than_l2(data):
     kernels = {}
     for technique in ("L1", "L2"):

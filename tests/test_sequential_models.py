@@ -27,6 +27,7 @@ def test_model_without_input_has_no_weights_until_built():
     assert model.built and model.count_params() == sm.build_with_list().count_params()
 
 
+@pytest.mark.slow  # trains models: a few seconds
 def test_train_returns_validation_history(tiny_digits):
     x, y = tiny_digits
     model = sm.compile_classifier(sm.build_with_list())
@@ -35,6 +36,7 @@ def test_train_returns_validation_history(tiny_digits):
     assert len(hist["loss"]) == 2 and hist["loss"][1] < hist["loss"][0]
 
 
+@pytest.mark.slow  # trains models: a few seconds
 def test_saved_model_reloads_and_predicts_the_same(tmp_path, tiny_digits):
     x, y = tiny_digits
     x, y = (x[:100] / 255.0).astype("float32"), y[:100]
