@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -35,3 +38,23 @@ def data_home(tmp_path, monkeypatch):
     monkeypatch.setenv("MLBOOK_DATA_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     return tmp_path / "cache"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def quick_site() -> Path:
+    """Build the whole book once in the quick profile; the built site's folder.
+
+    The build itself is a test: any cell error or Sphinx warning fails it.
+    """
+    from mlbook import build
+
+    env = {**os.environ, "MLBOOK_PROFILE": "quick"}
+    env.pop("MLBOOK_OFFLINE", None)   # the book uses the real data chain
+    proc = subprocess.run([sys.executable, "-m", "mlbook.build", "--profile", "quick"],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.fail("quick book build failed:\n" + (proc.stdout + proc.stderr)[-8000:])
+    return build.html_dir("quick", ROOT)

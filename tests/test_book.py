@@ -6,17 +6,12 @@ the checks below look at what a reader gets.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-
-from mlbook import build
 
 pytestmark = pytest.mark.book
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,14 +26,8 @@ def toc_pages() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def site() -> Path:
-    env = {**os.environ, "MLBOOK_PROFILE": "quick"}
-    env.pop("MLBOOK_OFFLINE", None)   # the book uses the real data chain
-    proc = subprocess.run([sys.executable, "-m", "mlbook.build", "--profile", "quick"],
-                          cwd=ROOT, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.fail("quick book build failed:\n" + (proc.stdout + proc.stderr)[-6000:])
-    return build.html_dir("quick", ROOT)
+def site(quick_site) -> Path:
+    return quick_site
 
 
 def page(site: Path, name: str) -> BeautifulSoup:

@@ -56,14 +56,23 @@ def fingerprint(root: Path = ROOT) -> str:
     return h.hexdigest()
 
 
+#: What a profile's build leaves in its ``_build`` folder (never ``_build/quick`` etc.).
+BUILD_PARTS = (".jupyter_cache", ".doctrees", "html", "jupyter_execute")
+
+
 def refresh_cache(profile: str, root: Path = ROOT, name: str | None = None) -> bool:
-    """Empty the profile's execution cache if the library changed; True if emptied."""
+    """Start the profile's build afresh if the library changed; True if it did.
+
+    Emptying only the execution cache is not enough: Sphinx re-reads (and so
+    re-executes) a page only when its source changed, and re-renders it only then.
+    """
     cache = cache_dir(profile, root, name)
     stamp = cache.parent / "mlbook-fingerprint.txt"
     current = fingerprint(root)
     stale = cache.exists() and (not stamp.exists() or stamp.read_text().strip() != current)
     if stale:
-        shutil.rmtree(cache)
+        for part in BUILD_PARTS:
+            shutil.rmtree(cache.parent / part, ignore_errors=True)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(current + "\n")
     return stale
@@ -91,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     name = args.toc.stem.lstrip("_") if args.toc else None
 
     if refresh_cache(profile, ROOT, name):
-        print(f"mlbook or requirements changed: emptied the {profile} execution cache.")
+        print(f"mlbook or requirements changed: rebuilding the {profile} site from scratch.")
     env = {**os.environ, ENV_VAR: profile, "TF_CPP_MIN_LOG_LEVEL": "3",
            "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "")}
     t0 = time.perf_counter()

@@ -1,0 +1,286 @@
+"""The project: active learning with label spreading on the digits data.
+
+The loop has four steps, each a function here: **select** the points the model is
+least sure about, **label** them (a person or the oracle), **retrain** label spreading
+on all points (labelled and not), and **record** how well it does. :class:`ActiveLearner`
+keeps that state (with undo) for the interactive widget in :mod:`mlbook.active_learning_widget`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from mlbook.profile import freeze
+
+#: The notes' experiment, and the size of the strategy comparison per profile.
+SEED_EXPERIMENT = {"n_samples": 330, "n_labeled": 40, "rounds": 5, "per_round": 5,
+                   "gamma": 0.25, "max_iter": 20, "shuffle_seed": 0}
+SETTINGS = freeze({
+    "full": {"compare_seeds": 10, "compare_rounds": 12, "pool_size": 800},
+    "quick": {"compare_seeds": 3, "compare_rounds": 4, "pool_size": 400},
+})
+UNLABELED = -1
+
+
+def load_seed_digits(n_samples: int = 330, shuffle_seed: int = 0):
+    """The notes' data: the digits shuffled with ``RandomState(seed)``, first *n_samples*.
+
+    Returns
+    -------
+    X : ndarray, shape (n_samples, 64)
+        Pixel intensities 0–16.
+    y : ndarray, shape (n_samples,)
+    images : ndarray, shape (n_samples, 8, 8)
+    """
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    indices = np.arange(len(digits.data))
+    np.random.RandomState(shuffle_seed).shuffle(indices)
+    keep = indices[:n_samples]
+    return digits.data[keep], digits.target[keep], digits.images[keep]
+
+
+def retrain(X: np.ndarray, y_partial: np.ndarray, gamma: float = 0.25, max_iter: int = 20):
+    """Fit ``LabelSpreading`` on **all** points; unlabelled ones carry ``-1``.
+
+    Raises
+    ------
+    ValueError
+        If no point is labelled (label spreading has nothing to spread).
+    """
+    from sklearn.semi_supervised import LabelSpreading
+
+    if not np.any(y_partial != UNLABELED):
+        raise ValueError("no labelled point: label at least one digit before retraining")
+    return LabelSpreading(gamma=gamma, max_iter=max_iter).fit(X, y_partial)
+
+
+def entropy_scores(model) -> np.ndarray:
+    """Uncertainty of each point: entropy of its transduced label distribution, shape (n,)."""
+    from scipy import stats
+
+    return stats.entropy(model.label_distributions_.T)
+
+
+def margin_scores(model) -> np.ndarray:
+    """Uncertainty as 1 − (best − second-best probability): high when two labels compete."""
+    top2 = np.sort(model.label_distributions_, axis=1)[:, -2:]
+    return 1.0 - (top2[:, 1] - top2[:, 0])
+
+
+def select_most_uncertain(scores: np.ndarray, unlabeled: np.ndarray, k: int) -> np.ndarray:
+    """The *k* unlabelled indices with the highest scores, most uncertain first.
+
+    The notes filter with ``np.in1d``, removed in NumPy 2; ``np.isin`` is its replacement.
+    """
+    order = np.argsort(scores)[::-1]
+    return order[np.isin(order, unlabeled)][:k]
+
+
+@dataclass
+class Round:
+    """What one round of the loop recorded."""
+
+    n_labeled: int
+    n_unlabeled: int
+    accuracy: float                 # on the points still unlabelled (as in the notes)
+    picked: np.ndarray              # indices asked for next, most uncertain first
+    picked_pred: np.ndarray         # the model's guess for them
+    picked_true: np.ndarray         # their true labels
+    confusion: np.ndarray           # (10, 10) on the unlabelled points
+    report: dict = field(repr=False, default_factory=dict)
+
+
+def run_rounds(X: np.ndarray, y: np.ndarray, n_labeled: int, rounds: int, per_round: int,
+               gamma: float = 0.25, max_iter: int = 20,
+               scorer: Callable = entropy_scores) -> list[Round]:
+    """The notes' loop: start with the first *n_labeled* points, label *per_round* each round.
+
+    The oracle (the true ``y``) answers every query.
+    """
+    from sklearn.metrics import classification_report, confusion_matrix
+
+    unlabeled = np.arange(len(y))[n_labeled:]
+    out = []
+    for _ in range(rounds):
+        y_partial = y.copy()
+        y_partial[unlabeled] = UNLABELED
+        model = retrain(X, y_partial, gamma, max_iter)
+        pred, true = model.transduction_[unlabeled], y[unlabeled]
+        picked = select_most_uncertain(scorer(model), unlabeled, per_round)
+        out.append(Round(
+            n_labeled=len(y) - len(unlabeled), n_unlabeled=len(unlabeled),
+            accuracy=float(np.mean(pred == true)), picked=picked,
+            picked_pred=model.transduction_[picked], picked_true=y[picked],
+            confusion=confusion_matrix(true, pred, labels=np.arange(10)),
+            report=classification_report(true, pred, labels=np.arange(10), output_dict=True,
+                                         zero_division=0)))
+        unlabeled = np.setdiff1d(unlabeled, picked)
+    return out
+
+
+def rounds_table(rounds: list[Round]):
+    """One row per round: labels, accuracy, macro F1, and the asked digits (pred→true)."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        "round": np.arange(1, len(rounds) + 1),
+        "labelled": [r.n_labeled for r in rounds],
+        "unlabelled": [r.n_unlabeled for r in rounds],
+        "accuracy": [r.accuracy for r in rounds],
+        "macro F1": [r.report["macro avg"]["f1-score"] for r in rounds],
+        "asked next (pred→true)": [" ".join(f"{p}→{t}" for p, t in zip(r.picked_pred, r.picked_true))
+                                   for r in rounds],
+    }).set_index("round")
+
+
+# --- comparing query strategies -----------------------------------------------------
+
+def query(strategy: str, model, unlabeled: np.ndarray, k: int,
+          rng: np.random.Generator) -> np.ndarray:
+    """Indices to label next by ``"uncertainty"`` (entropy), ``"margin"`` or ``"random"``."""
+    if strategy == "random":
+        return rng.choice(unlabeled, size=min(k, len(unlabeled)), replace=False)
+    scorer = {"uncertainty": entropy_scores, "margin": margin_scores}[strategy]
+    return select_most_uncertain(scorer(model), unlabeled, k)
+
+
+def learning_curve(strategy: str, X_pool, y_pool, X_test, y_test, *, n_start: int,
+                   rounds: int, per_round: int, seed: int, gamma: float = 0.25,
+                   max_iter: int = 20) -> list[tuple[int, float]]:
+    """(labels used, accuracy on a fixed held-out test set) after each round.
+
+    The start set is *n_start* random pool points (one draw per *seed*, identical for
+    every strategy), so strategies differ only in what they ask for.
+    """
+    rng = np.random.default_rng(seed)
+    labeled = rng.choice(len(y_pool), size=n_start, replace=False)
+    unlabeled = np.setdiff1d(np.arange(len(y_pool)), labeled)
+    curve = []
+    for _ in range(rounds + 1):
+        y_partial = np.full_like(y_pool, UNLABELED)
+        y_partial[labeled] = y_pool[labeled]
+        model = retrain(X_pool, y_partial, gamma, max_iter)
+        curve.append((len(labeled), float(np.mean(model.predict(X_test) == y_test))))
+        picked = query(strategy, model, unlabeled, per_round, rng)
+        labeled = np.concatenate([labeled, picked])
+        unlabeled = np.setdiff1d(unlabeled, picked)
+    return curve
+
+
+def compare_strategies(strategies=("uncertainty", "margin", "random"), *, seeds: int,
+                       rounds: int, pool_size: int, n_start: int = 40, per_round: int = 5):
+    """Long table (strategy, seed, labels, accuracy) over *seeds* random splits of the digits.
+
+    Each seed splits the digits into a pool of *pool_size* (where labels are asked for)
+    and a held-out test set that no strategy ever sees.
+    """
+    import pandas as pd
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    rows = []
+    for seed in range(seeds):
+        X_pool, X_test, y_pool, y_test = train_test_split(
+            X, y, train_size=pool_size, stratify=y, random_state=seed)
+        for strategy in strategies:
+            for n, acc in learning_curve(strategy, X_pool, y_pool, X_test, y_test,
+                                         n_start=n_start, rounds=rounds,
+                                         per_round=per_round, seed=seed):
+                rows.append({"strategy": strategy, "seed": seed, "labels": n, "accuracy": acc})
+    return pd.DataFrame(rows)
+
+
+# --- state for the interactive loop -----------------------------------------------
+
+class ActiveLearner:
+    """The loop's state for a person in the loop: labels given so far, with undo.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, 64)
+    y_true : ndarray, shape (n,)
+        The oracle's answers (used for "let the oracle label" and for scoring).
+    n_labeled : int
+        The first *n_labeled* points start labelled (as in the notes).
+    """
+
+    def __init__(self, X: np.ndarray, y_true: np.ndarray, n_labeled: int = 40,
+                 gamma: float = 0.25, max_iter: int = 20):
+        self.X, self.y_true = X, y_true
+        self.gamma, self.max_iter = gamma, max_iter
+        self._start = np.full(len(y_true), UNLABELED)
+        self._start[:n_labeled] = y_true[:n_labeled]
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the starting labels; forget every round."""
+        self.y_partial = self._start.copy()
+        self._undo: list[np.ndarray] = []
+        self.history: list[tuple[int, float]] = []
+        self.model = None
+        self.fit()
+
+    @property
+    def unlabeled(self) -> np.ndarray:
+        return np.flatnonzero(self.y_partial == UNLABELED)
+
+    @property
+    def n_labeled(self) -> int:
+        return int(np.sum(self.y_partial != UNLABELED))
+
+    def fit(self) -> float:
+        """Retrain on the current labels; record and return accuracy on the unlabelled points."""
+        self.model = retrain(self.X, self.y_partial, self.gamma, self.max_iter)
+        unl = self.unlabeled
+        acc = float(np.mean(self.model.transduction_[unl] == self.y_true[unl])) if len(unl) else 1.0
+        self.history.append((self.n_labeled, acc))
+        return acc
+
+    def ask(self, k: int) -> np.ndarray:
+        """The *k* most uncertain unlabelled points (entropy), most uncertain first."""
+        return select_most_uncertain(entropy_scores(self.model), self.unlabeled, k)
+
+    def predicted(self, indices: np.ndarray) -> np.ndarray:
+        return self.model.transduction_[indices]
+
+    def teach(self, indices, labels) -> float:
+        """Give *labels* to the points *indices*, retrain, and return the new accuracy.
+
+        Raises
+        ------
+        ValueError
+            If nothing is given, an index is already labelled, or a label is not 0–9;
+            the state is then unchanged.
+        """
+        indices = np.asarray(indices, dtype=int)
+        labels = np.asarray(labels, dtype=int)
+        if len(indices) == 0:
+            raise ValueError("nothing to learn: label at least one digit")
+        if len(indices) != len(labels):
+            raise ValueError(f"{len(indices)} digits but {len(labels)} labels")
+        if np.any((labels < 0) | (labels > 9)):
+            raise ValueError("labels must be digits 0–9")
+        if np.any(self.y_partial[indices] != UNLABELED):
+            raise ValueError("some of these digits are already labelled")
+        self._undo.append(self.y_partial.copy())
+        self.y_partial[indices] = labels
+        try:
+            return self.fit()
+        except Exception:
+            self.y_partial = self._undo.pop()
+            raise
+
+    def undo(self) -> bool:
+        """Take back the last round of labels; False if there is nothing to undo."""
+        if not self._undo:
+            return False
+        self.y_partial = self._undo.pop()
+        self.history.pop()
+        self.model = retrain(self.X, self.y_partial, self.gamma, self.max_iter)
+        return True

@@ -1,0 +1,41 @@
+"""Small Sphinx fixes for the published site (loaded from ``_config.yml``).
+
+* sphinx-thebe registers its inline configuration twice (its handler runs on every
+  ``env-before-read-docs``), so every page declared ``const THEBE_JS_URL`` twice and
+  the browser logged "Identifier 'THEBE_JS_URL' has already been declared". We drop
+  repeated script entries on each page, keeping the first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+
+def _key(script: Any) -> tuple:
+    """Same file (or inline body) and attributes; the priority does not matter."""
+    attributes = tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items()))
+    # an inline script comes once with filename None and once with "": the same script
+    return (getattr(script, "filename", str(script)) or "", attributes)
+
+
+def dedupe_scripts(app: Sphinx, pagename: str, templatename: str, context: dict,
+                   doctree: Any) -> None:
+    scripts = context.get("script_files")
+    if not isinstance(scripts, list):
+        return
+    seen: set[tuple] = set()
+    unique = []
+    for script in scripts:
+        key = _key(script)
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    scripts[:] = unique  # in place: extensions that run later append to this same list
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    # Early: ``html-page-context`` stops at the first handler that returns a value.
+    app.connect("html-page-context", dedupe_scripts, priority=100)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,146 @@
+"""The built site in a real browser (headless Chromium driven by Playwright).
+
+Needs Debian's ``chromium`` (``.ci/run`` installs it). Elsewhere the tests skip, saying
+why; under CI (``CI`` set) a missing Chromium is an error, so CI always runs them.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ACTIVE_LEARNING = "book/sklearn/07-active-learning.html"
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests: install Debian's `chromium` package")
+        pytest.skip("no Chromium installed (apt-get install chromium) - browser tests skipped")
+    pytest.importorskip("playwright")
+    return CHROMIUM
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(quick_site: Path):
+    """Serve the built site on a free localhost port."""
+    handler = functools.partial(_Quiet, directory=str(quick_site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+class Visit:
+    """A page loaded with every request, failure and console error recorded.
+
+    Requests that would leave localhost are recorded and blocked (the site must not
+    make any).
+    """
+
+    def __init__(self, browser, base: str, path: str):
+        self.base = base
+        self.offsite: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: self.failed.append(r.url)
+                     if r.url.startswith(base) else None)
+        self.page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}")
+                     if r.status >= 400 else None)
+        self.page.route("**/*", self._route)
+        self.page.goto(f"{base}/{path}", wait_until="networkidle")
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(self.base) or url.startswith("data:") or url.startswith("blob:"):
+            route.continue_()
+        else:
+            self.offsite.append(url)
+            route.abort()
+
+    def assert_clean(self):
+        assert not self.offsite, f"requests to other sites: {self.offsite}"
+        assert not self.failed, f"failed requests: {self.failed}"
+        assert not self.errors, f"console errors: {self.errors}"
+
+
+@pytest.fixture
+def al_page(browser, server):
+    visit = Visit(browser, server, ACTIVE_LEARNING)
+    visit.page.wait_for_selector(".widget-play", timeout=15000)
+    yield visit
+    visit.page.close()
+
+
+def shown_round(page) -> str:
+    """The heading of the panel the Stack shows (it renders only the selected child)."""
+    headings = page.locator(".widget-html-content", has_text="Round")
+    assert headings.count() == 1
+    return headings.first.inner_text()
+
+
+def test_static_widget_renders_without_errors_or_offsite_requests(al_page):
+    page = al_page.page
+    assert page.locator(".widget-play").count() == 1
+    assert page.locator(".widget-slider").count() >= 1
+    assert shown_round(page).startswith("Round 1")
+    al_page.assert_clean()
+
+
+def test_play_advances_the_rounds(al_page):
+    page = al_page.page
+    page.locator(".widget-play button").first.click()
+    page.wait_for_function(
+        "() => document.querySelector('.widget-slider .widget-readout').innerText !== '0'",
+        timeout=10000)
+    assert not shown_round(page).startswith("Round 1")
+    al_page.assert_clean()
+
+
+def test_slider_selects_the_round(al_page):
+    page = al_page.page
+    handle = page.locator(".widget-slider .noUi-handle").first
+    handle.focus()
+    for _ in range(2):
+        handle.press("ArrowRight")
+    page.wait_for_timeout(300)
+    assert shown_round(page).startswith("Round 3")
+    al_page.assert_clean()
+
+
+def test_active_learning_page_is_light(quick_site):
+    html = quick_site / ACTIVE_LEARNING
+    images = sum(p.stat().st_size for p in (quick_site / "_images").glob("*")
+                 if p.name in html.read_text(encoding="utf-8"))
+    assert html.stat().st_size + images < 3_000_000
