@@ -18,9 +18,9 @@ if TYPE_CHECKING:  # keras is imported inside the functions that need it
 #: chapter trains three cell types, so ``full`` uses a subset, fewer epochs and 64 units
 #: (the page says so).
 SETTINGS = freeze({
-    "full": {"train_size": 4_000, "test_size": 5_000, "epochs": 3, "batch_size": 64,
+    "full": {"train_size": 6_000, "test_size": 5_000, "epochs": 3, "batch_size": 64,
              "units": 64, "signal_length": 2_400, "window": 48, "forecast_units": 32,
-             "forecast_epochs": 8},
+             "forecast_epochs": 10},
     "quick": {"train_size": 500, "test_size": 300, "epochs": 1, "batch_size": 64,
               "units": 32, "signal_length": 800, "window": 48, "forecast_units": 16,
               "forecast_epochs": 1},
