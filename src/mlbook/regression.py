@@ -80,7 +80,7 @@ def load_data() -> tuple[pd.DataFrame, pd.Series]:
 
 def preprocessor(categorical: tuple[str, ...] = ("sex",)):
     """Standardise the numeric columns, one-hot encode the categorical ones (a ``ColumnTransformer``)."""
-    from sklearn.compose import ColumnTransformer, make_column_selector
+    from sklearn.compose import ColumnTransformer
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     return ColumnTransformer([
