@@ -68,6 +68,7 @@ def test_frozen_base_does_not_change_during_training(tiny_digits):
                                     zip(copy.get_weights(), base.get_weights()))
 
 
+@pytest.mark.slow
 def test_compare_transfer_trains_a_head_on_frozen_pretrained_features(tiny_digits):
     """Frozen features from pretraining let a new head learn from 3 labels per class.
 

@@ -30,9 +30,9 @@ SETTINGS = freeze({
              "beta_1": 0.5,
              "jit_compile": True, "n_judged": 2000, "judge_train_size": 20_000,
              "judge_epochs": 2, "judge_test_size": None},
-    "quick": {"train_size": 1500, "epochs": 2, "batch_size": 128, "learning_rate": 2e-4,
+    "quick": {"train_size": 512, "epochs": 2, "batch_size": 128, "learning_rate": 2e-4,
               "beta_1": 0.5,
-              "jit_compile": False, "n_judged": 300, "judge_train_size": 2000,
+              "jit_compile": False, "n_judged": 200, "judge_train_size": 600,
               "judge_epochs": 1, "judge_test_size": 1000},
 })
 

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 SETTINGS = freeze({
     "full": {"source_size": 15_000, "source_epochs": 3, "shots": (1, 3, 10, 30, 100),
              "head_steps": 300, "test_size": None, "repeats": 2},
-    "quick": {"source_size": 2000, "source_epochs": 1, "shots": (3, 30),
-              "head_steps": 60, "test_size": 1000, "repeats": 1},
+    "quick": {"source_size": 1000, "source_epochs": 1, "shots": (5,),
+              "head_steps": 30, "test_size": 500, "repeats": 1},
 })
 
 SOURCE_DIGITS = (0, 1, 2, 3, 4)
