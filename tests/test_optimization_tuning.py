@@ -46,14 +46,15 @@ def test_optimizer_factories_give_fresh_objects():
 @pytest.mark.parametrize("name", ["exponential decay", "piecewise constant",
                                   "cosine with warm-up"])
 def test_schedules_stay_positive_and_end_lower(name):
-    lr = ot.schedule_values(ot.schedules(1e-3, 100)[name], 100)
-    assert lr.shape == (100,) and (lr > 0).all()
+    at, lr = ot.schedule_values(ot.schedules(1e-3, 100)[name], 100)
+    assert lr.shape == at.shape == (100,) and (lr > 0).all()
     assert lr[-1] < lr.max() <= 1e-3 + 1e-9
 
 
 def test_warmup_rises_first():
-    lr = ot.schedule_values(ot.schedules(1e-3, 100)["cosine with warm-up"], 100)
-    assert lr[0] < lr[10] and lr.argmax() == 10
+    at, lr = ot.schedule_values(ot.schedules(1e-3, 100)["cosine with warm-up"], 100)
+    assert lr[0] < lr[10] and at[lr.argmax()] == 10
+    assert len(ot.schedule_values(ot.schedules(1e-3, 10_000)["exponential decay"], 10_000)[0]) == 101
 
 
 @pytest.mark.slow  # trains models: a few seconds

@@ -16,16 +16,18 @@ if TYPE_CHECKING:  # keras and keras_tuner are imported inside the functions
     import keras_tuner
     import pandas as pd
 
-#: Per-profile settings. ``race_*``: the optimiser race; ``cb_*``: the callbacks demo;
+#: Per-profile settings. ``race_*``: the optimiser race (``race_optimizers``: names from
+#: :func:`optimizers`, ``None`` for all; quick races three); ``cb_*``: the callbacks demo;
 #: ``tune_*``: the KerasTuner search (trials, epochs per trial, training images);
 #: ``final_epochs``: retraining the best configuration.
 SETTINGS = freeze({
     "full": {"train_size": 10_000, "test_size": None, "batch_size": 64,
-             "race_epochs": 6, "cb_epochs": 10,
+             "race_epochs": 6, "race_optimizers": None, "cb_epochs": 10,
              "tune_trials": 8, "tune_epochs": 3, "tune_train_size": 5000,
              "final_epochs": 8},
     "quick": {"train_size": 1000, "test_size": 1000, "batch_size": 64,
-              "race_epochs": 2, "cb_epochs": 3,
+              "race_epochs": 2, "race_optimizers": ("SGD", "SGD + momentum", "Adam"),
+              "cb_epochs": 3,
               "tune_trials": 2, "tune_epochs": 1, "tune_train_size": 600,
               "final_epochs": 2},
 })
@@ -119,9 +121,18 @@ def schedules(initial: float = 1e-3, steps: int = 1000) -> dict:
     }
 
 
-def schedule_values(schedule, steps: int) -> np.ndarray:
-    """The learning rate a schedule gives at steps ``0 .. steps-1``, shape ``(steps,)``."""
-    return np.array([float(schedule(step)) for step in range(steps)])
+def schedule_values(schedule, steps: int, n_points: int = 101) -> tuple[np.ndarray, np.ndarray]:
+    """The learning rate a schedule gives at up to ``n_points`` steps in ``0 .. steps-1``.
+
+    Returns
+    -------
+    at : ndarray, shape (k,), int
+        The steps, evenly spaced, ``k <= n_points``.
+    lr : ndarray, shape (k,)
+        The learning rate at each of them.
+    """
+    at = np.unique(np.linspace(0, steps - 1, n_points).round().astype(int))
+    return at, np.array([float(schedule(int(step))) for step in at])
 
 
 def train_with_callbacks(x: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray],
