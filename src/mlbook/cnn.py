@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # keras is imported inside the functions that need it
 SETTINGS = freeze({
     "full": {"train_size": 6_000, "test_size": 3_000, "epochs": 4, "batch_size": 32,
              "exercise_size": 500},
-    "quick": {"train_size": 1_000, "test_size": 500, "epochs": 2, "batch_size": 32,
+    "quick": {"train_size": 800, "test_size": 400, "epochs": 2, "batch_size": 32,
               "exercise_size": 100},
 })
 
