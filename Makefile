@@ -11,12 +11,16 @@ export MLBOOK_PROFILE
 # Hide TensorFlow's C++ log noise on pages (Python errors still raise).
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: help install book test unit chapter clean
+.PHONY: help install book test unit lint preview chapter memory clean
 
 help:
 	@echo "make book    build the site (MLBOOK_PROFILE=$(MLBOOK_PROFILE); quick for a fast preview)"
 	@echo "make test    run every test (unit, quick book build, site checks)"
 	@echo "make unit    unit tests only (fast)"
+	@echo "make lint    ruff: lint and format check of src/ and tests/"
+	@echo "make preview live-reloading preview (quick profile) on http://127.0.0.1:8000"
+	@echo "make chapter CHAPTER=book/...md   run one chapter alone: errors and time"
+	@echo "make memory  peak memory and time of every chapter (quick profile)"
 	@echo "make clean   remove build output (keeps nothing but the sources)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -32,14 +36,29 @@ install: $(STAMP)
 book: $(STAMP)
 	$(BIN)/python -m mlbook.build --profile $(MLBOOK_PROFILE)
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+# Live preview: Sphinx config generated from _config.yml (conf.py is build output),
+# rebuilt on every change to the book or the library, in the quick profile.
+preview: $(STAMP)
+	$(BIN)/jupyter-book config sphinx . >/dev/null
+	MLBOOK_PROFILE=quick $(BIN)/sphinx-autobuild . _build/preview/html --port 8000 \
+	  --watch src --ignore "_build/*" --ignore ".venv/*" --ignore "*.pyc"
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not book and not browser and not slow"
 
+# Peak memory (kernel RSS) and time of every chapter, quick profile (Binder has ~2 GB).
+memory: $(STAMP)
+	$(BIN)/python -m mlbook.run_chapter --all --profile quick
+
 clean:
-	rm -rf _build
+	rm -rf _build conf.py
 
 # Execute one chapter alone (no site build): errors and time per cell.
 CHAPTER ?=

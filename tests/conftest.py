@@ -28,7 +28,7 @@ def tiny_digits(rng):
     x = rng.integers(0, 60, size=(n, 28, 28)).astype(np.uint8)
     for i, label in enumerate(y):
         r = 2 + 2 * label
-        x[i, r:r + 3, 4:24] = 255
+        x[i, r : r + 3, 4:24] = 255
     return x, y
 
 
@@ -52,9 +52,14 @@ def quick_site() -> Path:
     from mlbook import build
 
     env = {**os.environ, "MLBOOK_PROFILE": "quick"}
-    env.pop("MLBOOK_OFFLINE", None)   # the book uses the real data chain
-    proc = subprocess.run([sys.executable, "-m", "mlbook.build", "--profile", "quick"],
-                          cwd=ROOT, env=env, capture_output=True, text=True)
+    env.pop("MLBOOK_OFFLINE", None)  # the book uses the real data chain
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlbook.build", "--profile", "quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         pytest.fail("quick book build failed:\n" + (proc.stdout + proc.stderr)[-8000:])
     return build.html_dir("quick", ROOT)

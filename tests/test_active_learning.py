@@ -11,25 +11,32 @@ SEED_FIGURE = [
     [(8, 8), (1, 8), (3, 3), (4, 4), (8, 8)],
     [(1, 1), (1, 1), (7, 7), (7, 7), (1, 1)],
 ]
-SEED_ACCURACY = [0.87, 0.90, 0.92, 0.95, 0.96]     # the notes' classification reports
-SEED_PICKS = [[128, 64, 202, 171, 71], [289, 205, 280, 66, 258], [226, 84, 101, 312, 179],
-              [167, 218, 252, 285, 158], [57, 301, 321, 189, 69]]
+SEED_ACCURACY = [0.87, 0.90, 0.92, 0.95, 0.96]  # the notes' classification reports
+SEED_PICKS = [
+    [128, 64, 202, 171, 71],
+    [289, 205, 280, 66, 258],
+    [226, 84, 101, 312, 179],
+    [167, 218, 252, 285, 158],
+    [57, 301, 321, 189, 69],
+]
 
 
 @pytest.fixture(scope="module")
 def seed_rounds():
     X, y, _ = al.load_seed_digits()
     e = al.SEED_EXPERIMENT
-    return al.run_rounds(X, y, e["n_labeled"], e["rounds"], e["per_round"], e["gamma"],
-                         e["max_iter"])
+    return al.run_rounds(
+        X, y, e["n_labeled"], e["rounds"], e["per_round"], e["gamma"], e["max_iter"]
+    )
 
 
 def test_the_notes_experiment_is_reproduced_exactly(seed_rounds):
     assert [r.picked.tolist() for r in seed_rounds] == SEED_PICKS
-    assert [list(zip(r.picked_pred.tolist(), r.picked_true.tolist()))
-            for r in seed_rounds] == SEED_FIGURE
+    assert [
+        list(zip(r.picked_pred.tolist(), r.picked_true.tolist())) for r in seed_rounds
+    ] == SEED_FIGURE
     assert [round(r.accuracy, 2) for r in seed_rounds] == SEED_ACCURACY
-    assert [r.n_labeled for r in seed_rounds] == [40, 45, 50, 55, 60]   # not 10 → 30
+    assert [r.n_labeled for r in seed_rounds] == [40, 45, 50, 55, 60]  # not 10 → 30
 
 
 def test_seed_selection_with_np_in1d_is_gone():
@@ -37,7 +44,7 @@ def test_seed_selection_with_np_in1d_is_gone():
     if hasattr(np, "in1d"):
         pytest.skip("this NumPy still has np.in1d")
     with pytest.raises(AttributeError):
-        np.in1d([1], [1])
+        np.in1d([1], [1])  # noqa: NPY201 (the point of the test)
 
 
 def test_select_most_uncertain_only_picks_unlabelled():
@@ -71,7 +78,7 @@ def test_compare_strategies_uses_the_same_start_and_grows_labels():
     assert set(df.strategy) == {"uncertainty", "margin", "random"}
     assert sorted(df.labels.unique()) == [20, 25, 30]
     first = df[df.labels == 20].accuracy
-    assert first.nunique() == 1          # identical start set → identical first score
+    assert first.nunique() == 1  # identical start set → identical first score
     assert df.accuracy.between(0, 1).all()
 
 
@@ -86,8 +93,9 @@ class TestActiveLearner:
         acc = learner.teach(asked, learner.y_true[asked])
         assert learner.n_labeled == 45 and learner.history[-1] == (45, acc)
 
-    @pytest.mark.parametrize("labels, message", [([], "nothing to learn"), ([12], "0–9"),
-                                                 ([1, 2], "labels")])
+    @pytest.mark.parametrize(
+        "labels, message", [([], "nothing to learn"), ([12], "0–9"), ([1, 2], "labels")]
+    )
     def test_bad_input_changes_nothing(self, learner, labels, message):
         before = learner.y_partial.copy(), list(learner.history)
         indices = learner.ask(len(labels) if len(labels) != 2 else 1) if labels else []

@@ -5,7 +5,8 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from mlbook import active_learning as al, active_learning_widget as alw  # noqa: E402
+from mlbook import active_learning as al  # noqa: E402
+from mlbook import active_learning_widget as alw
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def loop():
 
 
 def test_shows_the_most_uncertain_digits(loop):
-    assert loop.asked.tolist() == [128, 64, 202, 171, 71]       # the notes' first round
+    assert loop.asked.tolist() == [128, 64, 202, 171, 71]  # the notes' first round
     assert len(loop.queries.children) == 5 and len(loop.inputs) == 5
     assert bytes(loop.curve.value)[:4] == bytes(loop.confusion.value)[:4] == b"\x89PNG"
 
@@ -29,11 +30,14 @@ def test_oracle_then_retrain_improves_and_asks_new_digits(loop):
     assert loop.learner.n_labeled == 45 and not set(first) & set(loop.asked)
 
 
-@pytest.mark.parametrize("typed, message", [
-    (["", "", "", "", ""], "Nothing to learn"),
-    (["7", "x", "", "", ""], "Not a digit"),
-    (["12", "", "", "", ""], "Not a digit"),
-])
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        (["", "", "", "", ""], "Nothing to learn"),
+        (["7", "x", "", "", ""], "Not a digit"),
+        (["12", "", "", "", ""], "Not a digit"),
+    ],
+)
 def test_bad_labels_show_a_message_and_lose_nothing(loop, typed, message):
     asked, labels_before = loop.asked.copy(), loop.learner.y_partial.copy()
     for box, text in zip(loop.inputs, typed):
@@ -42,7 +46,7 @@ def test_bad_labels_show_a_message_and_lose_nothing(loop, typed, message):
     assert message in loop.message.value
     assert np.array_equal(loop.learner.y_partial, labels_before)
     assert np.array_equal(loop.asked, asked)
-    assert [b.value for b in loop.inputs] == typed                # the reader's typing stays
+    assert [b.value for b in loop.inputs] == typed  # the reader's typing stays
 
 
 def test_a_partial_labelling_is_accepted(loop):
@@ -58,14 +62,17 @@ def test_message_escapes_what_was_typed(loop):
 
 
 def test_undo_reset_and_per_round(loop):
-    loop.on_oracle(); loop.on_retrain()
+    loop.on_oracle()
+    loop.on_retrain()
     loop.on_undo()
     assert loop.learner.n_labeled == 40 and "Took back" in loop.message.value
     loop.on_undo()
     assert "Nothing to undo" in loop.message.value
     loop.per_round.value = 3
     assert len(loop.inputs) == 3
-    loop.on_oracle(); loop.on_retrain(); loop.on_reset()
+    loop.on_oracle()
+    loop.on_retrain()
+    loop.on_reset()
     assert loop.learner.n_labeled == 40
 
 
@@ -78,7 +85,8 @@ def test_static_player_links_play_slider_and_stack():
     assert len(stack.children) == 3 and play.max == slider.max == 2
     # jslinks live in the widget registry, linking play→slider→stack in the browser
     from ipywidgets.widgets.widget import _instances
+
     links = [w for w in _instances.values() if type(w).__name__ == "Link"]
-    pairs = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in links}
+    pairs = {(k.source[0].model_id, k.source[1], k.target[0].model_id, k.target[1]) for k in links}
     assert (play.model_id, "value", slider.model_id, "value") in pairs
     assert (slider.model_id, "value", stack.model_id, "selected_index") in pairs

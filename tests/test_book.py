@@ -48,10 +48,12 @@ def test_chapter_executed_and_states_how(site, name):
     soup = page(site, name)
     text = soup.get_text(" ")
     assert soup.select(".cell_output"), "no cell output: the page was not executed"
-    assert "quick" in soup.select_one("h1").find_next("p").get_text(), \
+    assert "quick" in soup.select_one("h1").find_next("p").get_text(), (
         "the overview does not state the profile"
-    assert not re.search(r"Traceback|\w+Error:", " ".join(
-        o.get_text() for o in soup.select(".cell_output"))), "error output in a cell"
+    )
+    assert not re.search(
+        r"Traceback|\w+Error:", " ".join(o.get_text() for o in soup.select(".cell_output"))
+    ), "error output in a cell"
     assert not soup.select(".output.stderr"), "stderr output (warnings) on the page"
     pasted = soup.select(".pasted-text")
     assert pasted and all(p.get_text().strip() for p in pasted), "empty glued value"
@@ -68,8 +70,11 @@ def test_every_image_has_alt_text(site):
 
 
 def test_errata_page_collects_every_erratum(site):
-    in_chapters = sum(page(site, p).select("div.erratum").__len__()
-                      for p in toc_pages() if "appendix/errata" not in p)
+    in_chapters = sum(
+        page(site, p).select("div.erratum").__len__()
+        for p in toc_pages()
+        if "appendix/errata" not in p
+    )
     errata = page(site, "book/appendix/errata")
     collected = errata.select("div.erratum")
     assert in_chapters >= 3 and len(collected) == in_chapters
@@ -87,3 +92,30 @@ def test_deep_learning_page_glues_its_results(site):
 def test_execution_report_lists_pages(site):
     rows = page(site, "book/appendix/execution-report").select("table tbody tr")
     assert len(rows) >= len(executed_pages())
+
+
+def test_internal_links_and_anchors_resolve(site):
+    """Every link from a book page to another page of the site (and its #anchor) exists."""
+    from urllib.parse import unquote, urldefrag
+
+    broken, ids_of = [], {}
+    for name in toc_pages():
+        source = site / f"{name}.html"
+        for a in page(site, name).select("a[href]"):
+            href = a["href"]
+            if href.startswith(("http:", "https:", "mailto:", "javascript:")):
+                continue
+            target, fragment = urldefrag(href)
+            path = (source.parent / unquote(target)).resolve() if target else source
+            if path.is_dir():
+                path = path / "index.html"
+            if not path.exists():
+                broken.append(f"{name}: {href}")
+                continue
+            if fragment and path.suffix == ".html":
+                if path not in ids_of:
+                    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+                    ids_of[path] = {t["id"] for t in soup.select("[id]")}
+                if unquote(fragment) not in ids_of[path]:
+                    broken.append(f"{name}: {href} (no such anchor)")
+    assert not broken

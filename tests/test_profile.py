@@ -27,10 +27,13 @@ def test_pick_returns_the_profile_row():
     assert profile.settings(table, "full").epochs == 10
 
 
-@pytest.mark.parametrize("table", [
-    {"full": {"epochs": 10}},                                  # a profile missing
-    {"full": {"epochs": 10}, "quick": {"epoch": 1}},           # keys differ (typo)
-])
+@pytest.mark.parametrize(
+    "table",
+    [
+        {"full": {"epochs": 10}},  # a profile missing
+        {"full": {"epochs": 10}, "quick": {"epoch": 1}},  # keys differ (typo)
+    ],
+)
 def test_incomplete_tables_are_rejected(table):
     with pytest.raises(ProfileError):
         freeze(table)

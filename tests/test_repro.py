@@ -27,12 +27,11 @@ print(tf.config.threading.get_intra_op_parallelism_threads(),
 
 
 def run_fresh():
-    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True)
     return out.stdout.strip().splitlines()
 
 
 def test_tensorflow_gives_identical_numbers_in_fresh_processes():
     a, b = run_fresh(), run_fresh()
-    assert a == b                      # same weights, noise and dropout mask
-    assert a[1] == "1 1"               # the thread settings took effect
+    assert a == b  # same weights, noise and dropout mask
+    assert a[1] == "1 1"  # the thread settings took effect

@@ -25,15 +25,19 @@ def chapter(tmp_path: Path, body: str) -> Path:
 
 
 def test_runs_cells_with_the_profile(tmp_path, capsys):
-    path = chapter(tmp_path, "```{code-cell} ipython3\nimport os\n"
-                             "assert os.environ['MLBOOK_PROFILE'] == 'quick'\n```\n")
+    path = chapter(
+        tmp_path,
+        "```{code-cell} ipython3\nimport os\nassert os.environ['MLBOOK_PROFILE'] == 'quick'\n```\n",
+    )
     assert main([str(path), "--profile", "quick"]) == 0
     assert "1 code cells" in capsys.readouterr().out
+    assert run_chapter(path).peak_mb > 10  # a Python kernel takes tens of MB
 
 
 def test_reports_the_failing_cell(tmp_path):
-    path = chapter(tmp_path, "```{code-cell} ipython3\nx = 1\n```\n\n"
-                             "```{code-cell} ipython3\n1 / 0\n```\n")
+    path = chapter(
+        tmp_path, "```{code-cell} ipython3\nx = 1\n```\n\n```{code-cell} ipython3\n1 / 0\n```\n"
+    )
     result = run_chapter(path)
     assert result.error and "ZeroDivisionError" in result.error
     assert len(result.cells) == 2

@@ -18,18 +18,23 @@ def test_eager_and_legacy_session_agree():
 
 def test_tracing_happens_per_shape_and_per_python_value():
     square, traces = tb.make_traced(lambda x: x * x)
-    square(tf.constant(2.0)); square(tf.constant(3.0))
+    square(tf.constant(2.0))
+    square(tf.constant(3.0))
     assert len(traces) == 1
     square(tf.constant([1.0, 2.0]))
     assert len(traces) == 2
-    square(2.0); square(3.0)
+    square(2.0)
+    square(3.0)
     assert len(traces) == 4
 
 
-@pytest.mark.parametrize("fn, x, expected", [
-    (lambda x: x**3 + 2 * x, 2.0, 14.0),
-    (tf.sin, 0.0, 1.0),
-])
+@pytest.mark.parametrize(
+    "fn, x, expected",
+    [
+        (lambda x: x**3 + 2 * x, 2.0, 14.0),
+        (tf.sin, 0.0, 1.0),
+    ],
+)
 def test_derivative(fn, x, expected):
     assert tb.derivative(fn, x) == pytest.approx(expected)
 

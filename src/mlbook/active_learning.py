@@ -8,20 +8,29 @@ keeps that state (with undo) for the interactive widget in :mod:`mlbook.active_l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
 from mlbook.profile import freeze
 
 #: The notes' experiment, and the size of the strategy comparison per profile.
-SEED_EXPERIMENT = {"n_samples": 330, "n_labeled": 40, "rounds": 5, "per_round": 5,
-                   "gamma": 0.25, "max_iter": 20, "shuffle_seed": 0}
-SETTINGS = freeze({
-    "full": {"compare_seeds": 10, "compare_rounds": 12, "pool_size": 800},
-    "quick": {"compare_seeds": 3, "compare_rounds": 4, "pool_size": 400},
-})
+SEED_EXPERIMENT = {
+    "n_samples": 330,
+    "n_labeled": 40,
+    "rounds": 5,
+    "per_round": 5,
+    "gamma": 0.25,
+    "max_iter": 20,
+    "shuffle_seed": 0,
+}
+SETTINGS = freeze(
+    {
+        "full": {"compare_seeds": 10, "compare_rounds": 12, "pool_size": 800},
+        "quick": {"compare_seeds": 3, "compare_rounds": 4, "pool_size": 400},
+    }
+)
 UNLABELED = -1
 
 
@@ -87,17 +96,24 @@ class Round:
 
     n_labeled: int
     n_unlabeled: int
-    accuracy: float                 # on the points still unlabelled (as in the notes)
-    picked: np.ndarray              # indices asked for next, most uncertain first
-    picked_pred: np.ndarray         # the model's guess for them
-    picked_true: np.ndarray         # their true labels
-    confusion: np.ndarray           # (10, 10) on the unlabelled points
+    accuracy: float  # on the points still unlabelled (as in the notes)
+    picked: np.ndarray  # indices asked for next, most uncertain first
+    picked_pred: np.ndarray  # the model's guess for them
+    picked_true: np.ndarray  # their true labels
+    confusion: np.ndarray  # (10, 10) on the unlabelled points
     report: dict = field(repr=False, default_factory=dict)
 
 
-def run_rounds(X: np.ndarray, y: np.ndarray, n_labeled: int, rounds: int, per_round: int,
-               gamma: float = 0.25, max_iter: int = 20,
-               scorer: Callable = entropy_scores) -> list[Round]:
+def run_rounds(
+    X: np.ndarray,
+    y: np.ndarray,
+    n_labeled: int,
+    rounds: int,
+    per_round: int,
+    gamma: float = 0.25,
+    max_iter: int = 20,
+    scorer: Callable = entropy_scores,
+) -> list[Round]:
     """The notes' loop: start with the first *n_labeled* points, label *per_round* each round.
 
     The oracle (the true ``y``) answers every query.
@@ -112,13 +128,20 @@ def run_rounds(X: np.ndarray, y: np.ndarray, n_labeled: int, rounds: int, per_ro
         model = retrain(X, y_partial, gamma, max_iter)
         pred, true = model.transduction_[unlabeled], y[unlabeled]
         picked = select_most_uncertain(scorer(model), unlabeled, per_round)
-        out.append(Round(
-            n_labeled=len(y) - len(unlabeled), n_unlabeled=len(unlabeled),
-            accuracy=float(np.mean(pred == true)), picked=picked,
-            picked_pred=model.transduction_[picked], picked_true=y[picked],
-            confusion=confusion_matrix(true, pred, labels=np.arange(10)),
-            report=classification_report(true, pred, labels=np.arange(10), output_dict=True,
-                                         zero_division=0)))
+        out.append(
+            Round(
+                n_labeled=len(y) - len(unlabeled),
+                n_unlabeled=len(unlabeled),
+                accuracy=float(np.mean(pred == true)),
+                picked=picked,
+                picked_pred=model.transduction_[picked],
+                picked_true=y[picked],
+                confusion=confusion_matrix(true, pred, labels=np.arange(10)),
+                report=classification_report(
+                    true, pred, labels=np.arange(10), output_dict=True, zero_division=0
+                ),
+            )
+        )
         unlabeled = np.setdiff1d(unlabeled, picked)
     return out
 
@@ -127,21 +150,26 @@ def rounds_table(rounds: list[Round]):
     """One row per round: labels, accuracy, macro F1, and the asked digits (pred→true)."""
     import pandas as pd
 
-    return pd.DataFrame({
-        "round": np.arange(1, len(rounds) + 1),
-        "labelled": [r.n_labeled for r in rounds],
-        "unlabelled": [r.n_unlabeled for r in rounds],
-        "accuracy": [r.accuracy for r in rounds],
-        "macro F1": [r.report["macro avg"]["f1-score"] for r in rounds],
-        "asked next (pred→true)": [" ".join(f"{p}→{t}" for p, t in zip(r.picked_pred, r.picked_true))
-                                   for r in rounds],
-    }).set_index("round")
+    return pd.DataFrame(
+        {
+            "round": np.arange(1, len(rounds) + 1),
+            "labelled": [r.n_labeled for r in rounds],
+            "unlabelled": [r.n_unlabeled for r in rounds],
+            "accuracy": [r.accuracy for r in rounds],
+            "macro F1": [r.report["macro avg"]["f1-score"] for r in rounds],
+            "asked next (pred→true)": [
+                " ".join(f"{p}→{t}" for p, t in zip(r.picked_pred, r.picked_true)) for r in rounds
+            ],
+        }
+    ).set_index("round")
 
 
 # --- comparing query strategies -----------------------------------------------------
 
-def query(strategy: str, model, unlabeled: np.ndarray, k: int,
-          rng: np.random.Generator) -> np.ndarray:
+
+def query(
+    strategy: str, model, unlabeled: np.ndarray, k: int, rng: np.random.Generator
+) -> np.ndarray:
     """Indices to label next by ``"uncertainty"`` (entropy), ``"margin"`` or ``"random"``."""
     if strategy == "random":
         return rng.choice(unlabeled, size=min(k, len(unlabeled)), replace=False)
@@ -149,9 +177,20 @@ def query(strategy: str, model, unlabeled: np.ndarray, k: int,
     return select_most_uncertain(scorer(model), unlabeled, k)
 
 
-def learning_curve(strategy: str, X_pool, y_pool, X_test, y_test, *, n_start: int,
-                   rounds: int, per_round: int, seed: int, gamma: float = 0.25,
-                   max_iter: int = 20) -> list[tuple[int, float]]:
+def learning_curve(
+    strategy: str,
+    X_pool,
+    y_pool,
+    X_test,
+    y_test,
+    *,
+    n_start: int,
+    rounds: int,
+    per_round: int,
+    seed: int,
+    gamma: float = 0.25,
+    max_iter: int = 20,
+) -> list[tuple[int, float]]:
     """(labels used, accuracy on a fixed held-out test set) after each round.
 
     The start set is *n_start* random pool points (one draw per *seed*, identical for
@@ -172,8 +211,15 @@ def learning_curve(strategy: str, X_pool, y_pool, X_test, y_test, *, n_start: in
     return curve
 
 
-def compare_strategies(strategies=("uncertainty", "margin", "random"), *, seeds: int,
-                       rounds: int, pool_size: int, n_start: int = 40, per_round: int = 5):
+def compare_strategies(
+    strategies=("uncertainty", "margin", "random"),
+    *,
+    seeds: int,
+    rounds: int,
+    pool_size: int,
+    n_start: int = 40,
+    per_round: int = 5,
+):
     """Long table (strategy, seed, labels, accuracy) over *seeds* random splits of the digits.
 
     Each seed splits the digits into a pool of *pool_size* (where labels are asked for)
@@ -187,16 +233,26 @@ def compare_strategies(strategies=("uncertainty", "margin", "random"), *, seeds:
     rows = []
     for seed in range(seeds):
         X_pool, X_test, y_pool, y_test = train_test_split(
-            X, y, train_size=pool_size, stratify=y, random_state=seed)
+            X, y, train_size=pool_size, stratify=y, random_state=seed
+        )
         for strategy in strategies:
-            for n, acc in learning_curve(strategy, X_pool, y_pool, X_test, y_test,
-                                         n_start=n_start, rounds=rounds,
-                                         per_round=per_round, seed=seed):
+            for n, acc in learning_curve(
+                strategy,
+                X_pool,
+                y_pool,
+                X_test,
+                y_test,
+                n_start=n_start,
+                rounds=rounds,
+                per_round=per_round,
+                seed=seed,
+            ):
                 rows.append({"strategy": strategy, "seed": seed, "labels": n, "accuracy": acc})
     return pd.DataFrame(rows)
 
 
 # --- state for the interactive loop -----------------------------------------------
+
 
 class ActiveLearner:
     """The loop's state for a person in the loop: labels given so far, with undo.
@@ -210,8 +266,14 @@ class ActiveLearner:
         The first *n_labeled* points start labelled (as in the notes).
     """
 
-    def __init__(self, X: np.ndarray, y_true: np.ndarray, n_labeled: int = 40,
-                 gamma: float = 0.25, max_iter: int = 20):
+    def __init__(
+        self,
+        X: np.ndarray,
+        y_true: np.ndarray,
+        n_labeled: int = 40,
+        gamma: float = 0.25,
+        max_iter: int = 20,
+    ):
         self.X, self.y_true = X, y_true
         self.gamma, self.max_iter = gamma, max_iter
         self._start = np.full(len(y_true), UNLABELED)

@@ -62,7 +62,8 @@ def confusion_figure(confusion: np.ndarray, *, title: str = "Confusion on unlabe
 
     fig, ax = plt.subplots(figsize=(3.9, 3.6))
     ConfusionMatrixDisplay(confusion, display_labels=np.arange(10)).plot(
-        ax=ax, colorbar=False, cmap="Blues", values_format="d", text_kw={"fontsize": 7})
+        ax=ax, colorbar=False, cmap="Blues", values_format="d", text_kw={"fontsize": 7}
+    )
     ax.set(title=title, xlabel="predicted label", ylabel="true label")
     ax.grid(False)
     fig.tight_layout()
@@ -73,8 +74,9 @@ def queries_figure(images: np.ndarray, pred: np.ndarray, true: np.ndarray | None
     """The asked digits in a row, each captioned with the model's guess (and the truth)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, max(len(images), 1), figsize=(1.2 * max(len(images), 1), 1.9),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, max(len(images), 1), figsize=(1.2 * max(len(images), 1), 1.9), squeeze=False
+    )
     for ax in axes.flat:
         ax.axis("off")
     for i, (ax, img) in enumerate(zip(axes.flat, images)):
@@ -101,20 +103,35 @@ def static_player(rounds: list[Round], images: np.ndarray, *, interval_ms: int =
     panels = []
     history = [(r.n_labeled, r.accuracy) for r in rounds]
     for i, r in enumerate(rounds):
-        head = w.HTML(f"<b>Round {i + 1}</b>: {r.n_labeled} labelled digits, accuracy on the "
-                      f"{r.n_unlabeled} unlabelled ones <b>{r.accuracy:.2%}</b>. Below: the "
-                      f"{len(r.picked)} digits the model asks about next.")
-        asked = w.Image(value=figure_png(queries_figure(
-            images[r.picked], r.picked_pred, r.picked_true, "Most uncertain digits")),
-            format="png", layout=w.Layout(max_width="100%"))
+        head = w.HTML(
+            f"<b>Round {i + 1}</b>: {r.n_labeled} labelled digits, accuracy on the "
+            f"{r.n_unlabeled} unlabelled ones <b>{r.accuracy:.2%}</b>. Below: the "
+            f"{len(r.picked)} digits the model asks about next."
+        )
+        asked = w.Image(
+            value=figure_png(
+                queries_figure(
+                    images[r.picked], r.picked_pred, r.picked_true, "Most uncertain digits"
+                )
+            ),
+            format="png",
+            layout=w.Layout(max_width="100%"),
+        )
         curve = w.Image(value=figure_png(curve_figure(history[: i + 1])), format="png")
         conf = w.Image(value=figure_png(confusion_figure(r.confusion)), format="png")
         panels.append(w.VBox([head, asked, w.HBox([curve, conf])]))
     stack = w.Stack(panels, selected_index=0)
-    play = w.Play(value=0, min=0, max=len(rounds) - 1, step=1, interval=interval_ms,
-                  description="Play the rounds")
-    slider = w.IntSlider(value=0, min=0, max=len(rounds) - 1, description="round index",
-                         readout=True)
+    play = w.Play(
+        value=0,
+        min=0,
+        max=len(rounds) - 1,
+        step=1,
+        interval=interval_ms,
+        description="Play the rounds",
+    )
+    slider = w.IntSlider(
+        value=0, min=0, max=len(rounds) - 1, description="round index", readout=True
+    )
     w.jslink((play, "value"), (slider, "value"))
     w.jslink((slider, "value"), (stack, "selected_index"))
     return w.VBox([w.HBox([play, slider]), stack])
@@ -127,10 +144,10 @@ class LiveLoop:
         import ipywidgets as w
 
         self.learner, self.images = learner, images
-        self.per_round = w.IntSlider(value=per_round, min=1, max=10,
-                                     description="digits per round")
-        self.retrain_button = w.Button(description="Retrain", button_style="primary",
-                                       icon="refresh")
+        self.per_round = w.IntSlider(value=per_round, min=1, max=10, description="digits per round")
+        self.retrain_button = w.Button(
+            description="Retrain", button_style="primary", icon="refresh"
+        )
         self.oracle_button = w.Button(description="Let the oracle label", icon="magic")
         self.undo_button = w.Button(description="Undo last round", icon="undo")
         self.reset_button = w.Button(description="Reset", icon="trash")
@@ -145,11 +162,15 @@ class LiveLoop:
         self.undo_button.on_click(self.on_undo)
         self.reset_button.on_click(self.on_reset)
         self.per_round.observe(lambda change: self.show_queries(), names="value")
-        self.ui = w.VBox([
-            w.HBox([self.per_round, self.oracle_button, self.retrain_button]),
-            self.queries, self.message,
-            w.HBox([self.undo_button, self.reset_button]),
-            w.HBox([self.curve, self.confusion])])
+        self.ui = w.VBox(
+            [
+                w.HBox([self.per_round, self.oracle_button, self.retrain_button]),
+                self.queries,
+                self.message,
+                w.HBox([self.undo_button, self.reset_button]),
+                w.HBox([self.curve, self.confusion]),
+            ]
+        )
         self.refresh()
 
     # -- display ---------------------------------------------------------------------
@@ -158,12 +179,17 @@ class LiveLoop:
 
         self.asked = self.learner.ask(self.per_round.value)
         pred = self.learner.predicted(self.asked)
-        self.inputs = [w.Text(placeholder="0–9", layout=w.Layout(width="64px"))
-                       for _ in self.asked]
+        self.inputs = [w.Text(placeholder="0–9", layout=w.Layout(width="64px")) for _ in self.asked]
         self.queries.children = [
-            w.VBox([w.Image(value=digit_png(self.images[i]), format="png"),
-                    w.Label(f"model: {p}"), box])
-            for i, p, box in zip(self.asked, pred, self.inputs)]
+            w.VBox(
+                [
+                    w.Image(value=digit_png(self.images[i]), format="png"),
+                    w.Label(f"model: {p}"),
+                    box,
+                ]
+            )
+            for i, p, box in zip(self.asked, pred, self.inputs)
+        ]
         if len(self.asked) == 0:
             self.say("Every digit is labelled.", "info")
 
@@ -172,8 +198,9 @@ class LiveLoop:
 
         self.show_queries()
         unl = self.learner.unlabeled
-        cm = confusion_matrix(self.learner.y_true[unl], self.learner.predicted(unl),
-                              labels=np.arange(10))
+        cm = confusion_matrix(
+            self.learner.y_true[unl], self.learner.predicted(unl), labels=np.arange(10)
+        )
         self.curve.value = figure_png(curve_figure(self.learner.history))
         self.confusion.value = figure_png(confusion_figure(cm))
 
@@ -197,8 +224,10 @@ class LiveLoop:
         if bad:
             raise ValueError("Not a digit 0–9: " + ", ".join(bad) + ". Type one digit per box.")
         if not chosen:
-            raise ValueError("Nothing to learn yet: type a digit 0–9 under at least one image, "
-                             "or press “Let the oracle label”.")
+            raise ValueError(
+                "Nothing to learn yet: type a digit 0–9 under at least one image, "
+                "or press “Let the oracle label”."
+            )
         return np.array(chosen), np.array(labels)
 
     def on_retrain(self, _=None) -> None:
@@ -207,10 +236,13 @@ class LiveLoop:
             before = self.learner.history[-1][1]
             acc = self.learner.teach(indices, labels)
         except ValueError as exc:
-            self.say(str(exc), "error")          # state untouched, boxes keep their text
+            self.say(str(exc), "error")  # state untouched, boxes keep their text
             return
-        self.say(f"Learnt {len(indices)} label(s): accuracy {before:.1%} → {acc:.1%} "
-                 f"with {self.learner.n_labeled} labelled digits.", "ok")
+        self.say(
+            f"Learnt {len(indices)} label(s): accuracy {before:.1%} → {acc:.1%} "
+            f"with {self.learner.n_labeled} labelled digits.",
+            "ok",
+        )
         self.refresh()
 
     def on_oracle(self, _=None) -> None:

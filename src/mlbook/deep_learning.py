@@ -13,16 +13,29 @@ if TYPE_CHECKING:  # keras is imported inside the functions that need it
 
 #: Per-profile settings. ``full`` is the seed's: all 60 000 images, 10 epochs, batch 32.
 #: ``spread_*``: the smaller runs of the seed-to-seed exercise.
-SETTINGS = freeze({
-    "full": {"train_size": None, "epochs": 10, "batch_size": 32,
-             "spread_train_size": 10_000, "spread_epochs": 3},
-    "quick": {"train_size": 6000, "epochs": 2, "batch_size": 32,
-              "spread_train_size": 2000, "spread_epochs": 1},
-})
+SETTINGS = freeze(
+    {
+        "full": {
+            "train_size": None,
+            "epochs": 10,
+            "batch_size": 32,
+            "spread_train_size": 10_000,
+            "spread_epochs": 3,
+        },
+        "quick": {
+            "train_size": 6000,
+            "epochs": 2,
+            "batch_size": 32,
+            "spread_train_size": 2000,
+            "spread_epochs": 1,
+        },
+    }
+)
 
 
-def prepare(x: np.ndarray, y: np.ndarray, size: int | None = None,
-            seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def prepare(
+    x: np.ndarray, y: np.ndarray, size: int | None = None, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Scale uint8 images to float32 in [0, 1]; optionally keep a stratified random subset.
 
     Parameters
@@ -46,24 +59,27 @@ def prepare(x: np.ndarray, y: np.ndarray, size: int | None = None,
     return (x / 255.0).astype("float32"), y.astype("int64")
 
 
-def build_mlp(hidden_units: int = 128, n_classes: int = 10,
-              input_shape: tuple[int, int] = (28, 28)) -> "keras.Model":
+def build_mlp(
+    hidden_units: int = 128, n_classes: int = 10, input_shape: tuple[int, int] = (28, 28)
+) -> keras.Model:
     """The seed's network: flatten, **one** hidden ReLU layer, a softmax output."""
     import keras
     from keras import layers
 
-    model = keras.Sequential([
-        keras.Input(shape=input_shape),
-        layers.Flatten(),
-        layers.Dense(hidden_units, activation="relu"),
-        layers.Dense(n_classes, activation="softmax"),
-    ], name="mnist_mlp")
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            layers.Flatten(),
+            layers.Dense(hidden_units, activation="relu"),
+            layers.Dense(n_classes, activation="softmax"),
+        ],
+        name="mnist_mlp",
+    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
-def hidden_layers(model: "keras.Model") -> list[str]:
+def hidden_layers(model: keras.Model) -> list[str]:
     """Names of the hidden layers: the ``Dense`` layers before the output layer."""
     import keras
 
@@ -71,16 +87,29 @@ def hidden_layers(model: "keras.Model") -> list[str]:
     return [layer.name for layer in dense[:-1]]
 
 
-def train(model: "keras.Model", x_train: np.ndarray, y_train: np.ndarray, *,
-          epochs: int, batch_size: int, monitor: tuple[np.ndarray, np.ndarray] | None = None,
-          verbose: int = 2) -> dict[str, list[float]]:
+def train(
+    model: keras.Model,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    monitor: tuple[np.ndarray, np.ndarray] | None = None,
+    verbose: int = 2,
+) -> dict[str, list[float]]:
     """Fit the model; return ``history.history``.
 
     ``monitor`` is a held-out ``(x, y)`` scored after every epoch (Keras' ``val_*``
     metrics). Keras evaluates nothing after an epoch unless it is given one.
     """
-    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
-                        validation_data=monitor, verbose=verbose)
+    history = model.fit(
+        x_train,
+        y_train,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=monitor,
+        verbose=verbose,
+    )
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 

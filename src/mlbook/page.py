@@ -20,8 +20,12 @@ from mlbook.profile import Profile, get_profile
 from mlbook.repro import DEFAULT_SEED, seed_everything
 
 #: Libraries whose versions a page reports (label -> module), when it imported them.
-REPORTED = {"TensorFlow": "tensorflow", "Keras": "keras", "scikit-learn": "sklearn",
-            "NumPy": "numpy"}
+REPORTED = {
+    "TensorFlow": "tensorflow",
+    "Keras": "keras",
+    "scikit-learn": "sklearn",
+    "NumPy": "numpy",
+}
 
 
 @dataclass
@@ -30,7 +34,6 @@ class Page:
 
     profile: Profile
     seed: int
-    t0: float = field(default_factory=time.perf_counter)
     data_sources: list[str] = field(default_factory=list)
 
     def uses(self, source: str) -> str:
@@ -43,7 +46,7 @@ class Page:
         """The run record as plain values (what :meth:`finish` glues)."""
         return {
             "page_profile": self.profile.name,
-            "page_seconds": round(time.perf_counter() - self.t0, 1),
+            "page_seconds": round(elapsed_since_kernel_start(), 1),
             "page_hardware": hardware(),
             "page_date": _dt.date.today().isoformat(),
             "page_versions": versions(),
@@ -61,13 +64,20 @@ class Page:
 
 
 def start(seed: int = DEFAULT_SEED, *, tensorflow: bool = True) -> Page:
-    """Begin a page: read the profile, seed everything, set the figure style, start the clock."""
+    """Begin a page: read the profile, seed everything, set the figure style."""
     from mlbook.plotting import use_book_style
 
     profile = get_profile()
     seed_everything(seed, tensorflow=tensorflow)
     use_book_style()
     return Page(profile=profile, seed=seed)
+
+
+def elapsed_since_kernel_start() -> float:
+    """Seconds since this process (the page's kernel) started: imports included."""
+    import psutil
+
+    return time.time() - psutil.Process(os.getpid()).create_time()
 
 
 def hardware() -> str:
@@ -80,7 +90,7 @@ def hardware() -> str:
 
 
 def versions() -> str:
-    """Versions of the reported libraries this page imported, e.g. ``"Python 3.11.7, NumPy 2.4.6"``."""
+    """Versions of the libraries the page imported, e.g. ``"Python 3.11.7, NumPy 2.4.6"``."""
     parts = [f"Python {platform.python_version()}"]
     for label, module in REPORTED.items():
         if module in sys.modules:

@@ -6,7 +6,7 @@ the site's light and dark themes. Helpers take an optional ``ax`` and return it.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib as mpl
 import numpy as np
@@ -42,8 +42,14 @@ def _axes(ax=None, **subplots_kw):
     return ax
 
 
-def plot_history(history: dict[str, Sequence[float]], metric: str = "accuracy", *,
-                 ax=None, title: str | None = None, val_label: str = "validation"):
+def plot_history(
+    history: dict[str, Sequence[float]],
+    metric: str = "accuracy",
+    *,
+    ax=None,
+    title: str | None = None,
+    val_label: str = "validation",
+):
     """Plot a Keras ``history.history`` metric per epoch (training and held-out curves).
 
     Parameters
@@ -60,22 +66,29 @@ def plot_history(history: dict[str, Sequence[float]], metric: str = "accuracy", 
     ax.plot(epochs, history[metric], marker="o", label="training")
     if f"val_{metric}" in history:
         ax.plot(epochs, history[f"val_{metric}"], marker="s", label=val_label)
-    ax.set(title=title or f"{metric.capitalize()} per epoch", xlabel="epoch",
-           ylabel=metric)
+    ax.set(title=title or f"{metric.capitalize()} per epoch", xlabel="epoch", ylabel=metric)
     ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
     ax.legend()
     return ax
 
 
-def plot_image_grid(images: np.ndarray, titles: Sequence[str], *, ncols: int = 8,
-                    suptitle: str = "", cmap: str = "gray_r", size: float = 1.3):
+def plot_image_grid(
+    images: np.ndarray,
+    titles: Sequence[str],
+    *,
+    ncols: int = 8,
+    suptitle: str = "",
+    cmap: str = "gray_r",
+    size: float = 1.3,
+):
     """Show images (``(n, h, w)``) in a grid with a title above each; returns the figure."""
     import matplotlib.pyplot as plt
 
     n = len(images)
     nrows = max(1, -(-n // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.35) * nrows),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, (size + 0.35) * nrows), squeeze=False
+    )
     for ax in axes.flat:
         ax.axis("off")
     for ax, img, title in zip(axes.flat, images, titles):
@@ -87,15 +100,27 @@ def plot_image_grid(images: np.ndarray, titles: Sequence[str], *, ncols: int = 8
     return fig
 
 
-def plot_confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, *, ax=None,
-                          normalize: str | None = None, title: str = "Confusion matrix"):
+def plot_confusion_matrix(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    *,
+    ax=None,
+    normalize: str | None = None,
+    title: str = "Confusion matrix",
+):
     """A scikit-learn ``ConfusionMatrixDisplay`` with the book's labels; returns the axes."""
     from sklearn.metrics import ConfusionMatrixDisplay
 
     ax = _axes(ax, figsize=(6, 5.5))
     ConfusionMatrixDisplay.from_predictions(
-        y_true, y_pred, ax=ax, normalize=normalize, colorbar=False, cmap="Blues",
-        values_format=".2f" if normalize else "d")
+        y_true,
+        y_pred,
+        ax=ax,
+        normalize=normalize,
+        colorbar=False,
+        cmap="Blues",
+        values_format=".2f" if normalize else "d",
+    )
     ax.set(title=title, xlabel="predicted label", ylabel="true label")
     ax.grid(False)
     return ax

@@ -13,9 +13,10 @@ subset sizes themselves.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType, SimpleNamespace
-from typing import Any, Mapping
+from typing import Any
 
 ENV_VAR = "MLBOOK_PROFILE"
 PROFILES = ("full", "quick")

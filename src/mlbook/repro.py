@@ -11,8 +11,9 @@ import numpy as np
 DEFAULT_SEED = 0
 
 
-def seed_everything(seed: int = DEFAULT_SEED, *, tensorflow: bool = True,
-                    threads: int | None = None) -> int:
+def seed_everything(
+    seed: int = DEFAULT_SEED, *, tensorflow: bool = True, threads: int | None = None
+) -> int:
     """Seed Python, NumPy and (optionally) TensorFlow/Keras, and make TF deterministic.
 
     Parameters
@@ -49,10 +50,15 @@ def _seed_tensorflow(seed: int, threads: int) -> None:
     except RuntimeError:
         # Thread pools are fixed once the TF runtime has started (a second call in
         # the same kernel). Say so only if the settings in force differ.
-        current = (tf.config.threading.get_intra_op_parallelism_threads(),
-                   tf.config.threading.get_inter_op_parallelism_threads())
+        current = (
+            tf.config.threading.get_intra_op_parallelism_threads(),
+            tf.config.threading.get_inter_op_parallelism_threads(),
+        )
         if current != (threads, 1):
-            warnings.warn(f"TensorFlow was already initialised; thread settings stay {current}",
-                          RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                f"TensorFlow was already initialised; thread settings stay {current}",
+                RuntimeWarning,
+                stacklevel=3,
+            )
     keras.utils.set_random_seed(seed)  # python, numpy and the TF/Keras backend
     tf.config.experimental.enable_op_determinism()

@@ -1,6 +1,7 @@
-"""Execute one chapter alone and report its errors and time.
+"""Execute one chapter alone and report its errors, time and peak memory.
 
     python -m mlbook.run_chapter book/tensorflow/02-deep-learning.md [--profile quick]
+    python -m mlbook.run_chapter --all          # every executed page of the TOC: a table
 
 The chapter (a MyST notebook) is read with myst-nb's own reader and run top to bottom
 in a fresh kernel, as the book build would, but without building the site: the
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,39 @@ class ChapterRun:
     seconds: float
     cells: list[CellTime]
     error: str | None = None
+    peak_mb: float = 0.0  # the kernel's peak resident memory (with its children)
+
+
+class PeakMemory:
+    """Poll a process tree's resident memory in a thread; ``peak_mb`` is the maximum."""
+
+    def __init__(self, pid: int, interval: float = 0.1):
+        import psutil
+
+        self.process = psutil.Process(pid)
+        self.interval, self.peak_mb = interval, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                procs = [self.process, *self.process.children(recursive=True)]
+                rss = sum(p.memory_info().rss for p in procs)
+                self.peak_mb = max(self.peak_mb, rss / 2**20)
+            except psutil.Error:
+                pass
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def read_chapter(path: Path):
@@ -42,8 +77,10 @@ def read_chapter(path: Path):
 
     text = path.read_text(encoding="utf-8")
     if "kernelspec" not in text.split("---", 2)[1 if text.startswith("---") else 0]:
-        raise ValueError(f"{path}: no `kernelspec` in the front matter, so the book would "
-                         "not execute it; copy the front matter of an existing chapter")
+        raise ValueError(
+            f"{path}: no `kernelspec` in the front matter, so the book would "
+            "not execute it; copy the front matter of an existing chapter"
+        )
     return read_myst_markdown_notebook(text, path=str(path))
 
 
@@ -59,20 +96,28 @@ def run_chapter(path: Path | str, profile: str = "quick", timeout: int = 900) ->
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     cells: list[CellTime] = []
     error = None
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    peak_mb = 0.0
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     t0 = time.perf_counter()
     try:
-        with client.setup_kernel():
-            for index, cell in enumerate(nb.cells):
-                if cell.cell_type != "code":
-                    continue
-                c0 = time.perf_counter()
-                try:
-                    client.execute_cell(cell, index)
-                finally:
-                    first = (cell.source.strip().splitlines() or [""])[0]
-                    cells.append(CellTime(index, time.perf_counter() - c0, first[:70]))
+        with client.setup_kernel(), PeakMemory(client.km.provisioner.process.pid) as mem:
+            try:
+                for index, cell in enumerate(nb.cells):
+                    if cell.cell_type != "code":
+                        continue
+                    c0 = time.perf_counter()
+                    try:
+                        client.execute_cell(cell, index)
+                    finally:
+                        first = (cell.source.strip().splitlines() or [""])[0]
+                        cells.append(CellTime(index, time.perf_counter() - c0, first[:70]))
+            finally:
+                peak_mb = mem.peak_mb
     except CellExecutionError as exc:
         error = str(exc)
     finally:
@@ -81,25 +126,59 @@ def run_chapter(path: Path | str, profile: str = "quick", timeout: int = 900) ->
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    return ChapterRun(path, profile, time.perf_counter() - t0, cells, error)
+    return ChapterRun(path, profile, time.perf_counter() - t0, cells, error, peak_mb)
+
+
+def toc_chapters(root: Path) -> list[Path]:
+    """The executed pages (with a ``kernelspec``) of ``_toc.yml``, in reading order."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
+    paths = [root / f"{f}.md" for f in files]
+    return [p for p in paths if p.exists() and "kernelspec" in p.read_text(encoding="utf-8")]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Execute one chapter and report errors and time.")
-    parser.add_argument("chapter", type=Path)
+    parser.add_argument("chapter", type=Path, nargs="?")
+    parser.add_argument(
+        "--all", action="store_true", help="run every executed page of _toc.yml and print a table"
+    )
     parser.add_argument("--profile", default=os.environ.get(ENV_VAR, "quick"))
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     args = parser.parse_args(argv)
+    if args.all:
+        return run_all(Path(__file__).resolve().parents[2], args.profile, args.timeout)
+    if args.chapter is None:
+        parser.error("give a chapter file, or --all")
     result = run_chapter(args.chapter, args.profile, args.timeout)
     slowest = sorted(result.cells, key=lambda c: -c.seconds)[:5]
-    print(f"{args.chapter}: {len(result.cells)} code cells, {result.seconds:.1f} s "
-          f"({result.profile} profile)")
+    print(
+        f"{args.chapter}: {len(result.cells)} code cells, {result.seconds:.1f} s, "
+        f"peak memory {result.peak_mb:.0f} MB ({result.profile} profile)"
+    )
     for c in slowest:
         print(f"  cell {c.index:3d}  {c.seconds:6.1f} s  {c.first_line}")
     if result.error:
         print(f"\nFAILED in cell {result.cells[-1].index}:\n{result.error}", file=sys.stderr)
         return 1
     return 0
+
+
+def run_all(root: Path, profile: str, timeout: int, limit_mb: float = 1536) -> int:
+    """Run every chapter; print a Markdown table of time and peak memory."""
+    print(f"| chapter ({profile}) | seconds | peak memory (MB) | status |\n|---|---:|---:|---|")
+    failed = 0
+    for path in toc_chapters(root):
+        r = run_chapter(path, profile, timeout)
+        status = "error" if r.error else ("over 1.5 GB" if r.peak_mb > limit_mb else "ok")
+        failed += status != "ok"
+        print(
+            f"| {path.relative_to(root)} | {r.seconds:.1f} | {r.peak_mb:.0f} | {status} |",
+            flush=True,
+        )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -44,7 +44,8 @@ def is_erratum(node: nodes.Node) -> bool:
         return False
     titles = [c for c in node.children if isinstance(c, nodes.title)]
     return "erratum" in node.get("classes", []) or bool(
-        titles and titles[0].astext().startswith(TITLE_PREFIX))
+        titles and titles[0].astext().startswith(TITLE_PREFIX)
+    )
 
 
 def collect_errata(app: Sphinx, doctree: nodes.document) -> None:
@@ -69,12 +70,11 @@ def purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     getattr(env, "mlbook_errata_pages", set()).discard(docname)
 
 
-def merge(app: Sphinx, env: BuildEnvironment, docnames: set[str],
-          other: BuildEnvironment) -> None:
-    env.mlbook_errata = {**getattr(env, "mlbook_errata", {}),
-                         **getattr(other, "mlbook_errata", {})}
-    env.mlbook_errata_pages = (getattr(env, "mlbook_errata_pages", set())
-                               | getattr(other, "mlbook_errata_pages", set()))
+def merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    env.mlbook_errata = {**getattr(env, "mlbook_errata", {}), **getattr(other, "mlbook_errata", {})}
+    env.mlbook_errata_pages = getattr(env, "mlbook_errata_pages", set()) | getattr(
+        other, "mlbook_errata_pages", set()
+    )
 
 
 def always_rewrite_list_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
@@ -116,8 +116,9 @@ def fill_lists(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
                 env.resolve_references(copy, docname, app.builder)
                 link = nodes.reference("", "", internal=True, refuri=f"{uri}#{entry['id']}")
                 link += nodes.Text(title)
-                para = nodes.paragraph("", "", nodes.Text("In "), link, nodes.Text(":"),
-                                       classes=["erratum-source"])
+                para = nodes.paragraph(
+                    "", "", nodes.Text("In "), link, nodes.Text(":"), classes=["erratum-source"]
+                )
                 content.extend([para, copy])
         placeholder.replace_self(content)
 
@@ -130,5 +131,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-merge-info", merge)
     app.connect("env-get-updated", always_rewrite_list_pages)
     app.connect("doctree-resolved", fill_lists)
-    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True,
-            "env_version": 1}
+    return {
+        "version": "0.1",
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+        "env_version": 1,
+    }

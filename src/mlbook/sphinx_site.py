@@ -20,8 +20,9 @@ def _key(script: Any) -> tuple:
     return (getattr(script, "filename", str(script)) or "", attributes)
 
 
-def dedupe_scripts(app: Sphinx, pagename: str, templatename: str, context: dict,
-                   doctree: Any) -> None:
+def dedupe_scripts(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
     scripts = context.get("script_files")
     if not isinstance(scripts, list):
         return

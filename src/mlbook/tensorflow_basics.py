@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 #: The seed's first example, verbatim (TensorFlow 1.x style).
 SEED_SESSION_CODE = """\

@@ -1,4 +1,4 @@
-"""Vendored JavaScript: the widget manager and RequireJS, served by the site itself.
+"""Vendored JavaScript: widget manager, RequireJS and MathJax, served by the site itself.
 
 The published pages must not load code from another site. The files below come from the
 npm registry at pinned versions; the tarball's registry integrity (sha512) and each kept
@@ -28,50 +28,228 @@ VENDOR_DIR = Path(__file__).resolve().parents[2] / "book" / "_vendor"
 #: npm package spec -> the registry's integrity of its tarball.
 INTEGRITY = {
     "@jupyter-widgets/html-manager@1.0.15":  # ipywidgets 8.1 wants html-manager ^1.0.1
-        "sha512-5thBIV6ymNgmPVOHvzx+gGy8ZSKmSazhtGw4/c4xJDVzRhG9PTeQsRjF3FUTopvFi//SABeNz1yp47bCrJ3CQA==",
-    "requirejs@2.3.7":
-        "sha512-DouTG8T1WanGok6Qjg2SXuCMzszOo0eHeH9hDZ5Y4x8Je+9JB38HdTLT4/VA8OaUhBa0JPVHJ0pyBkM1z+pDsw==",
+    "sha512-5thBIV6ymNgmPVOHvzx+gGy8ZSKmSazhtGw4/c4xJDVzRhG9PTeQsRjF3FUTopvFi//SABeNz1yp47bCrJ3CQA==",
+    "requirejs@2.3.7": (
+        "sha512-DouTG8T1WanGok6Qjg2SXuCMzszOo0eHeH9hDZ5Y4x8Je+9JB38HdTLT4/VA8OaUhBa0JPVHJ0pyBkM1z+pDsw=="
+    ),
+    "mathjax@3.2.2":  # the MathJax 3 that Sphinx would load from a CDN (mathjax_path)
+    "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
 }
 
 #: (package spec, path in its tarball, sha256) of every file kept; it lands at
-#: book/_vendor/<npm name>/<path without "package/">. Licences: BSD-3-Clause, MIT.
+#: book/_vendor/<npm name>/<path without "package/">. Licences: BSD-3-Clause, MIT,
+#: Apache-2.0 (MathJax).
 FILES: list[tuple[str, str, str]] = [
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/embed-amd.js",
-     "ca87dff57c70ffb2658794fde0eab0e27e5f5472a1f5df7ab2b08e1039fc4b72"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/embed.js.LICENSE.txt",
-     "aed2008aae8123157c4ae564883166b1af7bab928d504a1fa7de1f67aec11268"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/1551f4f60c37af51121f.woff2",
-     "9834b82ad26e2a37583d22676a12dd2eb0fe7c80356a2114d0db1aa8b3899537"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/2285773e6b4b172f07d9.woff",
-     "f9217f66874b0c01cd8c10b6a295dbc4f609acb6f5adc41c37da46641b57eb02"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/23f19bb08961f37aaf69.eot",
-     "e4299464e7b012968eed63ac2db1c9509f56bca409ef9f71f2926a8c3c80b2a9"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/2f517e09eb2ca6650ff5.svg",
-     "a3b9817780214caf01e8aec20bcdc2305a1ff34a15fae81ecd0923df9cd5cd0a"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/4689f52cc96215721344.svg",
-     "be0a084962d8066884f7fe9bd27ec16e51f5a93b72a502c92c5a24dc87eb2ebc"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/491974d108fe4002b2aa.ttf",
-     "e8711bbb871afd8e9dea60e16d30f00c7e4837bbc9807065017475b849fa2313"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/527940b104eb2ea366c8.ttf",
-     "cda59d6efffa685830fd95b55f64ae9cb51279cd34b2410b69f84c7ec30157d9"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/77206a6bb316fa0aded5.eot",
-     "79d088064beb3826054fb88165416235897a856ca952fca1498b1c59b16aaa48"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/7a3337626410ca2f4071.woff2",
-     "e42a88444448ac3d60549cc7c1ff2c8a9cac721034c073d80a14a44e79730cca"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/7a8b4f130182d19a2d7c.svg",
-     "9674eb1bd5504717903837093a67668ea88f2ed006d91367d0d4b7aa1f9211fc"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/9bbb245e67a133f6e486.eot",
-     "373c04fd2418f5c77eea49d514731058f1907a94ff3b4e5d7c3e5767e8b53d8b"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/bb58e57c48a3e911f15f.woff",
-     "cb9e9e693192413cde2b1f21c1dc1d44b6fe7b27cc2b458e8b359d18f9ff8f4e"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/be9ee23c0c6390141475.ttf",
-     "af6397503fcefbd613976c21ad5c1e37298c18bbe07d096db03ccd3af6e05ba8"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/d878b0a6a1144760244f.woff2",
-     "8ea8791754915a898a3100e63e32978a6d1763be6df8e73a39d3a90d691cdeef"),
-    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/eeccf4f66002c6f2ba24.woff",
-     "3f6d3488cf65374f6f676c315340b0ac2be832bd55240c809448e36ef9b96326"),
-    ("requirejs@2.3.7", "package/require.js",
-     "8215b90000b571bd241d28512c83f59855cecc3158db94b79b2d974c9923b5d2"),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/embed-amd.js",
+        "ca87dff57c70ffb2658794fde0eab0e27e5f5472a1f5df7ab2b08e1039fc4b72",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/embed.js.LICENSE.txt",
+        "aed2008aae8123157c4ae564883166b1af7bab928d504a1fa7de1f67aec11268",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/1551f4f60c37af51121f.woff2",
+        "9834b82ad26e2a37583d22676a12dd2eb0fe7c80356a2114d0db1aa8b3899537",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/2285773e6b4b172f07d9.woff",
+        "f9217f66874b0c01cd8c10b6a295dbc4f609acb6f5adc41c37da46641b57eb02",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/23f19bb08961f37aaf69.eot",
+        "e4299464e7b012968eed63ac2db1c9509f56bca409ef9f71f2926a8c3c80b2a9",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/2f517e09eb2ca6650ff5.svg",
+        "a3b9817780214caf01e8aec20bcdc2305a1ff34a15fae81ecd0923df9cd5cd0a",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/4689f52cc96215721344.svg",
+        "be0a084962d8066884f7fe9bd27ec16e51f5a93b72a502c92c5a24dc87eb2ebc",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/491974d108fe4002b2aa.ttf",
+        "e8711bbb871afd8e9dea60e16d30f00c7e4837bbc9807065017475b849fa2313",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/527940b104eb2ea366c8.ttf",
+        "cda59d6efffa685830fd95b55f64ae9cb51279cd34b2410b69f84c7ec30157d9",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/77206a6bb316fa0aded5.eot",
+        "79d088064beb3826054fb88165416235897a856ca952fca1498b1c59b16aaa48",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/7a3337626410ca2f4071.woff2",
+        "e42a88444448ac3d60549cc7c1ff2c8a9cac721034c073d80a14a44e79730cca",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/7a8b4f130182d19a2d7c.svg",
+        "9674eb1bd5504717903837093a67668ea88f2ed006d91367d0d4b7aa1f9211fc",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/9bbb245e67a133f6e486.eot",
+        "373c04fd2418f5c77eea49d514731058f1907a94ff3b4e5d7c3e5767e8b53d8b",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/bb58e57c48a3e911f15f.woff",
+        "cb9e9e693192413cde2b1f21c1dc1d44b6fe7b27cc2b458e8b359d18f9ff8f4e",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/be9ee23c0c6390141475.ttf",
+        "af6397503fcefbd613976c21ad5c1e37298c18bbe07d096db03ccd3af6e05ba8",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/d878b0a6a1144760244f.woff2",
+        "8ea8791754915a898a3100e63e32978a6d1763be6df8e73a39d3a90d691cdeef",
+    ),
+    (
+        "@jupyter-widgets/html-manager@1.0.15",
+        "package/dist/eeccf4f66002c6f2ba24.woff",
+        "3f6d3488cf65374f6f676c315340b0ac2be832bd55240c809448e36ef9b96326",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/tex-chtml.js",
+        "0a6ded5abbce13331658dd239f34382abd06492c74b71b61e8caa8112ec55fa5",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_AMS-Regular.woff",
+        "3de784d07b9fa8f104c10928a878ee879cf3305cae5195cba663c9c2bb0195eb",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Calligraphic-Bold.woff",
+        "af04542b29eaac04550a140c5f1760a649783989426f2540855bf4157819367d",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Calligraphic-Regular.woff",
+        "26683bf201fb258a2237d9754616de9d4ecf4cc1cd39dd1902476df7d75f1d16",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Fraktur-Bold.woff",
+        "721921bab0d001ebff0206c24cb5de6ca136467bf1843a7aa32030ba061d1e92",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Fraktur-Regular.woff",
+        "870673df72e70f87c91a5a317d558c2c3b54392264ad79bbadc6d424ae8765fe",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Main-Bold.woff",
+        "88b98cad3688915e50da55553ff6ad185e0dce134b47f176e91b100f8a9b175c",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Main-Italic.woff",
+        "355254db9ca10a09a3b5f0929d74eb4670f44fbe864c07526a06213e0a0caf6c",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
+        "1cb1c39ea642f26a4dfed230b4aea1c3c218689421f6e9c0a7c1811693c4fa07",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Math-BoldItalic.woff",
+        "8ea8dbb1b02e6f730f55b4cb5d413b785b9f5c39807d0a0fa7da206a0824a457",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Math-Italic.woff",
+        "a009bea404f7a500ded48f8b9ad9cf16e12504b3195dd9e25975289b8256b0f0",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Math-Regular.woff",
+        "c01d3321e89b403c4b811aa153c4e618eda3421f92d8a072a02c8d190782a191",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_SansSerif-Bold.woff",
+        "32792104b5ef69eded905b6d1598ed05d8087684d38e7a94d52e3c38ba16f47e",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_SansSerif-Italic.woff",
+        "fc6ddf5df402b263cfb158aed8e89972542c34b719cd87b1db30461985f7bd5b",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_SansSerif-Regular.woff",
+        "b418136e3b384baaadecb70bd3c48a8da9825210130b2897db808c44efc883cb",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Script-Regular.woff",
+        "af96f67d7accf5fd2a4a682d0b9f8b339f8ea6fe34c310c1694c8ba7f6ddc96f",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Size1-Regular.woff",
+        "c49810b53ecc0d87d8028762c518924197dd9d3f905b08f99ea241301085b9cb",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Size2-Regular.woff",
+        "30e889b58cbc51adfbb038ab1a96dc4025aa3542a3cff7712fc55ece510675e2",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Size3-Regular.woff",
+        "5cda41563a095bd70c78e2dda13d0f8cb922c71c90fffd0a0044c65173a66e83",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Size4-Regular.woff",
+        "3bc6ecaae7ecf6f8d7f8ea07bddbaca8601e2cb6e89d6aef58e78d9f6d8a398f",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Typewriter-Regular.woff",
+        "c56da8d69f1a0208b8e0703656c3264b6dd748bd452524c82b0385b60f6a68c1",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Vector-Bold.woff",
+        "36e0d72d8a7afc696a3e7a5c7369807634640de9b02257bca447bdf126221a27",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Vector-Regular.woff",
+        "72bc573386dd1d48c5bbd286302ca9e3400c5eb0f298e7cfbf945b9d08fc688f",
+    ),
+    (
+        "mathjax@3.2.2",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Zero.woff",
+        "481e39042508ae313a60618af1e37146ab93e9324c98e4c78b8f17fe55d41e0b",
+    ),
+    (
+        "requirejs@2.3.7",
+        "package/require.js",
+        "8215b90000b571bd241d28512c83f59855cecc3158db94b79b2d974c9923b5d2",
+    ),
 ]
 
 
@@ -102,18 +280,26 @@ def check() -> list[str]:
     for spec, member, digest in FILES:
         for path in targets(spec, member):
             if not path.exists():
-                problems.append(f"missing {path.relative_to(VENDOR_DIR)} "
-                                "(run python -m mlbook.vendor)")
+                problems.append(
+                    f"missing {path.relative_to(VENDOR_DIR)} (run python -m mlbook.vendor)"
+                )
             elif sha256(path) != digest:
-                problems.append(f"changed {path.relative_to(VENDOR_DIR)}: "
-                                "sha256 differs from the pin")
+                problems.append(
+                    f"changed {path.relative_to(VENDOR_DIR)}: sha256 differs from the pin"
+                )
     return problems
 
 
 def fetch(spec: str, dest: Path) -> Path:
     """`npm pack` one package into *dest* and verify its registry integrity."""
-    out = subprocess.run(["npm", "pack", spec, "--silent"], cwd=dest, capture_output=True,
-                         text=True, check=True, timeout=300)
+    out = subprocess.run(
+        ["npm", "pack", spec, "--silent"],
+        cwd=dest,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
     tgz = dest / out.stdout.strip().splitlines()[-1]
     algo, expected = INTEGRITY[spec].split("-", 1)
     actual = base64.b64encode(hashlib.new(algo, tgz.read_bytes()).digest()).decode()
