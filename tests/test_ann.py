@@ -9,14 +9,14 @@ X_LOGIC = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 @pytest.fixture
 def blobs(rng):
     X = rng.normal(size=(30, 3))
-    y = (X[:, 0] * X[:, 1] > 0).astype(float)     # a non-linear rule
+    y = (X[:, 0] * X[:, 1] > 0).astype(float)  # a non-linear rule
     return X, y
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu"])
 def test_activation_derivatives_match_finite_differences(name):
     f, df = ann.ACTIVATIONS[name]
-    z = np.linspace(-4, 4, 41) + 0.013            # avoid ReLU's kink at exactly 0
+    z = np.linspace(-4, 4, 41) + 0.013  # avoid ReLU's kink at exactly 0
     numeric = (f(z + 1e-6) - f(z - 1e-6)) / 2e-6
     assert np.allclose(df(z), numeric, atol=1e-6)
 
@@ -31,7 +31,7 @@ def test_perceptron_learns_and_but_not_xor():
     *_, err_and = ann.train_perceptron(X_LOGIC, np.array([0, 0, 0, 1]), epochs=20)
     *_, err_xor = ann.train_perceptron(X_LOGIC, np.array([0, 1, 1, 0]), epochs=50)
     assert err_and[-1] == 0
-    assert min(err_xor) >= 1          # no line separates XOR
+    assert min(err_xor) >= 1  # no line separates XOR
 
 
 def test_forward_shapes_and_output_range(blobs):
@@ -40,8 +40,11 @@ def test_forward_shapes_and_output_range(blobs):
     acts = ann.forward(params, X)
     assert [a.shape for a in acts] == [(30, 3), (30, 5), (30, 4), (30, 1)]
     assert ((acts[-1] > 0) & (acts[-1] < 1)).all()
-    assert [(W.shape, b.shape) for W, b in params] == [((3, 5), (5,)), ((5, 4), (4,)),
-                                                       ((4, 1), (1,))]
+    assert [(W.shape, b.shape) for W, b in params] == [
+        ((3, 5), (5,)),
+        ((5, 4), (4,)),
+        ((4, 1), (1,)),
+    ]
 
 
 @pytest.mark.parametrize("sizes", [[3, 1], [3, 6, 1], [3, 5, 4, 1]])
@@ -86,11 +89,17 @@ def test_a_hidden_layer_beats_a_linear_model_on_moons():
 
 def test_plot_decision_boundary_returns_labelled_axes():
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     params = ann.init_params([2, 3, 1])
-    ax = ann.plot_decision_boundary(lambda P: ann.forward(params, P)[-1][:, 0], X_LOGIC,
-                                    np.array([0, 1, 1, 0]), resolution=20, title="t")
+    ax = ann.plot_decision_boundary(
+        lambda P: ann.forward(params, P)[-1][:, 0],
+        X_LOGIC,
+        np.array([0, 1, 1, 0]),
+        resolution=20,
+        title="t",
+    )
     assert ax.get_title() == "t" and ax.get_xlabel() and ax.get_legend() is not None
     plt.close(ax.figure)

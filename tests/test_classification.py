@@ -32,7 +32,7 @@ def test_scaled_pipeline_converges_and_is_more_accurate(cancer, seed_run):
     X, y = cancer
     seed_scores, _ = seed_run
     with warnings.catch_warnings():
-        warnings.simplefilter("error")          # any ConvergenceWarning fails the test
+        warnings.simplefilter("error")  # any ConvergenceWarning fails the test
         scores = cross_val_score(cl.scaled_logistic(), X, y, cv=3)
     assert scores.mean() > seed_scores.mean()
 
@@ -43,7 +43,7 @@ def test_grid_search_table_and_validation_display(cancer):
     search = cl.grid_search_C(X, y, Cs, cv=3)
     table = cl.search_table(search)
     assert table["C"].tolist() == Cs.tolist()
-    assert search.best_params_["logisticregression__C"] == 1.0   # the extremes under/over-fit
+    assert search.best_params_["logisticregression__C"] == 1.0  # the extremes under/over-fit
     # a weaker penalty (larger C) always fits the training folds at least as well
     assert table["train accuracy"].is_monotonic_increasing
     disp = cl.validation_display(search)

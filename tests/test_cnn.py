@@ -6,7 +6,6 @@ from mlbook import cnn, data
 tf = pytest.importorskip("tensorflow")
 
 
-
 @pytest.fixture(scope="module")
 def tiny_stand_in():
     arrays = data.cifar10_stand_in(n_train=200, n_test=100, seed=3)
@@ -27,23 +26,29 @@ def test_stand_in_has_cifar10_shapes_and_is_deterministic(tiny_stand_in):
 
 
 def test_load_cifar10_offline_falls_back_to_a_labelled_stand_in(data_home, monkeypatch):
-    monkeypatch.setattr(data, "cifar10_stand_in",
-                        lambda seed=10: {"x_train": np.zeros((50_000, 32, 32, 3), np.uint8),
-                                         "y_train": np.zeros((50_000, 1), np.uint8),
-                                         "x_test": np.zeros((10_000, 32, 32, 3), np.uint8),
-                                         "y_test": np.zeros((10_000, 1), np.uint8)})
+    monkeypatch.setattr(
+        data,
+        "cifar10_stand_in",
+        lambda seed=10: {
+            "x_train": np.zeros((50_000, 32, 32, 3), np.uint8),
+            "y_train": np.zeros((50_000, 1), np.uint8),
+            "x_test": np.zeros((10_000, 32, 32, 3), np.uint8),
+            "y_test": np.zeros((10_000, 1), np.uint8),
+        },
+    )
     ds = data.load_cifar10(verbose=False)
     assert cnn.is_stand_in(ds.source) and "NOT CIFAR-10" in ds.source
-    assert len(ds.tried) == 2                                  # Keras cache, download
+    assert len(ds.tried) == 2  # Keras cache, download
     assert cnn.class_names(ds.source) == data.CIFAR10_STAND_IN_CLASSES
-    assert (data_home / "cifar10-stand-in-v1-seed10.npz").exists()   # cached for next time
+    assert (data_home / "cifar10-stand-in-v1-seed10.npz").exists()  # cached for next time
     with pytest.raises(data.DataUnavailableError, match="CIFAR-10"):
         data.load_cifar10(verbose=False, stand_in=False)
 
 
 def test_class_names_of_real_cifar10():
-    assert cnn.class_names("keras.datasets.cifar10.load_data() (canonical, download)")[0] \
-        == "airplane"
+    assert (
+        cnn.class_names("keras.datasets.cifar10.load_data() (canonical, download)")[0] == "airplane"
+    )
 
 
 def test_prepare_flattens_labels_and_scales(tiny_stand_in):
@@ -72,17 +77,28 @@ def test_the_seed_loss_fails_on_integer_labels(tiny_stand_in):
 def test_both_fixes_of_the_seed_loss_train(tiny_stand_in):
     """The sparse loss on integer labels, the categorical loss on one-hot labels."""
     import keras
+
     xs, ys = cnn.prepare(tiny_stand_in["x_train"][:16], tiny_stand_in["y_train"][:16])
-    assert np.isfinite(cnn.train(cnn.build_cnn(), xs, ys, epochs=1, batch_size=16,
-                                 verbose=0)["loss"][0])
+    assert np.isfinite(
+        cnn.train(cnn.build_cnn(), xs, ys, epochs=1, batch_size=16, verbose=0)["loss"][0]
+    )
     onehot = keras.utils.to_categorical(ys, 10)
-    assert np.isfinite(cnn.train(cnn.build_cnn(loss="categorical_crossentropy"), xs, onehot,
-                                 epochs=1, batch_size=16, verbose=0)["loss"][0])
+    assert np.isfinite(
+        cnn.train(
+            cnn.build_cnn(loss="categorical_crossentropy"),
+            xs,
+            onehot,
+            epochs=1,
+            batch_size=16,
+            verbose=0,
+        )["loss"][0]
+    )
 
 
 @pytest.mark.slow
 def test_training_learns_the_stand_in(tiny_stand_in):
     import keras
+
     keras.utils.set_random_seed(0)
     x, y = cnn.prepare(tiny_stand_in["x_train"], tiny_stand_in["y_train"])
     model = cnn.build_cnn()
@@ -112,4 +128,4 @@ def test_mosaic_tiles_images_with_gaps():
     tiles = np.zeros((5, 3, 3, 3))
     out = cnn.mosaic(tiles, ncols=4, pad=1)
     assert out.shape == (2 * 4 - 1, 4 * 4 - 1, 3)
-    assert out[3].min() == 1.0 and out[0, :3].max() == 0.0   # a gap row, a tile
+    assert out[3].min() == 1.0 and out[0, :3].max() == 0.0  # a gap row, a tile

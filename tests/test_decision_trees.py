@@ -23,10 +23,12 @@ def test_seed_code_uses_undefined_training_data():
 
 def test_seed_code_runs_once_the_data_exist(moons):
     X_train, X_test, y_train, y_test = moons
-    setup = ("from sklearn.datasets import make_moons\n"
-             "from sklearn.model_selection import train_test_split\n"
-             "X_train, X_test, y_train, y_test = train_test_split("
-             "*make_moons(100, random_state=0), random_state=0)\n")
+    setup = (
+        "from sklearn.datasets import make_moons\n"
+        "from sklearn.model_selection import train_test_split\n"
+        "X_train, X_test, y_train, y_test = train_test_split("
+        "*make_moons(100, random_state=0), random_state=0)\n"
+    )
     assert dt.run_seed_code(setup + dt.SEED_CODE) == "no error"
 
 
@@ -37,15 +39,22 @@ def test_depth_curve_overfits(moons):
     assert curve["train accuracy"].is_monotonic_increasing
     assert curve["leaves"].is_monotonic_increasing
     full = curve.iloc[-1]
-    assert full["train accuracy"] == 1.0                  # an unlimited tree memorises
+    assert full["train accuracy"] == 1.0  # an unlimited tree memorises
     assert full["test accuracy"] < full["train accuracy"] - 0.05
     assert (curve["leaves"] <= 2 ** curve["depth"]).all()
 
 
 def test_plot_boundaries_one_panel_per_depth(moons):
     X_train, X_test, y_train, y_test = moons
-    fig = dt.plot_boundaries(X_train, y_train, X_test, y_test, (1, None),
-                             feature_names=["x0", "x1"], class_names=["a", "b"])
+    fig = dt.plot_boundaries(
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        (1, None),
+        feature_names=["x0", "x1"],
+        class_names=["a", "b"],
+    )
     axes = fig.get_axes()
     assert len(axes) == 2 and axes[0].get_xlabel() == "x0"
     assert all("train" in ax.get_title() for ax in axes)

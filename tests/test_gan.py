@@ -21,8 +21,8 @@ def test_networks_have_the_notes_shapes():
     assert g.output_shape == (None, 28, 28, 1)
     assert d.output_shape == (None, 1)
     out = g(np.random.default_rng(0).standard_normal((3, gan.LATENT_DIM)).astype("float32"))
-    assert float(np.abs(out).max()) <= 1.0                       # tanh
-    assert d.layers[-1].activation.__name__ == "linear"          # the fix: a logit
+    assert float(np.abs(out).max()) <= 1.0  # tanh
+    assert d.layers[-1].activation.__name__ == "linear"  # the fix: a logit
     assert gan.build_discriminator("sigmoid").layers[-1].activation.__name__ == "sigmoid"
 
 
@@ -31,7 +31,7 @@ def test_the_notes_loss_mix_barely_separates_right_from_wrong():
     rows = {r["p"]: r for r in gan.mismatch_table((0.01, 0.99))}
     notes_range = rows[0.01]["notes_loss"] - rows[0.99]["notes_loss"]
     correct_range = rows[0.01]["correct_loss"] - rows[0.99]["correct_loss"]
-    assert rows[0.99]["notes_loss"] > 0.3        # a perfect answer is still penalised
+    assert rows[0.99]["notes_loss"] > 0.3  # a perfect answer is still penalised
     assert notes_range < 0.5 < 4.0 < correct_range
 
 
@@ -42,8 +42,7 @@ def test_the_notes_mix_shrinks_the_discriminators_gradients():
     grads = {}
     for from_logits in (True, False):
         with tf.GradientTape() as tape:
-            loss = tf.keras.losses.BinaryCrossentropy(from_logits=from_logits)(
-                tf.ones_like(p), p)
+            loss = tf.keras.losses.BinaryCrossentropy(from_logits=from_logits)(tf.ones_like(p), p)
         grads[from_logits] = abs(float(tape.gradient(loss, p)[0, 0]))
     assert grads[True] < 0.6 and grads[False] > 50
 
@@ -60,7 +59,7 @@ def test_train_step_updates_both_networks_and_handles_a_smaller_last_batch(tiny_
     step = gan.make_train_step(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
     g0 = [w.numpy().copy() for w in g.trainable_variables]
     d0 = [w.numpy().copy() for w in d.trainable_variables]
-    images = gan.prepare_images(tiny_digits[0][:7])              # an odd batch size
+    images = gan.prepare_images(tiny_digits[0][:7])  # an odd batch size
     gen_loss, disc_loss, d_real, d_fake = (float(v) for v in step(images))
     assert np.isfinite([gen_loss, disc_loss]).all()
     assert 0 <= d_real <= 1 and 0 <= d_fake <= 1
@@ -75,8 +74,8 @@ def test_train_gan_records_losses_and_fixed_noise_samples(tiny_digits):
     run = gan.train_gan(images, epochs=2, batch_size=32, jit_compile=False, verbose=False)
     assert set(run.history) == {"gen_loss", "disc_loss", "d_real", "d_fake", "seconds"}
     assert all(len(v) == 2 for v in run.history.values())
-    assert len(run.steps["gen_loss"]) == 4                      # 2 epochs x 2 batches
-    assert run.samples.shape == (3, 16, 28, 28)                  # before + after each epoch
+    assert len(run.steps["gen_loss"]) == 4  # 2 epochs x 2 batches
+    assert run.samples.shape == (3, 16, 28, 28)  # before + after each epoch
     assert run.samples.min() >= 0 and run.samples.max() <= 1
     assert not np.allclose(run.samples[0], run.samples[-1])
 

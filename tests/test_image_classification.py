@@ -28,15 +28,15 @@ def test_inception_transfer_model_freezes_the_base():
     base = model.layers[1]
     assert not base.trainable and base.output_shape == (None, 2048)
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-    assert trainable == 2048 * 5 + 5                       # only the new head learns
+    assert trainable == 2048 * 5 + 5  # only the new head learns
 
 
 def test_inception_available_is_quick_offline(monkeypatch, tmp_path):
     import time
 
-    monkeypatch.setenv("HOME", str(tmp_path))              # no Keras cache
+    monkeypatch.setenv("HOME", str(tmp_path))  # no Keras cache
     t0 = time.perf_counter()
-    assert ic.inception_available(timeout=1) is False      # MLBOOK_OFFLINE=1 in tests
+    assert ic.inception_available(timeout=1) is False  # MLBOOK_OFFLINE=1 in tests
     assert time.perf_counter() - t0 < 2
 
 
@@ -63,9 +63,13 @@ def test_frozen_base_does_not_change_during_training(tiny_digits):
     model = ic.with_head(base, 5, trainable_base=False)
     model.fit(x, y, epochs=1, verbose=0)
     assert all(np.array_equal(a, b) for a, b in zip(before, base.get_weights()))
+    assert ic.accuracy(model, x, y, batch_size=64) == pytest.approx(
+        model.evaluate(x, y, verbose=0)[1], abs=1e-6
+    )
     copy = ic.copy_base(base)
-    assert copy is not base and all(np.array_equal(a, b) for a, b in
-                                    zip(copy.get_weights(), base.get_weights()))
+    assert copy is not base and all(
+        np.array_equal(a, b) for a, b in zip(copy.get_weights(), base.get_weights())
+    )
 
 
 @pytest.mark.slow
@@ -79,5 +83,5 @@ def test_compare_transfer_trains_a_head_on_frozen_pretrained_features(tiny_digit
     base = ic.pretrain_base(x, y, epochs=3, verbose=0)
     rows = ic.compare_transfer(base, x, y, x, y, shots=(3,), steps=60)
     assert set(rows[0]) == {"shots", "transfer", "scratch"} and rows[0]["shots"] == 3
-    assert rows[0]["transfer"] > 0.6                                 # chance is 0.2
+    assert rows[0]["transfer"] > 0.6  # chance is 0.2
     assert 0 <= rows[0]["scratch"] <= 1

@@ -61,8 +61,7 @@ def test_fit_evaluate_learns_something():
     x[y == 1, :14] += 0.8  # class 1: bright top half
     model = nn.compile_model(nn.build_sequential(hidden_units=8, n_classes=2), 1e-2)
     res = nn.fit_evaluate(model, (x, y, x, y), epochs=3, batch_size=32)
-    assert set(res) == {"train_accuracy", "val_accuracy", "test_accuracy", "test_loss",
-                        "weights"}
+    assert set(res) == {"train_accuracy", "val_accuracy", "test_accuracy", "test_loss", "weights"}
     assert res["test_accuracy"] > 0.9
 
 

@@ -11,10 +11,10 @@ def box(cy, cx, size=10):
 def test_iou_on_hand_made_boxes():
     a = np.array([0, 0, 10, 10])
     assert od.iou(a, a)[0, 0] == pytest.approx(1.0)
-    assert od.iou(a, [20, 20, 30, 30])[0, 0] == 0.0                 # disjoint
+    assert od.iou(a, [20, 20, 30, 30])[0, 0] == 0.0  # disjoint
     assert od.iou(a, [0, 5, 10, 15])[0, 0] == pytest.approx(50 / 150)  # half overlap
-    assert od.iou(a, [2, 2, 8, 8])[0, 0] == pytest.approx(36 / 100)    # inside
-    assert od.iou(a, [10, 0, 20, 10])[0, 0] == 0.0                  # touching edges
+    assert od.iou(a, [2, 2, 8, 8])[0, 0] == pytest.approx(36 / 100)  # inside
+    assert od.iou(a, [10, 0, 20, 10])[0, 0] == 0.0  # touching edges
     assert od.iou(np.zeros((2, 4)) + a, np.zeros((3, 4)) + a).shape == (2, 3)
 
 
@@ -23,7 +23,7 @@ def test_nms_keeps_the_best_of_overlapping_boxes():
     boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [30, 30, 40, 40], [0, 0, 10, 9]], float)
     scores = np.array([0.9, 0.95, 0.8, 0.3])
     keep = od.non_max_suppression(boxes, scores, iou_threshold=0.5, score_threshold=0.5)
-    assert keep.tolist() == [1, 2]                  # best of the pair, the lone box; 0.3 dropped
+    assert keep.tolist() == [1, 2]  # best of the pair, the lone box; 0.3 dropped
     keep_all = od.non_max_suppression(boxes, scores, iou_threshold=0.99, score_threshold=0.0)
     assert sorted(keep_all.tolist()) == [0, 1, 2, 3]
 
@@ -39,8 +39,8 @@ def test_encode_decode_round_trip():
     pred[obj, 0] = 10
     pred[obj, 1 + target[0, obj, 1].astype(int)] = 10
     t = np.clip(target[0, obj, 2:4], 1e-6, 1 - 1e-6)
-    pred[obj, 1 + k:3 + k] = np.log(t / (1 - t))
-    pred[obj, 3 + k:] = target[0, obj, 4:]
+    pred[obj, 1 + k : 3 + k] = np.log(t / (1 - t))
+    pred[obj, 3 + k :] = target[0, obj, 4:]
     dec_boxes, scores, classes = od.decode(pred)
     keep = scores > 0.5
     assert keep.sum() == 2
@@ -49,13 +49,11 @@ def test_encode_decode_round_trip():
     assert sorted(classes[keep].tolist()) == [0, 1]
 
 
-def crossing(n=11, merge_at=(5,)):
-    """Two boxes on one row moving towards each other, 4 px per frame, crossing at
-    frame 5; while they overlap the detector sees one box (the other is hidden)."""
-    frames = []
-    for t in range(n):
-        a, b = box(20, 10 + 4 * t), box(20, 50 - 4 * t)
-        frames.append(np.array([a]) if t in merge_at else np.array([a, b]))
+def crossing():
+    """A at x = 10 + 4t, B at x = 50 - 4t; at frame 5 both are at x = 30 and only one
+    box is detected."""
+    frames = od.crossing_detections()
+    assert np.allclose(frames[0], [box(20, 10), box(20, 50)]) and len(frames[5]) == 1
     return frames
 
 
@@ -63,7 +61,7 @@ def test_tracker_assigns_ids_one_to_one():
     tracker = od.IoUTracker()
     first = dict(tracker.update(np.array([box(10, 10), box(40, 40)])))
     assert sorted(first) == [1, 2]
-    second = tracker.update(np.array([box(41, 41), box(11, 11)]))   # order swapped
+    second = tracker.update(np.array([box(41, 41), box(11, 11)]))  # order swapped
     ids = {tid: tuple(b) for tid, b in second}
     assert ids[1] == tuple(box(11, 11)) and ids[2] == tuple(box(41, 41))
 
@@ -81,8 +79,8 @@ def ids_along(outputs, cx0, vx):
 
 def test_tracker_keeps_ids_through_a_crossing():
     outputs = od.run_tracker(od.IoUTracker(motion=True), crossing())
-    assert set(ids_along(outputs, 10, 4)) == {1}            # A keeps ID 1 throughout
-    assert set(ids_along(outputs, 50, -4)) == {2}           # B, hidden at frame 5, keeps 2
+    assert set(ids_along(outputs, 10, 4)) == {1}  # A keeps ID 1 throughout
+    assert set(ids_along(outputs, 50, -4)) == {2}  # B, hidden at frame 5, keeps 2
 
 
 def test_without_motion_the_tracker_swaps_ids_at_the_crossing():
@@ -98,12 +96,13 @@ def test_tracker_drops_tracks_after_max_missed():
     tracker.update(np.zeros((0, 4)))
     tracker.update(np.zeros((0, 4)))
     assert tracker.tracks == []
-    assert tracker.update(np.array([box(10, 10)]))[0][0] == 2   # a new ID
+    assert tracker.update(np.array([box(10, 10)]))[0][0] == 2  # a new ID
 
 
 def test_evaluate_tracking_counts_switches_misses_and_false_positives():
-    video = od.Video(np.zeros((3, 8, 8)), boxes=[np.array([box(10, 10)])] * 3,
-                     ids=[np.array([0])] * 3)
+    video = od.Video(
+        np.zeros((3, 8, 8)), boxes=[np.array([box(10, 10)])] * 3, ids=[np.array([0])] * 3
+    )
     perfect = [[(1, box(10, 10))]] * 3
     scores = od.evaluate_tracking(video, perfect)
     assert scores["id_switches"] == 0 and scores["misses"] == 0 and scores["mota"] == 1
@@ -130,9 +129,11 @@ def test_detect_pretrained_batches_thresholds_and_labels():
 
     def fake_detector(batch):
         seen["shape"], seen["dtype"] = tuple(batch.shape), batch.dtype.name
-        return {"detection_boxes": np.array([[[0.1, 0.2, 0.5, 0.6], [0, 0, 1, 1]]]),
-                "detection_scores": np.array([[0.9, 0.2]]),
-                "detection_classes": np.array([[18.0, 1.0]])}
+        return {
+            "detection_boxes": np.array([[[0.1, 0.2, 0.5, 0.6], [0, 0, 1, 1]]]),
+            "detection_scores": np.array([[0.9, 0.2]]),
+            "detection_classes": np.array([[18.0, 1.0]]),
+        }
 
     image = np.zeros((100, 200, 3), np.uint8)
     boxes, scores, labels = od.detect_pretrained(fake_detector, image, min_score=0.5)

@@ -43,8 +43,7 @@ def test_optimizer_factories_give_fresh_objects():
     assert float(opts["SGD + momentum"]().momentum) == pytest.approx(0.9)
 
 
-@pytest.mark.parametrize("name", ["exponential decay", "piecewise constant",
-                                  "cosine with warm-up"])
+@pytest.mark.parametrize("name", ["exponential decay", "piecewise constant", "cosine with warm-up"])
 def test_schedules_stay_positive_and_end_lower(name):
     at, lr = ot.schedule_values(ot.schedules(1e-3, 100)[name], 100)
     assert lr.shape == at.shape == (100,) and (lr > 0).all()
@@ -54,7 +53,9 @@ def test_schedules_stay_positive_and_end_lower(name):
 def test_warmup_rises_first():
     at, lr = ot.schedule_values(ot.schedules(1e-3, 100)["cosine with warm-up"], 100)
     assert lr[0] < lr[10] and at[lr.argmax()] == 10
-    assert len(ot.schedule_values(ot.schedules(1e-3, 10_000)["exponential decay"], 10_000)[0]) == 101
+    assert (
+        len(ot.schedule_values(ot.schedules(1e-3, 10_000)["exponential decay"], 10_000)[0]) == 101
+    )
 
 
 @pytest.mark.slow  # trains models: a few seconds
@@ -63,9 +64,15 @@ def test_callbacks_reduce_lr_and_keep_the_best_model(small, tmp_path):
 
     x, y = small
     # the toy task is solved within a few epochs; then val_loss stalls and the rate is halved
-    hist, best, model = ot.train_with_callbacks(x[:150], y[:150], (x[150:], y[150:]),
-                                                epochs=6, batch_size=32, directory=tmp_path,
-                                                learning_rate=0.05)
+    hist, best, model = ot.train_with_callbacks(
+        x[:150],
+        y[:150],
+        (x[150:], y[150:]),
+        epochs=6,
+        batch_size=32,
+        directory=tmp_path,
+        learning_rate=0.05,
+    )
     assert best.exists() and best.parent == tmp_path
     assert hist["learning_rate"][0] == pytest.approx(0.05)
     assert float(model.optimizer.learning_rate) < 0.05

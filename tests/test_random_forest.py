@@ -9,8 +9,9 @@ from mlbook import random_forest as rf
 
 @pytest.fixture(scope="module")
 def split():
-    X, y = make_classification(n_samples=300, n_features=6, n_informative=3, n_redundant=0,
-                               random_state=0)
+    X, y = make_classification(
+        n_samples=300, n_features=6, n_informative=3, n_redundant=0, random_state=0
+    )
     X = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
     X["noise"] = np.random.default_rng(0).normal(size=len(X))
     return train_test_split(X, y, test_size=0.3, random_state=0)

@@ -20,13 +20,21 @@ def test_every_technique_builds_the_same_kind_of_classifier(technique):
     model = rg.build_model(technique, units=16)
     assert model.output_shape == (None, 10)
     types = {type(layer).__name__ for layer in model.layers}
-    expect = {"L1": "Dense", "L2": "Dense", "dropout": "Dropout",
-              "batch norm": "BatchNormalization", "augmentation": "RandomRotation"}
+    expect = {
+        "L1": "Dense",
+        "L2": "Dense",
+        "dropout": "Dropout",
+        "batch norm": "BatchNormalization",
+        "augmentation": "RandomRotation",
+    }
     if technique in expect:
         assert expect[technique] in types
     if technique in ("L1", "L2"):
-        penalties = [layer.kernel_regularizer for layer in model.layers
-                     if isinstance(layer, keras.layers.Dense) and layer.kernel_regularizer]
+        penalties = [
+            layer.kernel_regularizer
+            for layer in model.layers
+            if isinstance(layer, keras.layers.Dense) and layer.kernel_regularizer
+        ]
         assert len(penalties) == 2
     if technique in ("baseline", "early stopping"):
         assert types == {"Flatten", "Dense"}
@@ -61,8 +69,9 @@ def test_early_stopping_stops_and_generalisation_measures_the_gap(data):
     x_train, y_train, x_val, y_val = data
     # validation labels unrelated to the images: the validation loss soon gets worse
     noisy = (x_train, y_train, x_val, np.random.default_rng(0).permutation(y_val))
-    model, hist = rg.fit_technique("early stopping", noisy, epochs=20, batch_size=64,
-                                   units=16, patience=1)
+    model, hist = rg.fit_technique(
+        "early stopping", noisy, epochs=20, batch_size=64, units=16, patience=1
+    )
     assert len(hist["loss"]) < 20
     scores = rg.generalisation(model, data)
     assert scores["gap"] == pytest.approx(scores["train accuracy"] - scores["validation accuracy"])

@@ -22,8 +22,9 @@ def test_the_seed_model_fails_on_pixels(tiny_digits):
     assert error.startswith("ValueError") and "ndim=3" in error and "ndim=4" in error
     # the corrected model (rows as time steps) runs on the same data
     model = rnn.build_rnn("SimpleRNN", units=8)
-    assert np.isfinite(rnn.train(model, x[:16], y[:16], epochs=1, batch_size=16,
-                                 verbose=0)["loss"][0])
+    assert np.isfinite(
+        rnn.train(model, x[:16], y[:16], epochs=1, batch_size=16, verbose=0)["loss"][0]
+    )
 
 
 def test_numpy_recurrence_matches_keras_simple_rnn():
@@ -41,7 +42,7 @@ def test_numpy_recurrence_matches_keras_simple_rnn():
 def test_build_rnn_cells_and_parameter_counts(kind, sets):
     model = rnn.build_rnn(kind, units=8)
     simple = 8 * (28 + 8 + 1)
-    extra_bias = 3 * 8 if kind == "GRU" else 0          # Keras' GRU: reset_after=True
+    extra_bias = 3 * 8 if kind == "GRU" else 0  # Keras' GRU: reset_after=True
     assert model.count_params() == sets * simple + extra_bias + 8 * 10 + 10
     assert model.output_shape == (None, 10)
 
@@ -63,8 +64,9 @@ def test_stepwise_proba_ends_at_the_model_prediction(tiny_digits):
 @pytest.mark.slow
 def test_fit_and_score_reports_a_row(tiny_digits):
     x, y = rnn.as_sequences(*tiny_digits)
-    _, row = rnn.fit_and_score("SimpleRNN", x[:64], y[:64], x[64:96], y[64:96], units=4,
-                               epochs=1, batch_size=64)
+    _, row = rnn.fit_and_score(
+        "SimpleRNN", x[:64], y[:64], x[64:96], y[64:96], units=4, epochs=1, batch_size=64
+    )
     assert set(row) == {"kind", "params", "seconds", "accuracy"}
     assert row["seconds"] > 0 and 0 <= row["accuracy"] <= 1
 
@@ -78,7 +80,7 @@ def test_windows_pair_each_window_with_the_next_value():
 
 def test_signal_is_periodic_plus_noise():
     clean = rnn.make_signal(480, noise=0.0)
-    assert np.allclose(clean[:24], clean[24:48], atol=1e-5)      # period 24
+    assert np.allclose(clean[:24], clean[24:48], atol=1e-5)  # period 24
     noisy = rnn.make_signal(4800, noise=0.2, seed=1)
     resid = noisy - rnn.make_signal(4800, noise=0.0)
     assert abs(resid.std() - 0.2) < 0.01

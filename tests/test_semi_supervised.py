@@ -22,24 +22,24 @@ def blobs():
 
 
 def test_seed_fit_sees_only_the_labelled_points(seed_run):
-    assert seed_run["n_fitted"] == 100                 # the 900 unlabelled points never enter
+    assert seed_run["n_fitted"] == 100  # the 900 unlabelled points never enter
 
 
 def test_seed_predicted_labels_are_empty(seed_run):
     assert seed_run["n_transduction"] == 100
-    assert seed_run["n_predicted"] == 0                # transduction_[100:] of a 100-point fit
+    assert seed_run["n_predicted"] == 0  # transduction_[100:] of a 100-point fit
 
 
 def test_seed_accuracy_is_training_accuracy(seed_run):
     assert seed_run["reported_accuracy"] == 1.0
-    assert seed_run["unlabeled_accuracy"] < 0.9        # the number that matters is lower
+    assert seed_run["unlabeled_accuracy"] < 0.9  # the number that matters is lower
 
 
 def test_seed_default_rbf_kernel_gives_nan_probabilities(seed_run):
     assert seed_run["nan_rows"] > 0
     assert any("invalid value" in w for w in seed_run["warnings"])
     X, _ = ss.notes_data()
-    assert np.exp(-20 * ss.median_squared_distance(X)) == 0.0   # a typical similarity underflows
+    assert np.exp(-20 * ss.median_squared_distance(X)) == 0.0  # a typical similarity underflows
 
 
 def test_hide_labels_keeps_a_stratified_subset(blobs):
@@ -54,10 +54,11 @@ def test_one_transductive_fit_labels_every_point_and_beats_the_seed_way(blobs):
     X, y = blobs
     y_partial = ss.hide_labels(y, 6, seed=0)
     for kind, at_least in (("propagation", 0.95), ("spreading", 0.75)):
-        acc, transduction = ss.transductive_accuracy(ss.semi_supervised(kind, scale=True),
-                                                     X, y, y_partial)
-        assert transduction.shape == y.shape           # a label for every point
-        assert acc > at_least                          # from 2 labels per cluster
+        acc, transduction = ss.transductive_accuracy(
+            ss.semi_supervised(kind, scale=True), X, y, y_partial
+        )
+        assert transduction.shape == y.shape  # a label for every point
+        assert acc > at_least  # from 2 labels per cluster
     with pytest.raises(ValueError, match="kind"):
         ss.semi_supervised("magic")
 
@@ -78,7 +79,7 @@ def test_label_fraction_curve_long_format(blobs):
     curve = ss.label_fraction_curve(X, y, (0.02, 0.1), repeats=2)
     assert len(curve) == 2 * 2 * 2
     assert set(curve["model"]) == {"label spreading (all points)", "SVC (labelled points only)"}
-    assert curve["labels"].min() >= 3                  # at least one label per class
+    assert curve["labels"].min() >= 3  # at least one label per class
     assert curve["accuracy"].between(0, 1).all()
 
 
@@ -88,5 +89,5 @@ def test_plot_confusion_pair_raw_and_normalised():
     fig = ss.plot_confusion_pair(y_true, y_pred, title="t")
     raw, norm = fig.axes[:2]
     assert {t.get_text() for t in raw.texts} >= {"1", "2"}
-    assert "0.67" in {t.get_text() for t in norm.texts}       # 2 of the 3 ones
+    assert "0.67" in {t.get_text() for t in norm.texts}  # 2 of the 3 ones
     plt.close(fig)

@@ -9,7 +9,7 @@ cross-entropy.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -18,23 +18,43 @@ from mlbook.profile import freeze
 Params = list[tuple[np.ndarray, np.ndarray]]
 
 #: Per-profile settings (NumPy only, so both profiles are cheap).
-SETTINGS = freeze({
-    "full": {"n_samples": 400, "noise": 0.2, "hidden": 16, "epochs": 3000, "lr": 0.5,
-             "lr_epochs": 1500, "perceptron_epochs": 20, "keras_epochs": 40},
-    "quick": {"n_samples": 200, "noise": 0.2, "hidden": 16, "epochs": 1500, "lr": 0.5,
-              "lr_epochs": 500, "perceptron_epochs": 20, "keras_epochs": 10},
-})
+SETTINGS = freeze(
+    {
+        "full": {
+            "n_samples": 400,
+            "noise": 0.2,
+            "hidden": 16,
+            "epochs": 3000,
+            "lr": 0.5,
+            "lr_epochs": 1500,
+            "perceptron_epochs": 20,
+            "keras_epochs": 40,
+        },
+        "quick": {
+            "n_samples": 200,
+            "noise": 0.2,
+            "hidden": 16,
+            "epochs": 1500,
+            "lr": 0.5,
+            "lr_epochs": 500,
+            "perceptron_epochs": 20,
+            "keras_epochs": 10,
+        },
+    }
+)
 
 
 # --- activation functions ----------------------------------------------------------
 
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))      # = 1 / (1 + exp(-z)), without overflow
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # = 1 / (1 + exp(-z)), without overflow
 
 
 #: name -> (function, derivative), both elementwise.
-ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray],
-                             Callable[[np.ndarray], np.ndarray]]] = {
+ACTIVATIONS: dict[
+    str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]
+] = {
     "step": (lambda z: (z >= 0).astype(float), lambda z: np.zeros_like(z, dtype=float)),
     "sigmoid": (_sigmoid, lambda z: _sigmoid(z) * (1.0 - _sigmoid(z))),
     "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
@@ -44,8 +64,10 @@ ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray],
 
 # --- the perceptron ----------------------------------------------------------------
 
-def train_perceptron(X: np.ndarray, y: np.ndarray, epochs: int = 20,
-                     lr: float = 1.0) -> tuple[np.ndarray, float, list[int]]:
+
+def train_perceptron(
+    X: np.ndarray, y: np.ndarray, epochs: int = 20, lr: float = 1.0
+) -> tuple[np.ndarray, float, list[int]]:
     """Rosenblatt's perceptron rule: after each example, ``w += lr * (y - ŷ) * x``.
 
     Parameters
@@ -75,11 +97,14 @@ def train_perceptron(X: np.ndarray, y: np.ndarray, epochs: int = 20,
 
 # --- a multi-layer network in NumPy ------------------------------------------------
 
+
 def init_params(sizes: list[int], seed: int = 0) -> Params:
     """Random weights (Glorot/Xavier scale) and zero biases for layer sizes, e.g. ``[2, 16, 1]``."""
     rng = np.random.default_rng(seed)
-    return [(rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), (n_in, n_out)), np.zeros(n_out))
-            for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    return [
+        (rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), (n_in, n_out)), np.zeros(n_out))
+        for n_in, n_out in zip(sizes[:-1], sizes[1:])
+    ]
 
 
 def forward(params: Params, X: np.ndarray) -> list[np.ndarray]:
@@ -123,18 +148,17 @@ def backward(params: Params, acts: list[np.ndarray], y: np.ndarray) -> Params:
         Same shapes as *params*.
     """
     n = len(y)
-    delta = (acts[-1] - y[:, None]) / n        # dLoss/dz at the output (sigmoid + BCE)
+    delta = (acts[-1] - y[:, None]) / n  # dLoss/dz at the output (sigmoid + BCE)
     grads = []
     for layer in range(len(params) - 1, -1, -1):
         W, _ = params[layer]
         grads.append((acts[layer].T @ delta, delta.sum(axis=0)))
-        if layer > 0:                           # back through W, then through tanh
+        if layer > 0:  # back through W, then through tanh
             delta = (delta @ W.T) * (1.0 - acts[layer] ** 2)
     return grads[::-1]
 
 
-def numerical_gradients(params: Params, X: np.ndarray, y: np.ndarray,
-                        eps: float = 1e-6) -> Params:
+def numerical_gradients(params: Params, X: np.ndarray, y: np.ndarray, eps: float = 1e-6) -> Params:
     """Central differences ``(L(θ + ε) − L(θ − ε)) / 2ε``, one parameter at a time (slow)."""
     grads = []
     for W, b in params:
@@ -158,8 +182,9 @@ def tf_gradients(params: Params, X: np.ndarray, y: np.ndarray) -> Params:
     """The same gradients from TensorFlow's automatic differentiation (``tf.GradientTape``)."""
     import tensorflow as tf
 
-    variables = [(tf.Variable(W, dtype=tf.float64), tf.Variable(b, dtype=tf.float64))
-                 for W, b in params]
+    variables = [
+        (tf.Variable(W, dtype=tf.float64), tf.Variable(b, dtype=tf.float64)) for W, b in params
+    ]
     a = tf.constant(X, dtype=tf.float64)
     with tf.GradientTape() as tape:
         for i, (W, b) in enumerate(variables):
@@ -177,8 +202,9 @@ def max_abs_difference(a: Params, b: Params) -> float:
     return max(float(np.max(np.abs(x - y))) for pa, pb in zip(a, b) for x, y in zip(pa, pb))
 
 
-def train_mlp(X: np.ndarray, y: np.ndarray, hidden: list[int], *, lr: float, epochs: int,
-              seed: int = 0) -> tuple[Params, list[float]]:
+def train_mlp(
+    X: np.ndarray, y: np.ndarray, hidden: list[int], *, lr: float, epochs: int, seed: int = 0
+) -> tuple[Params, list[float]]:
     """Full-batch gradient descent with :func:`forward` and :func:`backward`.
 
     Parameters
@@ -209,9 +235,15 @@ def predict(params: Params, X: np.ndarray) -> np.ndarray:
     return (forward(params, X)[-1][:, 0] >= 0.5).astype(int)
 
 
-def plot_decision_boundary(predict_proba: Callable[[np.ndarray], np.ndarray], X: np.ndarray,
-                           y: np.ndarray, *, ax=None, title: str = "Decision boundary",
-                           resolution: int = 200):
+def plot_decision_boundary(
+    predict_proba: Callable[[np.ndarray], np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    ax=None,
+    title: str = "Decision boundary",
+    resolution: int = 200,
+):
     """Shade ``predict_proba`` (a function of ``(m, 2)`` points → ``(m,)``) over the plane
     of *X* ``(n, 2)``, draw the 0.5 contour and the points coloured by *y*; return the axes."""
     import matplotlib.pyplot as plt
@@ -227,9 +259,16 @@ def plot_decision_boundary(predict_proba: Callable[[np.ndarray], np.ndarray], X:
     ax.contour(gx, gy, proba, levels=[0.5], colors="black", linewidths=1.5)
     for label, marker in ((0, "o"), (1, "s")):
         pts = X[y == label]
-        ax.scatter(pts[:, 0], pts[:, 1], marker=marker, s=18, edgecolor="black",
-                   linewidth=0.5, color="tab:blue" if label == 0 else "tab:red",
-                   label=f"class {label}")
+        ax.scatter(
+            pts[:, 0],
+            pts[:, 1],
+            marker=marker,
+            s=18,
+            edgecolor="black",
+            linewidth=0.5,
+            color="tab:blue" if label == 0 else "tab:red",
+            label=f"class {label}",
+        )
     ax.figure.colorbar(mesh, ax=ax, label="P(class 1)")
     ax.set(title=title, xlabel="$x_1$", ylabel="$x_2$")
     ax.legend(loc="lower left")

@@ -10,10 +10,12 @@ import pandas as pd
 from mlbook.profile import freeze
 
 #: Per-profile settings: folds, the grid of C values searched, learning-curve sizes.
-SETTINGS = freeze({
-    "full": {"cv_folds": 5, "n_C": 13, "curve_sizes": 8},
-    "quick": {"cv_folds": 5, "n_C": 7, "curve_sizes": 5},
-})
+SETTINGS = freeze(
+    {
+        "full": {"cv_folds": 5, "n_C": 13, "curve_sizes": 8},
+        "quick": {"cv_folds": 5, "n_C": 7, "curve_sizes": 5},
+    }
+)
 
 
 def load_data() -> tuple[pd.DataFrame, pd.Series]:
@@ -75,21 +77,27 @@ def grid_search_C(X, y, Cs: np.ndarray, cv: int = 5):
     """
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
-    search = GridSearchCV(scaled_logistic(), {"logisticregression__C": list(Cs)},
-                          cv=StratifiedKFold(cv, shuffle=True, random_state=0),
-                          scoring="accuracy", return_train_score=True)
+    search = GridSearchCV(
+        scaled_logistic(),
+        {"logisticregression__C": list(Cs)},
+        cv=StratifiedKFold(cv, shuffle=True, random_state=0),
+        scoring="accuracy",
+        return_train_score=True,
+    )
     return search.fit(X, y)
 
 
 def search_table(search) -> pd.DataFrame:
     """The grid search as a table: one row per ``C`` with mean/std of train and CV accuracy."""
     res = search.cv_results_
-    return pd.DataFrame({
-        "C": np.asarray(res["param_logisticregression__C"], dtype=float),
-        "train accuracy": res["mean_train_score"],
-        "CV accuracy": res["mean_test_score"],
-        "CV std": res["std_test_score"],
-    })
+    return pd.DataFrame(
+        {
+            "C": np.asarray(res["param_logisticregression__C"], dtype=float),
+            "train accuracy": res["mean_train_score"],
+            "CV accuracy": res["mean_test_score"],
+            "CV std": res["std_test_score"],
+        }
+    )
 
 
 def validation_display(search):
@@ -105,5 +113,6 @@ def validation_display(search):
     train = np.column_stack([res[f"split{i}_train_score"] for i in range(n_splits)])
     test = np.column_stack([res[f"split{i}_test_score"] for i in range(n_splits)])
     Cs = np.asarray(res["param_logisticregression__C"], dtype=float)
-    return ValidationCurveDisplay(param_name="C", param_range=Cs, train_scores=train,
-                                  test_scores=test, score_name="accuracy")
+    return ValidationCurveDisplay(
+        param_name="C", param_range=Cs, train_scores=train, test_scores=test, score_name="accuracy"
+    )

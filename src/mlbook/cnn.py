@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,12 +15,24 @@ if TYPE_CHECKING:  # keras is imported inside the functions that need it
 #: Per-profile settings. The seed trains 10 epochs on all 50 000 images; on the book's
 #: 2 shared CPU cores that takes about ten minutes, so ``full`` trains on a stratified
 #: subset for fewer epochs to stay within the page budget (the page says so).
-SETTINGS = freeze({
-    "full": {"train_size": 6_000, "test_size": 3_000, "epochs": 4, "batch_size": 32,
-             "exercise_size": 500},
-    "quick": {"train_size": 800, "test_size": 400, "epochs": 2, "batch_size": 32,
-              "exercise_size": 100},
-})
+SETTINGS = freeze(
+    {
+        "full": {
+            "train_size": 6_000,
+            "test_size": 3_000,
+            "epochs": 4,
+            "batch_size": 32,
+            "exercise_size": 500,
+        },
+        "quick": {
+            "train_size": 800,
+            "test_size": 400,
+            "epochs": 2,
+            "batch_size": 32,
+            "exercise_size": 100,
+        },
+    }
+)
 
 #: The notes' model and compile call, verbatim (the loss is wrong for integer labels).
 SEED_CNN_CODE = """\
@@ -37,8 +50,9 @@ model.fit(x_train, y_train, epochs=10)
 """
 
 
-def prepare(x: np.ndarray, y: np.ndarray, size: int | None = None,
-            seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def prepare(
+    x: np.ndarray, y: np.ndarray, size: int | None = None, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Scale uint8 images to float32 in [0, 1], flatten labels; optionally subsample.
 
     Parameters
@@ -87,8 +101,11 @@ def run_seed_code(x: np.ndarray, y: np.ndarray, code: str = SEED_CNN_CODE) -> st
     return "no error"
 
 
-def build_cnn(n_classes: int = 10, input_shape: tuple[int, int, int] = (32, 32, 3),
-              loss: str = "sparse_categorical_crossentropy") -> "keras.Model":
+def build_cnn(
+    n_classes: int = 10,
+    input_shape: tuple[int, int, int] = (32, 32, 3),
+    loss: str = "sparse_categorical_crossentropy",
+) -> keras.Model:
     """The notes' CNN (conv 32 → pool → conv 64 → pool → dense 128 → softmax), compiled.
 
     ``sparse_categorical_crossentropy`` takes integer labels ``(n,)``; pass
@@ -97,36 +114,49 @@ def build_cnn(n_classes: int = 10, input_shape: tuple[int, int, int] = (32, 32, 
     import keras
     from keras import layers
 
-    model = keras.Sequential([
-        keras.Input(shape=input_shape),
-        layers.Conv2D(32, (3, 3), padding="same", activation="relu", name="conv1"),
-        layers.MaxPooling2D((2, 2), strides=(2, 2), name="pool1"),
-        layers.Conv2D(64, (3, 3), padding="same", activation="relu", name="conv2"),
-        layers.MaxPooling2D((2, 2), strides=(2, 2), name="pool2"),
-        layers.Flatten(name="flatten"),
-        layers.Dense(128, activation="relu", name="dense"),
-        layers.Dense(n_classes, activation="softmax", name="output"),
-    ], name="seed_cnn")
+    model = keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            layers.Conv2D(32, (3, 3), padding="same", activation="relu", name="conv1"),
+            layers.MaxPooling2D((2, 2), strides=(2, 2), name="pool1"),
+            layers.Conv2D(64, (3, 3), padding="same", activation="relu", name="conv2"),
+            layers.MaxPooling2D((2, 2), strides=(2, 2), name="pool2"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(128, activation="relu", name="dense"),
+            layers.Dense(n_classes, activation="softmax", name="output"),
+        ],
+        name="seed_cnn",
+    )
     model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
     return model
 
 
-def layer_counts(model: "keras.Model") -> dict[str, int]:
+def layer_counts(model: keras.Model) -> dict[str, int]:
     """Count a model's layers: all of them, and those with trainable weights."""
-    return {"layers": len(model.layers),
-            "with_weights": sum(1 for layer in model.layers if layer.trainable_weights)}
+    return {
+        "layers": len(model.layers),
+        "with_weights": sum(1 for layer in model.layers if layer.trainable_weights),
+    }
 
 
-def train(model: "keras.Model", x: np.ndarray, y: np.ndarray, *, epochs: int,
-          batch_size: int, monitor: tuple[np.ndarray, np.ndarray] | None = None,
-          verbose: int = 2) -> dict[str, list[float]]:
+def train(
+    model: keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    monitor: tuple[np.ndarray, np.ndarray] | None = None,
+    verbose: int = 2,
+) -> dict[str, list[float]]:
     """Fit the model (``monitor``: held-out data scored each epoch); return the history."""
-    history = model.fit(x, y, epochs=epochs, batch_size=batch_size,
-                        validation_data=monitor, verbose=verbose)
+    history = model.fit(
+        x, y, epochs=epochs, batch_size=batch_size, validation_data=monitor, verbose=verbose
+    )
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
-def feature_maps(model: "keras.Model", image: np.ndarray, layer: str = "conv1") -> np.ndarray:
+def feature_maps(model: keras.Model, image: np.ndarray, layer: str = "conv1") -> np.ndarray:
     """Activations of one layer for one image.
 
     Parameters
@@ -162,7 +192,7 @@ def mosaic(images: np.ndarray, ncols: int = 8, pad: int = 1) -> np.ndarray:
     out = np.ones((nrows * (h + pad) - pad, ncols * (w + pad) - pad, c))
     for i, img in enumerate(images):
         r, q = divmod(i, ncols)
-        out[r * (h + pad):r * (h + pad) + h, q * (w + pad):q * (w + pad) + w] = img
+        out[r * (h + pad) : r * (h + pad) + h, q * (w + pad) : q * (w + pad) + w] = img
     return out
 
 
@@ -174,8 +204,9 @@ def per_class_accuracy(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 
     return hits / np.maximum(counts, 1)
 
 
-def most_confused(y_true: np.ndarray, y_pred: np.ndarray, names: Sequence[str],
-                  k: int = 3) -> list[tuple[str, str, int]]:
+def most_confused(
+    y_true: np.ndarray, y_pred: np.ndarray, names: Sequence[str], k: int = 3
+) -> list[tuple[str, str, int]]:
     """The *k* most frequent confusions, as ``(true name, predicted name, count)``."""
     n = len(names)
     cm = np.zeros((n, n), int)

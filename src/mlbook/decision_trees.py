@@ -8,10 +8,12 @@ import pandas as pd
 from mlbook.profile import freeze
 
 #: Per-profile settings: the depths tried in the depth curve and the boundary plots.
-SETTINGS = freeze({
-    "full": {"max_depth": 8, "boundary_depths": (1, 3, None)},
-    "quick": {"max_depth": 8, "boundary_depths": (1, 3, None)},
-})
+SETTINGS = freeze(
+    {
+        "full": {"max_depth": 8, "boundary_depths": (1, 3, None)},
+        "quick": {"max_depth": 8, "boundary_depths": (1, 3, None)},
+    }
+)
 
 #: The notes' example, verbatim (four cells joined).
 SEED_CODE = """\
@@ -55,15 +57,21 @@ def depth_curve(X_train, y_train, X_test, y_test, depths, seed: int = 0) -> pd.D
     rows = []
     for d in depths:
         tree = DecisionTreeClassifier(max_depth=d, random_state=seed).fit(X_train, y_train)
-        rows.append({"max_depth": "none" if d is None else d, "depth": tree.get_depth(),
-                     "leaves": tree.get_n_leaves(),
-                     "train accuracy": tree.score(X_train, y_train),
-                     "test accuracy": tree.score(X_test, y_test)})
+        rows.append(
+            {
+                "max_depth": "none" if d is None else d,
+                "depth": tree.get_depth(),
+                "leaves": tree.get_n_leaves(),
+                "train accuracy": tree.score(X_train, y_train),
+                "test accuracy": tree.score(X_test, y_test),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def plot_boundaries(X_train, y_train, X_test, y_test, depths, *, feature_names,
-                    class_names, seed: int = 0):
+def plot_boundaries(
+    X_train, y_train, X_test, y_test, depths, *, feature_names, class_names, seed: int = 0
+):
     """Decision regions of trees of several depths on two features, one panel per depth.
 
     Parameters
@@ -85,14 +93,31 @@ def plot_boundaries(X_train, y_train, X_test, y_test, depths, *, feature_names,
     for ax, d in zip(np.atleast_1d(axes), depths):
         tree = DecisionTreeClassifier(max_depth=d, random_state=seed).fit(X_train, y_train)
         DecisionBoundaryDisplay.from_estimator(
-            tree, X_train, ax=ax, response_method="predict", plot_method="pcolormesh",
-            multiclass_colors=colors, alpha=0.25, xlabel=feature_names[0], ylabel=feature_names[1],
-            grid_resolution=200)
+            tree,
+            X_train,
+            ax=ax,
+            response_method="predict",
+            plot_method="pcolormesh",
+            multiclass_colors=colors,
+            alpha=0.25,
+            xlabel=feature_names[0],
+            ylabel=feature_names[1],
+            grid_resolution=200,
+        )
         for k, name in enumerate(class_names):
-            ax.scatter(*X_train[y_train == k].T, s=18, color=colors[k], edgecolor="k",
-                       linewidth=0.4, label=name)
-        ax.set_title(f"max_depth={d}: train {tree.score(X_train, y_train):.0%}, "
-                     f"test {tree.score(X_test, y_test):.0%}", fontsize=10)
+            ax.scatter(
+                *X_train[y_train == k].T,
+                s=18,
+                color=colors[k],
+                edgecolor="k",
+                linewidth=0.4,
+                label=name,
+            )
+        ax.set_title(
+            f"max_depth={d}: train {tree.score(X_train, y_train):.0%}, "
+            f"test {tree.score(X_test, y_test):.0%}",
+            fontsize=10,
+        )
     np.atleast_1d(axes)[0].legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig

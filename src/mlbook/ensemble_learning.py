@@ -1,4 +1,5 @@
-"""Chapter *Ensemble learning*: bagging, boosting, voting and stacking, compared by cross-validation."""
+"""Chapter *Ensemble learning*: bagging, boosting, voting and stacking, compared by
+cross-validation."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import pandas as pd
 from mlbook.profile import freeze
 
 #: Per-profile settings: members per ensemble, CV folds, and boosting rounds of the staged curve.
-SETTINGS = freeze({
-    "full": {"n_estimators": 200, "cv_folds": 5, "staged_rounds": 400},
-    "quick": {"n_estimators": 30, "cv_folds": 3, "staged_rounds": 150},
-})
+SETTINGS = freeze(
+    {
+        "full": {"n_estimators": 200, "cv_folds": 5, "staged_rounds": 400},
+        "quick": {"n_estimators": 30, "cv_folds": 3, "staged_rounds": 150},
+    }
+)
 
 
 def base_learners(seed: int = 0) -> list[tuple[str, object]]:
@@ -40,25 +43,35 @@ def make_ensembles(n_estimators: int = 100, seed: int = 0) -> dict[str, object]:
         another, each correcting the previous ones; voting averages the predicted
         probabilities of :func:`base_learners`, stacking learns how to combine them.
     """
-    from sklearn.ensemble import (AdaBoostClassifier, BaggingClassifier,
-                                  GradientBoostingClassifier, HistGradientBoostingClassifier,
-                                  RandomForestClassifier, StackingClassifier, VotingClassifier)
+    from sklearn.ensemble import (
+        AdaBoostClassifier,
+        BaggingClassifier,
+        GradientBoostingClassifier,
+        HistGradientBoostingClassifier,
+        RandomForestClassifier,
+        StackingClassifier,
+        VotingClassifier,
+    )
     from sklearn.linear_model import LogisticRegression
     from sklearn.tree import DecisionTreeClassifier
 
     return {
         "single tree": DecisionTreeClassifier(random_state=seed),
-        "bagging (trees)": BaggingClassifier(DecisionTreeClassifier(), n_estimators=n_estimators,
-                                             random_state=seed),
+        "bagging (trees)": BaggingClassifier(
+            DecisionTreeClassifier(), n_estimators=n_estimators, random_state=seed
+        ),
         "random forest": RandomForestClassifier(n_estimators=n_estimators, random_state=seed),
         "AdaBoost (stumps)": AdaBoostClassifier(n_estimators=n_estimators, random_state=seed),
-        "gradient boosting": GradientBoostingClassifier(n_estimators=n_estimators,
-                                                        random_state=seed),
-        "hist. gradient boosting": HistGradientBoostingClassifier(max_iter=n_estimators,
-                                                                  random_state=seed),
+        "gradient boosting": GradientBoostingClassifier(
+            n_estimators=n_estimators, random_state=seed
+        ),
+        "hist. gradient boosting": HistGradientBoostingClassifier(
+            max_iter=n_estimators, random_state=seed
+        ),
         "voting (soft)": VotingClassifier(base_learners(seed), voting="soft"),
-        "stacking": StackingClassifier(base_learners(seed),
-                                       final_estimator=LogisticRegression(max_iter=1000), cv=5),
+        "stacking": StackingClassifier(
+            base_learners(seed), final_estimator=LogisticRegression(max_iter=1000), cv=5
+        ),
     }
 
 
@@ -82,9 +95,12 @@ def compare(models: dict[str, object], X, y, cv: int = 5, seed: int = 0) -> pd.D
     for name, model in models.items():
         with threadpool_limits(1):
             res = cross_validate(model, X, y, cv=folds, n_jobs=1)
-        rows[name] = {"accuracy": res["test_score"].mean(), "accuracy std": res["test_score"].std(),
-                      "fit time (s)": res["fit_time"].mean(),
-                      "predict time (s)": res["score_time"].mean()}
+        rows[name] = {
+            "accuracy": res["test_score"].mean(),
+            "accuracy std": res["test_score"].std(),
+            "fit time (s)": res["fit_time"].mean(),
+            "predict time (s)": res["score_time"].mean(),
+        }
     return pd.DataFrame(rows).T.sort_values("accuracy", ascending=False)
 
 
@@ -105,5 +121,6 @@ def staged_accuracy(model, X_train, y_train, X_test, y_test) -> pd.DataFrame:
     model.fit(X_train, y_train)
     train = [np.mean(p == y_train) for p in model.staged_predict(X_train)]
     test = [np.mean(p == y_test) for p in model.staged_predict(X_test)]
-    return pd.DataFrame({"round": np.arange(1, len(train) + 1), "train accuracy": train,
-                         "test accuracy": test})
+    return pd.DataFrame(
+        {"round": np.arange(1, len(train) + 1), "train accuracy": train, "test accuracy": test}
+    )

@@ -13,16 +13,29 @@ if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import keras
 
 #: Per-profile settings: number of training / test pairs, training, encoder width.
-SETTINGS = freeze({
-    "full": {"train_pairs": 30_000, "test_pairs": 10_000, "epochs": 6, "batch_size": 64,
-             "units": 64},
-    "quick": {"train_pairs": 3000, "test_pairs": 2000, "epochs": 2, "batch_size": 64,
-              "units": 64},
-})
+SETTINGS = freeze(
+    {
+        "full": {
+            "train_pairs": 30_000,
+            "test_pairs": 10_000,
+            "epochs": 6,
+            "batch_size": 64,
+            "units": 64,
+        },
+        "quick": {
+            "train_pairs": 3000,
+            "test_pairs": 2000,
+            "epochs": 2,
+            "batch_size": 64,
+            "units": 64,
+        },
+    }
+)
 
 
-def make_pairs(x: np.ndarray, y: np.ndarray, n_pairs: int, *, same_fraction: float = 0.5,
-               seed: int = 0) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def make_pairs(
+    x: np.ndarray, y: np.ndarray, n_pairs: int, *, same_fraction: float = 0.5, seed: int = 0
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Random pairs of digit images, a fraction of them showing the same digit.
 
     Parameters
@@ -53,7 +66,7 @@ def make_pairs(x: np.ndarray, y: np.ndarray, n_pairs: int, *, same_fraction: flo
     return inputs, targets
 
 
-def build_encoder(units: int = 64) -> "keras.Model":
+def build_encoder(units: int = 64) -> keras.Model:
     """Image → vector of ``units`` features, with one **residual** block.
 
     The block's output is added to its input (``h + f(h)``): the layer only has to learn
@@ -66,11 +79,11 @@ def build_encoder(units: int = 64) -> "keras.Model":
     h = layers.Flatten()(image)
     h = layers.Dense(units, activation="relu", name="project")(h)
     f = layers.Dense(units, activation="relu", name="residual_dense")(h)
-    h = layers.Add(name="skip_add")([h, f])                 # the residual connection
+    h = layers.Add(name="skip_add")([h, f])  # the residual connection
     return keras.Model(image, h, name="encoder")
 
 
-def build_pair_model(units: int = 64) -> "keras.Model":
+def build_pair_model(units: int = 64) -> keras.Model:
     """Two images in, two predictions out; **one** encoder shared by both images.
 
     Outputs: ``digit`` (10 probabilities: which digit is image A) and ``same``
@@ -82,16 +95,19 @@ def build_pair_model(units: int = 64) -> "keras.Model":
     image_a = keras.Input(shape=(28, 28), name="image_a")
     image_b = keras.Input(shape=(28, 28), name="image_b")
     encoder = build_encoder(units)
-    code_a, code_b = encoder(image_a), encoder(image_b)    # shared: the same weights twice
+    code_a, code_b = encoder(image_a), encoder(image_b)  # shared: the same weights twice
     digit = layers.Dense(10, activation="softmax", name="digit")(code_a)
     both = layers.Concatenate(name="both")([code_a, code_b])
     hidden = layers.Dense(units // 2, activation="relu", name="compare")(both)
     same = layers.Dense(1, activation="sigmoid", name="same")(hidden)
-    return keras.Model(inputs={"image_a": image_a, "image_b": image_b},
-                       outputs={"digit": digit, "same": same}, name="digit_pairs")
+    return keras.Model(
+        inputs={"image_a": image_a, "image_b": image_b},
+        outputs={"digit": digit, "same": same},
+        name="digit_pairs",
+    )
 
 
-def compile_pair_model(model: "keras.Model", same_weight: float = 1.0) -> "keras.Model":
+def compile_pair_model(model: keras.Model, same_weight: float = 1.0) -> keras.Model:
     """One loss and one metric per output, keyed by the output's name."""
     model.compile(
         optimizer="adam",
@@ -102,16 +118,22 @@ def compile_pair_model(model: "keras.Model", same_weight: float = 1.0) -> "keras
     return model
 
 
-def train(model: "keras.Model", inputs: dict[str, np.ndarray],
-          targets: dict[str, np.ndarray], *, epochs: int, batch_size: int,
-          verbose: int = 2) -> dict[str, list[float]]:
+def train(
+    model: keras.Model,
+    inputs: dict[str, np.ndarray],
+    targets: dict[str, np.ndarray],
+    *,
+    epochs: int,
+    batch_size: int,
+    verbose: int = 2,
+) -> dict[str, list[float]]:
     """Fit on dicts of inputs and targets (10 % held out); return the history."""
-    history = model.fit(inputs, targets, epochs=epochs, batch_size=batch_size,
-                        validation_split=0.1, verbose=verbose)
+    history = model.fit(
+        inputs, targets, epochs=epochs, batch_size=batch_size, validation_split=0.1, verbose=verbose
+    )
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
-def weights_by_part(model: "keras.Model") -> dict[str, int]:
+def weights_by_part(model: keras.Model) -> dict[str, int]:
     """Number of weights in each top-level layer with weights (the encoder counts once)."""
-    return {layer.name: layer.count_params() for layer in model.layers
-            if layer.count_params()}
+    return {layer.name: layer.count_params() for layer in model.layers if layer.count_params()}

@@ -25,16 +25,34 @@ if TYPE_CHECKING:  # keras is imported inside the functions that need it
 #: which learn too slowly for so few steps.
 #: ``jit_compile``: XLA pays off over many steps, not over the few of ``quick``.
 #: ``judge_*``: the small classifier that reads the generated digits.
-SETTINGS = freeze({
-    "full": {"train_size": None, "epochs": 6, "batch_size": 128, "learning_rate": 2e-4,
-             "beta_1": 0.5,
-             "jit_compile": True, "n_judged": 2000, "judge_train_size": 20_000,
-             "judge_epochs": 2, "judge_test_size": None},
-    "quick": {"train_size": 512, "epochs": 2, "batch_size": 128, "learning_rate": 2e-4,
-              "beta_1": 0.5,
-              "jit_compile": False, "n_judged": 200, "judge_train_size": 600,
-              "judge_epochs": 1, "judge_test_size": 1000},
-})
+SETTINGS = freeze(
+    {
+        "full": {
+            "train_size": None,
+            "epochs": 6,
+            "batch_size": 128,
+            "learning_rate": 2e-4,
+            "beta_1": 0.5,
+            "jit_compile": True,
+            "n_judged": 2000,
+            "judge_train_size": 20_000,
+            "judge_epochs": 2,
+            "judge_test_size": None,
+        },
+        "quick": {
+            "train_size": 512,
+            "epochs": 2,
+            "batch_size": 128,
+            "learning_rate": 2e-4,
+            "beta_1": 0.5,
+            "jit_compile": False,
+            "n_judged": 200,
+            "judge_train_size": 600,
+            "judge_epochs": 1,
+            "judge_test_size": 1000,
+        },
+    }
+)
 
 LATENT_DIM = 100
 
@@ -80,25 +98,28 @@ def prepare_images(x: np.ndarray, size: int | None = None, seed: int = 0) -> np.
     return ((x.astype("float32") - 127.5) / 127.5)[..., None]
 
 
-def build_generator(latent_dim: int = LATENT_DIM) -> "keras.Model":
+def build_generator(latent_dim: int = LATENT_DIM) -> keras.Model:
     """The notes' generator: noise ``(latent_dim,)`` -> image ``(28, 28, 1)`` in [-1, 1]."""
     import keras
     from keras import layers
 
-    return keras.Sequential([
-        keras.Input(shape=(latent_dim,)),
-        layers.Dense(256, activation="relu"),
-        layers.BatchNormalization(),
-        layers.Dense(512, activation="relu"),
-        layers.BatchNormalization(),
-        layers.Dense(1024, activation="relu"),
-        layers.BatchNormalization(),
-        layers.Dense(784, activation="tanh"),
-        layers.Reshape((28, 28, 1)),
-    ], name="generator")
+    return keras.Sequential(
+        [
+            keras.Input(shape=(latent_dim,)),
+            layers.Dense(256, activation="relu"),
+            layers.BatchNormalization(),
+            layers.Dense(512, activation="relu"),
+            layers.BatchNormalization(),
+            layers.Dense(1024, activation="relu"),
+            layers.BatchNormalization(),
+            layers.Dense(784, activation="tanh"),
+            layers.Reshape((28, 28, 1)),
+        ],
+        name="generator",
+    )
 
 
-def build_discriminator(output: str = "logit") -> "keras.Model":
+def build_discriminator(output: str = "logit") -> keras.Model:
     """The notes' discriminator: image -> one score, "real" when high.
 
     Parameters
@@ -112,13 +133,16 @@ def build_discriminator(output: str = "logit") -> "keras.Model":
 
     if output not in ("logit", "sigmoid"):
         raise ValueError(f"output must be 'logit' or 'sigmoid', not {output!r}")
-    return keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        layers.Flatten(),
-        layers.Dense(512, activation="relu"),
-        layers.Dense(256, activation="relu"),
-        layers.Dense(1, activation=None if output == "logit" else "sigmoid"),
-    ], name="discriminator")
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Flatten(),
+            layers.Dense(512, activation="relu"),
+            layers.Dense(256, activation="relu"),
+            layers.Dense(1, activation=None if output == "logit" else "sigmoid"),
+        ],
+        name="discriminator",
+    )
 
 
 def gan_losses(real_output, fake_output, *, from_logits: bool = True):
@@ -141,14 +165,22 @@ def gan_losses(real_output, fake_output, *, from_logits: bool = True):
 
     bce = tf.keras.losses.BinaryCrossentropy(from_logits=from_logits)
     gen_loss = bce(tf.ones_like(fake_output), fake_output)
-    disc_loss = (bce(tf.ones_like(real_output), real_output)
-                 + bce(tf.zeros_like(fake_output), fake_output))
+    disc_loss = bce(tf.ones_like(real_output), real_output) + bce(
+        tf.zeros_like(fake_output), fake_output
+    )
     return gen_loss, disc_loss
 
 
-def make_train_step(generator, discriminator, gen_opt, disc_opt, *,
-                    latent_dim: int = LATENT_DIM, from_logits: bool = True,
-                    jit_compile: bool = False):
+def make_train_step(
+    generator,
+    discriminator,
+    gen_opt,
+    disc_opt,
+    *,
+    latent_dim: int = LATENT_DIM,
+    from_logits: bool = True,
+    jit_compile: bool = False,
+):
     """The complete training step the notes intend, compiled with ``tf.function``.
 
     Returns
@@ -161,8 +193,9 @@ def make_train_step(generator, discriminator, gen_opt, disc_opt, *,
     import tensorflow as tf
 
     # One signature for every batch size: the last, smaller batch does not retrace.
-    @tf.function(jit_compile=jit_compile,
-                 input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32)])
+    @tf.function(
+        jit_compile=jit_compile, input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32)]
+    )
     def train_step(images):
         noise = tf.random.normal([tf.shape(images)[0], latent_dim])  # same size as the batch
         with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
@@ -175,8 +208,12 @@ def make_train_step(generator, discriminator, gen_opt, disc_opt, *,
         gen_opt.apply_gradients(zip(gen_grads, generator.trainable_variables))
         disc_opt.apply_gradients(zip(disc_grads, discriminator.trainable_variables))
         to_prob = tf.sigmoid if from_logits else tf.identity
-        return (gen_loss, disc_loss, tf.reduce_mean(to_prob(real_output)),
-                tf.reduce_mean(to_prob(fake_output)))
+        return (
+            gen_loss,
+            disc_loss,
+            tf.reduce_mean(to_prob(real_output)),
+            tf.reduce_mean(to_prob(fake_output)),
+        )
 
     return train_step
 
@@ -197,8 +234,8 @@ class GANRun:
         each epoch, scaled to [0, 1].
     """
 
-    generator: "keras.Model"
-    discriminator: "keras.Model"
+    generator: keras.Model
+    discriminator: keras.Model
     history: dict[str, list[float]] = field(default_factory=dict)
     steps: dict[str, np.ndarray] = field(default_factory=dict)
     samples: np.ndarray | None = None
@@ -210,11 +247,20 @@ def sample_images(generator, noise) -> np.ndarray:
     return images * 0.5 + 0.5
 
 
-def train_gan(images: np.ndarray, *, epochs: int, batch_size: int = 128,
-              learning_rate: float = 2e-4, beta_1: float = 0.5,
-              latent_dim: int = LATENT_DIM,
-              fixed_noise: np.ndarray | None = None, from_logits: bool = True,
-              jit_compile: bool = True, seed: int = 0, verbose: bool = True) -> GANRun:
+def train_gan(
+    images: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int = 128,
+    learning_rate: float = 2e-4,
+    beta_1: float = 0.5,
+    latent_dim: int = LATENT_DIM,
+    fixed_noise: np.ndarray | None = None,
+    from_logits: bool = True,
+    jit_compile: bool = True,
+    seed: int = 0,
+    verbose: bool = True,
+) -> GANRun:
     """Train the notes' GAN with the fixed training step and record what happens.
 
     Parameters
@@ -243,14 +289,21 @@ def train_gan(images: np.ndarray, *, epochs: int, batch_size: int = 128,
     discriminator = build_discriminator("logit" if from_logits else "sigmoid")
     gen_opt = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
     disc_opt = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
-    step = make_train_step(generator, discriminator, gen_opt, disc_opt,
-                           latent_dim=latent_dim, from_logits=from_logits,
-                           jit_compile=jit_compile)
+    step = make_train_step(
+        generator,
+        discriminator,
+        gen_opt,
+        disc_opt,
+        latent_dim=latent_dim,
+        from_logits=from_logits,
+        jit_compile=jit_compile,
+    )
     if fixed_noise is None:
         fixed_noise = np.random.default_rng(seed).standard_normal((16, latent_dim))
     fixed_noise = tf.constant(fixed_noise, tf.float32)
-    dataset = (tf.data.Dataset.from_tensor_slices(images)
-               .shuffle(len(images), seed=seed).batch(batch_size))
+    dataset = (
+        tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=seed).batch(batch_size)
+    )
     names = ("gen_loss", "disc_loss", "d_real", "d_fake")
     history: dict[str, list[float]] = {k: [] for k in (*names, "seconds")}
     per_step: dict[str, list[float]] = {k: [] for k in names}
@@ -265,11 +318,18 @@ def train_gan(images: np.ndarray, *, epochs: int, batch_size: int = 128,
         history["seconds"].append(seconds)
         samples.append(sample_images(generator, fixed_noise))
         if verbose:
-            print(f"epoch {epoch}/{epochs}  gen_loss {history['gen_loss'][-1]:.3f}  "
-                  f"disc_loss {history['disc_loss'][-1]:.3f}  D(real) {history['d_real'][-1]:.2f}"
-                  f"  D(fake) {history['d_fake'][-1]:.2f}  {seconds:.1f} s")
-    return GANRun(generator, discriminator, history,
-                  {k: np.asarray(v) for k, v in per_step.items()}, np.stack(samples))
+            print(
+                f"epoch {epoch}/{epochs}  gen_loss {history['gen_loss'][-1]:.3f}  "
+                f"disc_loss {history['disc_loss'][-1]:.3f}  D(real) {history['d_real'][-1]:.2f}"
+                f"  D(fake) {history['d_fake'][-1]:.2f}  {seconds:.1f} s"
+            )
+    return GANRun(
+        generator,
+        discriminator,
+        history,
+        {k: np.asarray(v) for k, v in per_step.items()},
+        np.stack(samples),
+    )
 
 
 def seed_loss_error(code: str = SEED_TRAIN_STEP_CODE) -> str:
@@ -282,8 +342,11 @@ def seed_loss_error(code: str = SEED_TRAIN_STEP_CODE) -> str:
     import tensorflow as tf
 
     namespace = {
-        "tf": tf, "batch_size": 4, "random_dim": LATENT_DIM,
-        "generator": build_generator(), "discriminator": build_discriminator("sigmoid"),
+        "tf": tf,
+        "batch_size": 4,
+        "random_dim": LATENT_DIM,
+        "generator": build_generator(),
+        "discriminator": build_discriminator("sigmoid"),
         "cross_entropy": keras.losses.BinaryCrossentropy(from_logits=True),
         "generator_optimizer": keras.optimizers.Adam(1e-4),
         "discriminator_optimizer": keras.optimizers.Adam(1e-4),
@@ -312,32 +375,36 @@ def mismatch_table(probabilities=(0.01, 0.5, 0.99)) -> list[dict[str, float]]:
     rows = []
     for p in probabilities:
         y, out = np.ones((1, 1), "float32"), np.full((1, 1), p, "float32")
-        rows.append({
-            "p": float(p),
-            "notes_loss": float(keras.losses.BinaryCrossentropy(from_logits=True)(y, out)),
-            "correct_loss": float(keras.losses.BinaryCrossentropy(from_logits=False)(y, out)),
-        })
+        rows.append(
+            {
+                "p": float(p),
+                "notes_loss": float(keras.losses.BinaryCrossentropy(from_logits=True)(y, out)),
+                "correct_loss": float(keras.losses.BinaryCrossentropy(from_logits=False)(y, out)),
+            }
+        )
     return rows
 
 
-def build_judge(n_classes: int = 10) -> "keras.Model":
+def build_judge(n_classes: int = 10) -> keras.Model:
     """A small MNIST classifier used to read generated digits (inputs in [0, 1])."""
     import keras
     from keras import layers
 
-    model = keras.Sequential([
-        keras.Input(shape=(28, 28)),
-        layers.Reshape((28, 28, 1)),
-        layers.Conv2D(16, 3, activation="relu"),
-        layers.MaxPooling2D(),
-        layers.Conv2D(32, 3, activation="relu"),
-        layers.MaxPooling2D(),
-        layers.Flatten(),
-        layers.Dense(64, activation="relu"),
-        layers.Dense(n_classes, activation="softmax"),
-    ], name="judge")
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28)),
+            layers.Reshape((28, 28, 1)),
+            layers.Conv2D(16, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Flatten(),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(n_classes, activation="softmax"),
+        ],
+        name="judge",
+    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
@@ -382,8 +449,11 @@ def plot_losses(run: GANRun, *, ax=None, smooth: int = 25):
     for key, label in (("gen_loss", "generator"), ("disc_loss", "discriminator")):
         values = np.convolve(run.steps[key], kernel, mode="valid")
         ax.plot((np.arange(len(values)) + k) / steps_per_epoch, values, label=label)
-    ax.set(title="GAN losses during training", xlabel="epoch",
-           ylabel=f"loss (moving average of {k} steps)")
+    ax.set(
+        title="GAN losses during training",
+        xlabel="epoch",
+        ylabel=f"loss (moving average of {k} steps)",
+    )
     ax.legend()
     return ax
 
@@ -392,8 +462,7 @@ def plot_sample_evolution(samples: np.ndarray, epochs: list[int], *, n: int = 8)
     """A grid: one row per chosen epoch, the same *n* noise vectors in the columns."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(epochs), n, figsize=(1.1 * n, 1.15 * len(epochs)),
-                             squeeze=False)
+    fig, axes = plt.subplots(len(epochs), n, figsize=(1.1 * n, 1.15 * len(epochs)), squeeze=False)
     for r, epoch in enumerate(epochs):
         for c in range(n):
             ax = axes[r, c]
@@ -401,8 +470,7 @@ def plot_sample_evolution(samples: np.ndarray, epochs: list[int], *, n: int = 8)
             ax.set_xticks([]), ax.set_yticks([])
             ax.grid(False)
             if c == 0:
-                ax.set_ylabel(f"epoch {epoch}", rotation=0, ha="right", va="center",
-                              fontsize=9)
+                ax.set_ylabel(f"epoch {epoch}", rotation=0, ha="right", va="center", fontsize=9)
     fig.suptitle("The same noise vectors through training")
     fig.tight_layout()
     return fig

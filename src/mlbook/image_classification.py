@@ -23,20 +23,37 @@ if TYPE_CHECKING:
 
 #: ``shots``: labelled examples per new class; ``head_steps``: gradient steps given to
 #: every few-shot model (the same budget whatever the number of labels).
-SETTINGS = freeze({
-    "full": {"source_size": 15_000, "source_epochs": 3, "shots": (1, 3, 10, 30, 100),
-             "head_steps": 300, "test_size": None, "repeats": 2},
-    "quick": {"source_size": 1000, "source_epochs": 1, "shots": (5,),
-              "head_steps": 30, "test_size": 500, "repeats": 1},
-})
+SETTINGS = freeze(
+    {
+        "full": {
+            "source_size": 15_000,
+            "source_epochs": 3,
+            "shots": (1, 3, 10, 30, 100),
+            "head_steps": 300,
+            "test_size": None,
+            "repeats": 2,
+        },
+        "quick": {
+            "source_size": 1000,
+            "source_epochs": 1,
+            "shots": (5,),
+            "head_steps": 30,
+            "test_size": 500,
+            "repeats": 1,
+        },
+    }
+)
 
 SOURCE_DIGITS = (0, 1, 2, 3, 4)
 TARGET_DIGITS = (5, 6, 7, 8, 9)
-INCEPTION_FILES = ("models/inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
-                   "models/imagenet_class_index.json")
+INCEPTION_FILES = (
+    "models/inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
+    "models/imagenet_class_index.json",
+)
 
 
 # --- the notes' path: a pretrained InceptionV3 ---------------------------------------
+
 
 def save_sample_photo(folder: str | Path, name: str = "china.jpg") -> Path:
     """Write one of scikit-learn's bundled photographs (RGB, 427 x 640) as a JPEG file.
@@ -93,15 +110,18 @@ def classify_photo(img_path: str | Path, top: int = 3):
     return decode_predictions(preds, top=top)[0]
 
 
-def build_inception(weights: str | None = None, **kwargs) -> "keras.Model":
+def build_inception(weights: str | None = None, **kwargs) -> keras.Model:
     """``keras.applications.InceptionV3``; ``weights=None`` builds it with random weights."""
     from tensorflow.keras.applications import InceptionV3
 
     return InceptionV3(weights=weights, **kwargs)
 
 
-def inception_transfer_model(n_classes: int, weights: str | None = "imagenet",
-                             input_shape: tuple[int, int, int] = (299, 299, 3)) -> "keras.Model":
+def inception_transfer_model(
+    n_classes: int,
+    weights: str | None = "imagenet",
+    input_shape: tuple[int, int, int] = (299, 299, 3),
+) -> keras.Model:
     """Transfer learning with InceptionV3: its frozen convolutional base + a new head.
 
     ``include_top=False`` drops the 1000-class ImageNet layer; ``pooling="avg"`` turns
@@ -112,18 +132,19 @@ def inception_transfer_model(n_classes: int, weights: str | None = "imagenet",
     base = build_inception(weights, include_top=False, pooling="avg", input_shape=input_shape)
     base.trainable = False
     inputs = keras.Input(shape=input_shape)
-    features = base(inputs, training=False)     # keep batch-norm statistics frozen too
+    features = base(inputs, training=False)  # keep batch-norm statistics frozen too
     outputs = keras.layers.Dense(n_classes, activation="softmax")(features)
     model = keras.Model(inputs, outputs, name="inception_transfer")
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
 # --- the offline path: transfer learning on MNIST -------------------------------------
 
-def select_digits(x: np.ndarray, y: np.ndarray, digits, size: int | None = None,
-                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+
+def select_digits(
+    x: np.ndarray, y: np.ndarray, digits, size: int | None = None, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Images of the given *digits*, scaled to [0, 1], labels renumbered 0..len(digits)-1.
 
     Returns
@@ -143,29 +164,34 @@ def select_digits(x: np.ndarray, y: np.ndarray, digits, size: int | None = None,
 def few_shot(x: np.ndarray, y: np.ndarray, per_class: int, seed: int = 0):
     """*per_class* random examples of every class: the few labels of the new task."""
     rng = np.random.default_rng(seed)
-    idx = np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False)
-                          for c in np.unique(y)])
+    idx = np.concatenate(
+        [rng.choice(np.flatnonzero(y == c), per_class, replace=False) for c in np.unique(y)]
+    )
     return x[idx], y[idx]
 
 
-def build_base() -> "keras.Model":
+def build_base() -> keras.Model:
     """The convolutional base: 28 x 28 digit -> 128 features."""
     import keras
     from keras import layers
 
-    return keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, 3, activation="relu"),
-        layers.MaxPooling2D(),
-        layers.Conv2D(64, 3, activation="relu"),
-        layers.MaxPooling2D(),
-        layers.Flatten(),
-        layers.Dense(128, activation="relu"),
-    ], name="conv_base")
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+        ],
+        name="conv_base",
+    )
 
 
-def with_head(base, n_classes: int, *, trainable_base: bool = True,
-              learning_rate: float = 1e-3) -> "keras.Model":
+def with_head(
+    base, n_classes: int, *, trainable_base: bool = True, learning_rate: float = 1e-3
+) -> keras.Model:
     """*base* followed by a new softmax layer, compiled. ``trainable_base=False`` freezes
     the base, so training changes only the head."""
     import keras
@@ -174,13 +200,17 @@ def with_head(base, n_classes: int, *, trainable_base: bool = True,
     inputs = keras.Input(shape=(28, 28, 1))
     outputs = keras.layers.Dense(n_classes, activation="softmax", name="head")(base(inputs))
     model = keras.Model(inputs, outputs)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
-def pretrain_base(x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int = 64,
-                  verbose: int = 2) -> "keras.Model":
+def pretrain_base(
+    x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int = 64, verbose: int = 2
+) -> keras.Model:
     """Train base + a head on the source task; return the trained **base** only."""
     base = build_base()
     model = with_head(base, int(y.max()) + 1)
@@ -188,7 +218,7 @@ def pretrain_base(x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int 
     return base
 
 
-def copy_base(base) -> "keras.Model":
+def copy_base(base) -> keras.Model:
     """An independent copy of a trained base (same weights), so each experiment starts
     from the same pretrained state."""
     import keras
@@ -198,16 +228,34 @@ def copy_base(base) -> "keras.Model":
     return clone
 
 
-def fit_steps(model, x: np.ndarray, y: np.ndarray, steps: int, batch_size: int = 32,
-              seed: int = 0) -> None:
+def fit_steps(
+    model, x: np.ndarray, y: np.ndarray, steps: int, batch_size: int = 32, seed: int = 0
+) -> None:
     """Train for (about) *steps* gradient steps, however few examples there are."""
     per_epoch = -(-len(x) // batch_size)
-    model.fit(x, y, epochs=max(1, round(steps / per_epoch)), batch_size=batch_size,
-              shuffle=True, verbose=0)
+    model.fit(
+        x,
+        y,
+        epochs=max(1, round(steps / per_epoch)),
+        batch_size=batch_size,
+        shuffle=True,
+        verbose=0,
+    )
 
 
-def compare_transfer(base, x_target, y_target, x_test, y_test, *, shots, steps: int,
-                     repeats: int = 1) -> list[dict[str, float]]:
+def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> float:
+    """Share of *x* classified as *y*, computed eagerly in chunks (no graph to trace,
+    which matters when many small models are each scored once)."""
+    hits = 0
+    for i in range(0, len(x), batch_size):
+        proba = model(x[i : i + batch_size], training=False)
+        hits += int((np.asarray(proba).argmax(axis=1) == y[i : i + batch_size]).sum())
+    return hits / len(x)
+
+
+def compare_transfer(
+    base, x_target, y_target, x_test, y_test, *, shots, steps: int, repeats: int = 1
+) -> list[dict[str, float]]:
     """Few-shot accuracy on the new classes: frozen pretrained base + new head vs the
     same network trained from scratch on the same few labels.
 
@@ -228,7 +276,7 @@ def compare_transfer(base, x_target, y_target, x_test, y_test, *, shots, steps: 
                 else:
                     model = with_head(build_base(), n_classes)
                 fit_steps(model, xs, ys, steps, seed=r)
-                acc[name].append(model.evaluate(x_test, y_test, verbose=0)[1])
+                acc[name].append(accuracy(model, x_test, y_test))
         rows.append({"shots": k, **{name: float(np.mean(v)) for name, v in acc.items()}})
     return rows
 
@@ -240,13 +288,19 @@ def plot_transfer(rows: list[dict[str, float]], *, ax=None, chance: float | None
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4))
     shots = [r["shots"] for r in rows]
-    ax.plot(shots, [r["transfer"] for r in rows], marker="o", label="frozen pretrained base + new head")
+    ax.plot(
+        shots, [r["transfer"] for r in rows], marker="o", label="frozen pretrained base + new head"
+    )
     ax.plot(shots, [r["scratch"] for r in rows], marker="s", label="same network from scratch")
     if chance is not None:
         ax.axhline(chance, color="grey", ls=":", label="chance")
     ax.set_xscale("log")
-    ax.set(title="Learning the digits 5-9 from few labels", xlabel="labelled examples per class",
-           ylabel="test accuracy", ylim=(0, 1))
+    ax.set(
+        title="Learning the digits 5-9 from few labels",
+        xlabel="labelled examples per class",
+        ylabel="test accuracy",
+        ylim=(0, 1),
+    )
     ax.set_xticks(shots, [str(s) for s in shots])
     ax.legend()
     return ax

@@ -19,12 +19,24 @@ if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import pandas as pd
 
 #: Per-profile settings: the MNIST subsets (``None``: all) and the training of the MLPs.
-SETTINGS = freeze({
-    "full": {"train_size": None, "test_size": None, "epochs": 5, "batch_size": 64,
-             "hidden_units": 64},
-    "quick": {"train_size": 2000, "test_size": 2000, "epochs": 1, "batch_size": 64,
-              "hidden_units": 64},
-})
+SETTINGS = freeze(
+    {
+        "full": {
+            "train_size": None,
+            "test_size": None,
+            "epochs": 5,
+            "batch_size": 64,
+            "hidden_units": 64,
+        },
+        "quick": {
+            "train_size": 2000,
+            "test_size": 2000,
+            "epochs": 1,
+            "batch_size": 64,
+            "hidden_units": 64,
+        },
+    }
+)
 
 #: Set this environment variable to ``1`` to behave as if Graphviz were missing
 #: (how the chapter's fallback is previewed and tested).
@@ -35,8 +47,9 @@ SEED_BACKENDS = ("tensorflow", "cntk", "theano")
 KERAS3_BACKENDS = ("tensorflow", "jax", "torch")
 
 
-def dense_by_hand(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray,
-                  activation: str = "relu") -> np.ndarray:
+def dense_by_hand(
+    x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, activation: str = "relu"
+) -> np.ndarray:
     """What a ``Dense`` layer computes: ``activation(x @ kernel + bias)``, in NumPy.
 
     Parameters
@@ -66,20 +79,23 @@ def dense_params(n_in: int, n_out: int) -> int:
     return n_in * n_out + n_out
 
 
-def build_sequential(hidden_units: int = 64, n_classes: int = 10) -> "keras.Model":
+def build_sequential(hidden_units: int = 64, n_classes: int = 10) -> keras.Model:
     """The chapter's MLP as a **Sequential** model: a list of layers, applied in order."""
     import keras
     from keras import layers
 
-    return keras.Sequential([
-        keras.Input(shape=(28, 28)),
-        layers.Flatten(),
-        layers.Dense(hidden_units, activation="relu"),
-        layers.Dense(n_classes, activation="softmax"),
-    ], name="sequential_mlp")
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28)),
+            layers.Flatten(),
+            layers.Dense(hidden_units, activation="relu"),
+            layers.Dense(n_classes, activation="softmax"),
+        ],
+        name="sequential_mlp",
+    )
 
 
-def build_functional(hidden_units: int = 64, n_classes: int = 10) -> "keras.Model":
+def build_functional(hidden_units: int = 64, n_classes: int = 10) -> keras.Model:
     """The same MLP with the **Functional** API: call layers on symbolic tensors."""
     import keras
     from keras import layers
@@ -110,28 +126,33 @@ def _subclassed_class():
     return SubclassedMLP
 
 
-def build_subclassed(hidden_units: int = 64, n_classes: int = 10) -> "keras.Model":
+def build_subclassed(hidden_units: int = 64, n_classes: int = 10) -> keras.Model:
     """The same MLP as a subclass of ``keras.Model``, built by calling it once on a batch."""
     model = _subclassed_class()(hidden_units, n_classes, name="subclassed_mlp")
     model(np.zeros((1, 28, 28), "float32"))  # creates the weights (no Input to infer them)
     return model
 
 
-BUILDERS = {"Sequential": build_sequential, "Functional": build_functional,
-            "Subclassing": build_subclassed}
+BUILDERS = {
+    "Sequential": build_sequential,
+    "Functional": build_functional,
+    "Subclassing": build_subclassed,
+}
 
 
-def compile_model(model: "keras.Model", learning_rate: float = 1e-3) -> "keras.Model":
+def compile_model(model: keras.Model, learning_rate: float = 1e-3) -> keras.Model:
     """Attach the optimiser, the loss and the metric: what ``fit`` will minimise and report."""
     import keras
 
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                  loss=keras.losses.SparseCategoricalCrossentropy(),
-                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
     return model
 
 
-def layer_table(model: "keras.Model") -> "pd.DataFrame":
+def layer_table(model: keras.Model) -> pd.DataFrame:
     """One row per layer: name, type, output shape and number of weights.
 
     What ``model.summary()`` prints, as a table the page can compute with.
@@ -144,20 +165,31 @@ def layer_table(model: "keras.Model") -> "pd.DataFrame":
             shape = tuple(layer.output.shape)
         except (AttributeError, ValueError):  # subclassed models have no symbolic outputs
             shape = None
-        rows.append({"layer": layer.name, "type": type(layer).__name__,
-                     "output shape": str(shape) if shape else "(not recorded)",
-                     "weights": layer.count_params()})
+        rows.append(
+            {
+                "layer": layer.name,
+                "type": type(layer).__name__,
+                "output shape": str(shape) if shape else "(not recorded)",
+                "weights": layer.count_params(),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def copy_weights(source: "keras.Model", target: "keras.Model") -> "keras.Model":
+def copy_weights(source: keras.Model, target: keras.Model) -> keras.Model:
     """Give *target* the weights of *source* (same architecture, any construction style)."""
     target.set_weights(source.get_weights())
     return target
 
 
-def fit_evaluate(model: "keras.Model", data: tuple[np.ndarray, ...], *, epochs: int,
-                 batch_size: int, verbose: int = 0) -> dict[str, float]:
+def fit_evaluate(
+    model: keras.Model,
+    data: tuple[np.ndarray, ...],
+    *,
+    epochs: int,
+    batch_size: int,
+    verbose: int = 0,
+) -> dict[str, float]:
     """The whole cycle: ``fit`` on the training data (10 % held out for validation),
     ``evaluate`` on the test data.
 
@@ -173,16 +205,26 @@ def fit_evaluate(model: "keras.Model", data: tuple[np.ndarray, ...], *, epochs: 
         and ``weights`` (the number of parameters).
     """
     x_train, y_train, x_test, y_test = data
-    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
-                        validation_split=0.1, verbose=verbose)
+    history = model.fit(
+        x_train,
+        y_train,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_split=0.1,
+        verbose=verbose,
+    )
     test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
-    return {"train_accuracy": float(history.history["accuracy"][-1]),
-            "val_accuracy": float(history.history["val_accuracy"][-1]),
-            "test_accuracy": float(test_acc), "test_loss": float(test_loss),
-            "weights": int(model.count_params())}
+    return {
+        "train_accuracy": float(history.history["accuracy"][-1]),
+        "val_accuracy": float(history.history["val_accuracy"][-1]),
+        "test_accuracy": float(test_acc),
+        "test_loss": float(test_loss),
+        "weights": int(model.count_params()),
+    }
 
 
 # --- model diagrams -------------------------------------------------------------------
+
 
 @dataclass
 class Diagram:
@@ -208,15 +250,19 @@ def graphviz_problem() -> str | None:
     so we check first and say what to install.
     """
     if os.environ.get(NO_GRAPHVIZ_ENV) == "1":
-        return (f"Graphviz is treated as missing (${NO_GRAPHVIZ_ENV}=1). Install it with "
-                "`apt-get install graphviz` (Debian/Ubuntu) or `conda install graphviz`.")
+        return (
+            f"Graphviz is treated as missing (${NO_GRAPHVIZ_ENV}=1). Install it with "
+            "`apt-get install graphviz` (Debian/Ubuntu) or `conda install graphviz`."
+        )
     try:
         import pydot
     except ImportError:
         return "The Python package `pydot` is missing: `pip install pydot`."
     if shutil.which("dot") is None:
-        return ("The Graphviz program `dot` is not installed: `apt-get install graphviz` "
-                "(Debian/Ubuntu), `brew install graphviz` (macOS) or `conda install graphviz`.")
+        return (
+            "The Graphviz program `dot` is not installed: `apt-get install graphviz` "
+            "(Debian/Ubuntu), `brew install graphviz` (macOS) or `conda install graphviz`."
+        )
     try:
         pydot.Dot.create(pydot.Dot())
     except (OSError, pydot.PydotException) as err:  # pragma: no cover - broken install
@@ -224,9 +270,15 @@ def graphviz_problem() -> str | None:
     return None
 
 
-def draw_model(model: "keras.Model", path: str | Path | None = None, *,
-               show_shapes: bool = True, rankdir: str = "TB", dpi: int = 72,
-               **plot_kwargs) -> Diagram:
+def draw_model(
+    model: keras.Model,
+    path: str | Path | None = None,
+    *,
+    show_shapes: bool = True,
+    rankdir: str = "TB",
+    dpi: int = 72,
+    **plot_kwargs,
+) -> Diagram:
     """Draw *model* with ``keras.utils.plot_model`` into a PNG (a temporary file by default).
 
     Extra keyword arguments go to ``plot_model`` (e.g. ``expand_nested=True``).
@@ -242,7 +294,14 @@ def draw_model(model: "keras.Model", path: str | Path | None = None, *,
     if path is None:
         path = Path(tempfile.mkdtemp(prefix="mlbook-diagram-")) / f"{model.name}.png"
     path = Path(path)
-    keras.utils.plot_model(model, to_file=str(path), show_shapes=show_shapes,
-                           show_layer_names=True, show_layer_activations=True,
-                           rankdir=rankdir, dpi=dpi, **plot_kwargs)
+    keras.utils.plot_model(
+        model,
+        to_file=str(path),
+        show_shapes=show_shapes,
+        show_layer_names=True,
+        show_layer_activations=True,
+        rankdir=rankdir,
+        dpi=dpi,
+        **plot_kwargs,
+    )
     return Diagram(path=path)

@@ -13,8 +13,9 @@ Boxes are ``[ymin, xmin, ymax, xmax]`` (TensorFlow's order), in pixels unless st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,36 +24,47 @@ from mlbook.profile import freeze
 if TYPE_CHECKING:
     import keras
 
-SETTINGS = freeze({
-    "full": {"n_train": 3000, "n_val": 300, "epochs": 12, "batch_size": 64, "n_frames": 60},
-    "quick": {"n_train": 600, "n_val": 100, "epochs": 4, "batch_size": 64, "n_frames": 30},
-})
+SETTINGS = freeze(
+    {
+        "full": {"n_train": 3000, "n_val": 300, "epochs": 12, "batch_size": 64, "n_frames": 60},
+        "quick": {"n_train": 600, "n_val": 100, "epochs": 4, "batch_size": 64, "n_frames": 30},
+    }
+)
 
-FRAME = 64          #: frames are FRAME x FRAME grey images
-GRID = 8            #: the detector predicts on a GRID x GRID grid of cells
+FRAME = 64  #: frames are FRAME x FRAME grey images
+GRID = 8  #: the detector predicts on a GRID x GRID grid of cells
 CELL = FRAME // GRID
 CLASSES = ("disc", "square")
 
 #: The model the real path loads: SSD MobileNet v2 (320x320) trained on COCO 2017.
-SSD_URL = ("http://download.tensorflow.org/models/object_detection/tf2/20200711/"
-           "ssd_mobilenet_v2_320x320_coco17_tpu-8.tar.gz")
+SSD_URL = (
+    "http://download.tensorflow.org/models/object_detection/tf2/20200711/"
+    "ssd_mobilenet_v2_320x320_coco17_tpu-8.tar.gz"
+)
 SSD_NAME = "ssd_mobilenet_v2_320x320_coco17_tpu-8"
 
 #: COCO 2017 label map (id -> name) used by the TF detection model zoo (80 of 90 ids).
-COCO_LABELS = dict(enumerate((
-    "person bicycle car motorcycle airplane bus train truck boat traffic_light "
-    "fire_hydrant _ stop_sign parking_meter bench bird cat dog horse sheep cow elephant "
-    "bear zebra giraffe _ backpack umbrella _ _ handbag tie suitcase frisbee skis "
-    "snowboard sports_ball kite baseball_bat baseball_glove skateboard surfboard "
-    "tennis_racket bottle _ wine_glass cup fork knife spoon bowl banana apple sandwich "
-    "orange broccoli carrot hot_dog pizza donut cake chair couch potted_plant bed _ "
-    "dining_table _ _ toilet _ tv laptop mouse remote keyboard cell_phone microwave oven "
-    "toaster sink refrigerator _ book clock vase scissors teddy_bear hair_drier "
-    "toothbrush").split(), start=1))
+COCO_LABELS = dict(
+    enumerate(
+        (
+            "person bicycle car motorcycle airplane bus train truck boat traffic_light "
+            "fire_hydrant _ stop_sign parking_meter bench bird cat dog horse sheep cow elephant "
+            "bear zebra giraffe _ backpack umbrella _ _ handbag tie suitcase frisbee skis "
+            "snowboard sports_ball kite baseball_bat baseball_glove skateboard surfboard "
+            "tennis_racket bottle _ wine_glass cup fork knife spoon bowl banana apple sandwich "
+            "orange broccoli carrot hot_dog pizza donut cake chair couch potted_plant bed _ "
+            "dining_table _ _ toilet _ tv laptop mouse remote keyboard cell_phone microwave oven "
+            "toaster sink refrigerator _ book clock vase scissors teddy_bear hair_drier "
+            "toothbrush"
+        ).split(),
+        start=1,
+    )
+)
 COCO_LABELS = {k: v.replace("_", " ") for k, v in COCO_LABELS.items() if v != "_"}
 
 
 # --- geometry ------------------------------------------------------------------------
+
 
 def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Intersection over union of every box in *a* with every box in *b*.
@@ -86,13 +98,15 @@ def centre(boxes: np.ndarray) -> np.ndarray:
 
 # --- synthetic scenes and video ------------------------------------------------------
 
-def draw(canvas: np.ndarray, cls: int, cy: float, cx: float, size: float,
-         brightness: float = 1.0) -> np.ndarray:
+
+def draw(
+    canvas: np.ndarray, cls: int, cy: float, cx: float, size: float, brightness: float = 1.0
+) -> np.ndarray:
     """Draw a disc (``cls`` 0) or a square (1) of side/diameter *size* centred at (cy, cx)."""
-    yy, xx = np.mgrid[:canvas.shape[0], :canvas.shape[1]] + 0.5
+    yy, xx = np.mgrid[: canvas.shape[0], : canvas.shape[1]] + 0.5
     r = size / 2
     if cls == 0:
-        mask = (yy - cy) ** 2 + (xx - cx) ** 2 <= r ** 2
+        mask = (yy - cy) ** 2 + (xx - cx) ** 2 <= r**2
     else:
         mask = (np.abs(yy - cy) <= r) & (np.abs(xx - cx) <= r)
     canvas[mask] = np.maximum(canvas[mask], brightness)
@@ -105,8 +119,11 @@ def box_of(cy: float, cx: float, size: float) -> np.ndarray:
     return np.array([cy - r, cx - r, cy + r, cx + r])
 
 
-def render(objects: list[tuple[int, float, float, float, float]], rng: np.random.Generator,
-           noise: float = 0.08) -> np.ndarray:
+def render(
+    objects: list[tuple[int, float, float, float, float]],
+    rng: np.random.Generator,
+    noise: float = 0.08,
+) -> np.ndarray:
     """A frame ``(FRAME, FRAME)`` float32 in [0, 1]: objects (cls, cy, cx, size, brightness)
     on a noisy background."""
     frame = rng.uniform(0, noise * 2, (FRAME, FRAME))
@@ -184,13 +201,14 @@ def make_video(n_frames: int = 40, seed: int = 0) -> Video:
         for s in state:
             for pos, vel in ((1, 3), (2, 4)):
                 s[pos] += s[vel]
-                if not s[5] / 2 <= s[pos] <= FRAME - s[5] / 2:   # bounce off the border
+                if not s[5] / 2 <= s[pos] <= FRAME - s[5] / 2:  # bounce off the border
                     s[vel] = -s[vel]
                     s[pos] = np.clip(s[pos], s[5] / 2, FRAME - s[5] / 2)
     return video
 
 
 # --- the detector --------------------------------------------------------------------
+
 
 def encode_targets(boxes: list[np.ndarray], classes: list[np.ndarray]) -> np.ndarray:
     """Grid targets: for the cell holding each object's centre, ``[1, class, ty, tx, h, w]``.
@@ -207,8 +225,14 @@ def encode_targets(boxes: list[np.ndarray], classes: list[np.ndarray]) -> np.nda
         for box, c in zip(bxs, cls):
             cy, cx = centre(box)[0]
             gy, gx = min(int(cy // CELL), GRID - 1), min(int(cx // CELL), GRID - 1)
-            target[i, gy, gx] = [1, c, cy / CELL - gy, cx / CELL - gx,
-                                 (box[2] - box[0]) / FRAME, (box[3] - box[1]) / FRAME]
+            target[i, gy, gx] = [
+                1,
+                c,
+                cy / CELL - gy,
+                cx / CELL - gx,
+                (box[2] - box[0]) / FRAME,
+                (box[3] - box[1]) / FRAME,
+            ]
     return target
 
 
@@ -221,19 +245,27 @@ def detection_loss(y_true, y_pred):
     import tensorflow as tf
 
     obj = y_true[..., 0]
-    obj_loss = tf.reduce_mean(tf.nn.weighted_cross_entropy_with_logits(
-        obj, y_pred[..., 0], pos_weight=4.0))
+    obj_loss = tf.reduce_mean(
+        tf.nn.weighted_cross_entropy_with_logits(obj, y_pred[..., 0], pos_weight=4.0)
+    )
     n_obj = tf.maximum(tf.reduce_sum(obj), 1.0)
     k = len(CLASSES)
-    cls_loss = tf.reduce_sum(obj * tf.nn.sparse_softmax_cross_entropy_with_logits(
-        tf.cast(y_true[..., 1], tf.int32), y_pred[..., 1:1 + k])) / n_obj
-    box_pred = tf.concat([tf.sigmoid(y_pred[..., 1 + k:3 + k]), y_pred[..., 3 + k:5 + k]], -1)
+    cls_loss = (
+        tf.reduce_sum(
+            obj
+            * tf.nn.sparse_softmax_cross_entropy_with_logits(
+                tf.cast(y_true[..., 1], tf.int32), y_pred[..., 1 : 1 + k]
+            )
+        )
+        / n_obj
+    )
+    box_pred = tf.concat([tf.sigmoid(y_pred[..., 1 + k : 3 + k]), y_pred[..., 3 + k : 5 + k]], -1)
     box_err = tf.reduce_sum(tf.square(box_pred - y_true[..., 2:6]) * [1, 1, 4, 4], -1)
     box_loss = tf.reduce_sum(obj * box_err) / n_obj
     return obj_loss + cls_loss + 5.0 * box_loss
 
 
-def build_detector() -> "keras.Model":
+def build_detector() -> keras.Model:
     """A one-stage detector: a small CNN that downsamples 64 x 64 to an 8 x 8 grid.
 
     Each grid cell predicts ``1 + len(CLASSES) + 4`` numbers: is there an object centre
@@ -242,16 +274,19 @@ def build_detector() -> "keras.Model":
     import keras
     from keras import layers
 
-    model = keras.Sequential([
-        keras.Input(shape=(FRAME, FRAME, 1)),
-        layers.Conv2D(8, 3, strides=2, padding="same", activation="relu"),   # 32 x 32
-        layers.Conv2D(16, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(),                                     # 16 x 16
-        layers.Conv2D(32, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(),                                     # 8 x 8
-        layers.Conv2D(48, 3, padding="same", activation="relu"),
-        layers.Conv2D(1 + len(CLASSES) + 4, 1),                    # one prediction per cell
-    ], name="grid_detector")
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(FRAME, FRAME, 1)),
+            layers.Conv2D(8, 3, strides=2, padding="same", activation="relu"),  # 32 x 32
+            layers.Conv2D(16, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(),  # 16 x 16
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(),  # 8 x 8
+            layers.Conv2D(48, 3, padding="same", activation="relu"),
+            layers.Conv2D(1 + len(CLASSES) + 4, 1),  # one prediction per cell
+        ],
+        name="grid_detector",
+    )
     model.compile(optimizer=keras.optimizers.Adam(2e-3), loss=detection_loss)
     return model
 
@@ -277,12 +312,17 @@ def decode(pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     h = np.clip(pred[..., 3 + k], 0.02, 1) * FRAME
     w = np.clip(pred[..., 4 + k], 0.02, 1) * FRAME
     boxes = np.stack([cy - h / 2, cx - w / 2, cy + h / 2, cx + w / 2], -1).reshape(-1, 4)
-    return boxes, sig(pred[..., 0]).ravel(), pred[..., 1:1 + k].argmax(-1).ravel()
+    return boxes, sig(pred[..., 0]).ravel(), pred[..., 1 : 1 + k].argmax(-1).ravel()
 
 
-def non_max_suppression(boxes: np.ndarray, scores: np.ndarray, *,
-                        iou_threshold: float = 0.4, score_threshold: float = 0.5,
-                        max_output: int = 10) -> np.ndarray:
+def non_max_suppression(
+    boxes: np.ndarray,
+    scores: np.ndarray,
+    *,
+    iou_threshold: float = 0.4,
+    score_threshold: float = 0.5,
+    max_output: int = 10,
+) -> np.ndarray:
     """Indices of the boxes to keep, best first (``tf.image.non_max_suppression``).
 
     Boxes below *score_threshold* are dropped; of boxes that overlap more than
@@ -291,29 +331,41 @@ def non_max_suppression(boxes: np.ndarray, scores: np.ndarray, *,
     import tensorflow as tf
 
     keep = tf.image.non_max_suppression(
-        np.asarray(boxes, "float32"), np.asarray(scores, "float32"), max_output,
-        iou_threshold=iou_threshold, score_threshold=score_threshold)
+        np.asarray(boxes, "float32"),
+        np.asarray(scores, "float32"),
+        max_output,
+        iou_threshold=iou_threshold,
+        score_threshold=score_threshold,
+    )
     return keep.numpy()
 
 
-def detect(model, frames: np.ndarray, *, score_threshold: float = 0.5,
-           iou_threshold: float = 0.4, nms: bool = True):
+def detect(
+    model,
+    frames: np.ndarray,
+    *,
+    score_threshold: float = 0.5,
+    iou_threshold: float = 0.4,
+    nms: bool = True,
+):
     """Run the detector on frames ``(n, FRAME, FRAME)``; per frame: boxes, scores, classes."""
     preds = model.predict(frames[..., None], verbose=0, batch_size=128)
     out = []
     for pred in preds:
         boxes, scores, classes = decode(pred)
         if nms:
-            keep = non_max_suppression(boxes, scores, iou_threshold=iou_threshold,
-                                       score_threshold=score_threshold)
+            keep = non_max_suppression(
+                boxes, scores, iou_threshold=iou_threshold, score_threshold=score_threshold
+            )
         else:
             keep = np.flatnonzero(scores >= score_threshold)
         out.append((boxes[keep], scores[keep], classes[keep]))
     return out
 
 
-def match(true_boxes: np.ndarray, pred_boxes: np.ndarray,
-          threshold: float = 0.5) -> list[tuple[int, int, float]]:
+def match(
+    true_boxes: np.ndarray, pred_boxes: np.ndarray, threshold: float = 0.5
+) -> list[tuple[int, int, float]]:
     """One-to-one matching of true and predicted boxes maximising IoU (Hungarian).
 
     Returns
@@ -326,8 +378,11 @@ def match(true_boxes: np.ndarray, pred_boxes: np.ndarray,
         return []
     overlap = iou(true_boxes, pred_boxes)
     rows, cols = linear_sum_assignment(-overlap)
-    return [(int(r), int(c), float(overlap[r, c])) for r, c in zip(rows, cols)
-            if overlap[r, c] >= threshold]
+    return [
+        (int(r), int(c), float(overlap[r, c]))
+        for r, c in zip(rows, cols)
+        if overlap[r, c] >= threshold
+    ]
 
 
 def detection_scores(true_boxes, true_classes, detections, threshold: float = 0.5) -> dict:
@@ -341,12 +396,16 @@ def detection_scores(true_boxes, true_classes, detections, threshold: float = 0.
         n_pred += len(pb)
         ious += [p[2] for p in pairs]
         correct_cls += sum(int(tc[i] == pc[j]) for i, j, _ in pairs)
-    return {"precision": tp / max(n_pred, 1), "recall": tp / max(n_true, 1),
-            "mean_iou": float(np.mean(ious)) if ious else 0.0,
-            "class_accuracy": correct_cls / max(tp, 1)}
+    return {
+        "precision": tp / max(n_pred, 1),
+        "recall": tp / max(n_true, 1),
+        "mean_iou": float(np.mean(ious)) if ious else 0.0,
+        "class_accuracy": correct_cls / max(tp, 1),
+    }
 
 
 # --- the tracker ---------------------------------------------------------------------
+
 
 @dataclass
 class Track:
@@ -394,8 +453,9 @@ class IoUTracker:
         from scipy.optimize import linear_sum_assignment
 
         boxes = np.asarray(boxes, float).reshape(-1, 4)
-        predicted = np.array([t.predicted() if self.motion else t.box
-                              for t in self.tracks]).reshape(-1, 4)
+        predicted = np.array(
+            [t.predicted() if self.motion else t.box for t in self.tracks]
+        ).reshape(-1, 4)
         overlap = iou(predicted, boxes)
         pairs = []
         if overlap.size:
@@ -420,13 +480,30 @@ class IoUTracker:
         return out
 
 
-def run_tracker(tracker: IoUTracker, detections: list[np.ndarray]) -> list[list[tuple[int, np.ndarray]]]:
+def crossing_detections(
+    n_frames: int = 11, hidden: tuple[int, ...] = (5,), speed: float = 4.0, size: float = 10.0
+) -> list[np.ndarray]:
+    """Hand-made detections of two boxes on one row that move towards each other and
+    cross: A from the left (detected first in every frame), B from the right. In the
+    *hidden* frames they coincide and only one box is detected (an occlusion)."""
+    frames = []
+    for t in range(n_frames):
+        a = box_of(20, 10 + speed * t, size)
+        b = box_of(20, 10 + speed * (n_frames - 1) - speed * t, size)
+        frames.append(np.array([a]) if t in hidden else np.array([a, b]))
+    return frames
+
+
+def run_tracker(
+    tracker: IoUTracker, detections: list[np.ndarray]
+) -> list[list[tuple[int, np.ndarray]]]:
     """Feed per-frame detection boxes to *tracker*; return its output for every frame."""
     return [tracker.update(boxes) for boxes in detections]
 
 
-def evaluate_tracking(video: Video, tracks: list[list[tuple[int, np.ndarray]]],
-                      threshold: float = 0.5) -> dict[str, float]:
+def evaluate_tracking(
+    video: Video, tracks: list[list[tuple[int, np.ndarray]]], threshold: float = 0.5
+) -> dict[str, float]:
     """CLEAR-MOT style scores of a tracker's output against the video's ground truth.
 
     Per frame, true objects are matched one-to-one to track outputs (IoU >= threshold).
@@ -454,15 +531,28 @@ def evaluate_tracking(video: Video, tracks: list[list[tuple[int, np.ndarray]]],
             if obj in last_id and last_id[obj] != tid:
                 switches += 1
             last_id[obj] = tid
-    return {"mean_iou": float(np.mean(ious)) if ious else 0.0, "misses": misses,
-            "false_positives": fps, "id_switches": switches,
-            "mota": 1 - (misses + fps + switches) / max(total, 1), "n_objects": total}
+    return {
+        "mean_iou": float(np.mean(ious)) if ious else 0.0,
+        "misses": misses,
+        "false_positives": fps,
+        "id_switches": switches,
+        "mota": 1 - (misses + fps + switches) / max(total, 1),
+        "n_objects": total,
+    }
 
 
 # --- drawing -------------------------------------------------------------------------
 
-def draw_boxes(ax, image: np.ndarray, boxes: np.ndarray, labels: list[str], *,
-               colors: list | None = None, cmap: str = "gray"):
+
+def draw_boxes(
+    ax,
+    image: np.ndarray,
+    boxes: np.ndarray,
+    labels: list[str],
+    *,
+    colors: list | None = None,
+    cmap: str = "gray",
+):
     """Show *image* with boxes ``(k, 4)`` in pixels and a label on each; returns ax."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
@@ -472,8 +562,15 @@ def draw_boxes(ax, image: np.ndarray, boxes: np.ndarray, labels: list[str], *,
     for box, label, color in zip(boxes, labels, colors):
         y0, x0, y1, x1 = box
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=1.8, ec=color))
-        ax.text(x0, y0 - 1, label, color="white", fontsize=7, va="bottom",
-                bbox={"facecolor": color, "pad": 1, "lw": 0})
+        ax.text(
+            x0,
+            y0 - 1,
+            label,
+            color="white",
+            fontsize=7,
+            va="bottom",
+            bbox={"facecolor": color, "pad": 1, "lw": 0},
+        )
     ax.set_xticks([]), ax.set_yticks([])
     ax.grid(False)
     return ax
@@ -486,9 +583,13 @@ def plot_track_strip(video: Video, tracks, frames: list[int]):
     fig, axes = plt.subplots(1, len(frames), figsize=(1.6 * len(frames), 2.1), squeeze=False)
     for ax, t in zip(axes[0], frames):
         out = tracks[t]
-        draw_boxes(ax, video.frames[t], np.array([b for _, b in out]).reshape(-1, 4),
-                   [f"id {tid}" for tid, _ in out],
-                   colors=[plt.cm.tab10(tid % 10) for tid, _ in out])
+        draw_boxes(
+            ax,
+            video.frames[t],
+            np.array([b for _, b in out]).reshape(-1, 4),
+            [f"id {tid}" for tid, _ in out],
+            colors=[plt.cm.tab10(tid % 10) for tid, _ in out],
+        )
         ax.set_title(f"frame {t}", fontsize=9)
     fig.suptitle("Tracks through the crossing (colour and label = track ID)")
     fig.tight_layout()
@@ -497,6 +598,7 @@ def plot_track_strip(video: Video, tracks, frames: list[int]):
 
 # --- the real path: a pretrained detector --------------------------------------------
 
+
 def pretrained_available(timeout: float = 3.0) -> bool:
     """True if the zoo's SSD is in Keras' cache or its server answers within *timeout* s."""
     from pathlib import Path
@@ -504,8 +606,7 @@ def pretrained_available(timeout: float = 3.0) -> bool:
     from mlbook.data import network_available
 
     cached = Path.home() / ".keras" / "datasets" / SSD_NAME / "saved_model"
-    return cached.exists() or network_available("download.tensorflow.org", port=80,
-                                                timeout=timeout)
+    return cached.exists() or network_available("download.tensorflow.org", port=80, timeout=timeout)
 
 
 def load_pretrained_detector() -> Callable:
@@ -520,8 +621,13 @@ def load_pretrained_detector() -> Callable:
     return tf.saved_model.load(str(candidates[0]))
 
 
-def detect_pretrained(detector: Callable, image: np.ndarray, *, min_score: float = 0.5,
-                      labels: dict[int, str] = COCO_LABELS):
+def detect_pretrained(
+    detector: Callable,
+    image: np.ndarray,
+    *,
+    min_score: float = 0.5,
+    labels: dict[int, str] = COCO_LABELS,
+):
     """Run a TF2 zoo detector on one RGB image ``(h, w, 3)`` uint8.
 
     The model expects a **batch** ``(1, h, w, 3)`` of ``uint8``; its outputs are batched

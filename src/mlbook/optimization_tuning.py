@@ -4,8 +4,9 @@ callbacks, and a hyper-parameter search with KerasTuner."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,20 +21,37 @@ if TYPE_CHECKING:  # keras and keras_tuner are imported inside the functions
 #: :func:`optimizers`, ``None`` for all; quick races three); ``cb_*``: the callbacks demo;
 #: ``tune_*``: the KerasTuner search (trials, epochs per trial, training images);
 #: ``final_epochs``: retraining the best configuration.
-SETTINGS = freeze({
-    "full": {"train_size": 10_000, "test_size": None, "batch_size": 64,
-             "race_epochs": 6, "race_optimizers": None, "cb_epochs": 10,
-             "tune_trials": 8, "tune_epochs": 3, "tune_train_size": 5000,
-             "final_epochs": 8},
-    "quick": {"train_size": 1000, "test_size": 1000, "batch_size": 64,
-              "race_epochs": 2, "race_optimizers": ("SGD", "SGD + momentum", "Adam"),
-              "cb_epochs": 3,
-              "tune_trials": 2, "tune_epochs": 1, "tune_train_size": 600,
-              "final_epochs": 2},
-})
+SETTINGS = freeze(
+    {
+        "full": {
+            "train_size": 10_000,
+            "test_size": None,
+            "batch_size": 64,
+            "race_epochs": 6,
+            "race_optimizers": None,
+            "cb_epochs": 10,
+            "tune_trials": 8,
+            "tune_epochs": 3,
+            "tune_train_size": 5000,
+            "final_epochs": 8,
+        },
+        "quick": {
+            "train_size": 1000,
+            "test_size": 1000,
+            "batch_size": 64,
+            "race_epochs": 2,
+            "race_optimizers": ("SGD", "SGD + momentum", "Adam"),
+            "cb_epochs": 3,
+            "tune_trials": 2,
+            "tune_epochs": 1,
+            "tune_train_size": 600,
+            "final_epochs": 2,
+        },
+    }
+)
 
 
-def optimizers() -> dict[str, Callable[[], "keras.optimizers.Optimizer"]]:
+def optimizers() -> dict[str, Callable[[], keras.optimizers.Optimizer]]:
     """The race's contestants, each with its usual default learning rate.
 
     Returns factories, because an optimiser holds state (momenta) for the model it trains
@@ -52,22 +70,32 @@ def optimizers() -> dict[str, Callable[[], "keras.optimizers.Optimizer"]]:
     }
 
 
-def build_mlp(units: int = 128, dropout: float = 0.0) -> "keras.Model":
+def build_mlp(units: int = 128, dropout: float = 0.0) -> keras.Model:
     """The model every optimiser trains: flatten, one hidden ReLU layer, softmax."""
     import keras
     from keras import layers
 
-    return keras.Sequential([
-        keras.Input(shape=(28, 28)),
-        layers.Flatten(),
-        layers.Dense(units, activation="relu"),
-        layers.Dropout(dropout),
-        layers.Dense(10, activation="softmax"),
-    ], name="mlp")
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28)),
+            layers.Flatten(),
+            layers.Dense(units, activation="relu"),
+            layers.Dropout(dropout),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="mlp",
+    )
 
 
-def race(x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, seed: int = 0,
-         contestants: dict | None = None) -> dict[str, dict[str, list[float]]]:
+def race(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    seed: int = 0,
+    contestants: dict | None = None,
+) -> dict[str, dict[str, list[float]]]:
     """Train the same model from the **same initial weights**, once per optimiser.
 
     The seed is reset before each run, so the batches come in the same order: the
@@ -87,21 +115,34 @@ def race(x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, seed: in
         keras.utils.set_random_seed(seed)
         model = build_mlp()
         model.set_weights(initial)
-        model.compile(optimizer=make(), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
-        h = model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_split=0.1,
-                      shuffle=True, verbose=0)
+        model.compile(
+            optimizer=make(), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+        )
+        h = model.fit(
+            x,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_split=0.1,
+            shuffle=True,
+            verbose=0,
+        )
         histories[name] = {k: [float(v) for v in vals] for k, vals in h.history.items()}
     return histories
 
 
-def race_table(histories: dict[str, dict[str, list[float]]]) -> "pd.DataFrame":
+def race_table(histories: dict[str, dict[str, list[float]]]) -> pd.DataFrame:
     """Last-epoch training loss and validation accuracy per optimiser, best first."""
     import pandas as pd
 
-    rows = {name: {"training loss": h["loss"][-1], "validation loss": h["val_loss"][-1],
-                   "validation accuracy": h["val_accuracy"][-1]}
-            for name, h in histories.items()}
+    rows = {
+        name: {
+            "training loss": h["loss"][-1],
+            "validation loss": h["val_loss"][-1],
+            "validation accuracy": h["val_accuracy"][-1],
+        }
+        for name, h in histories.items()
+    }
     return pd.DataFrame(rows).T.sort_values("validation accuracy", ascending=False)
 
 
@@ -110,14 +151,16 @@ def schedules(initial: float = 1e-3, steps: int = 1000) -> dict:
     from keras.optimizers import schedules as s
 
     return {
-        "exponential decay": s.ExponentialDecay(initial, decay_steps=steps // 4,
-                                                decay_rate=0.5),
+        "exponential decay": s.ExponentialDecay(initial, decay_steps=steps // 4, decay_rate=0.5),
         "piecewise constant": s.PiecewiseConstantDecay(
-            boundaries=[steps // 2, 3 * steps // 4],
-            values=[initial, initial / 10, initial / 100]),
-        "cosine with warm-up": s.CosineDecay(initial / 10, decay_steps=steps - steps // 10,
-                                              warmup_target=initial,
-                                              warmup_steps=steps // 10),
+            boundaries=[steps // 2, 3 * steps // 4], values=[initial, initial / 10, initial / 100]
+        ),
+        "cosine with warm-up": s.CosineDecay(
+            initial / 10,
+            decay_steps=steps - steps // 10,
+            warmup_target=initial,
+            warmup_steps=steps // 10,
+        ),
     }
 
 
@@ -135,9 +178,16 @@ def schedule_values(schedule, steps: int, n_points: int = 101) -> tuple[np.ndarr
     return at, np.array([float(schedule(int(step))) for step in at])
 
 
-def train_with_callbacks(x: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray],
-                         *, epochs: int, batch_size: int, directory: str | Path,
-                         learning_rate: float = 3e-3) -> tuple[dict, Path, "keras.Model"]:
+def train_with_callbacks(
+    x: np.ndarray,
+    y: np.ndarray,
+    validation: tuple[np.ndarray, np.ndarray],
+    *,
+    epochs: int,
+    batch_size: int,
+    directory: str | Path,
+    learning_rate: float = 3e-3,
+) -> tuple[dict, Path, keras.Model]:
     """Adam with two callbacks: halve the learning rate when the validation loss stalls,
     and keep the model of the best epoch on disk.
 
@@ -154,34 +204,53 @@ def train_with_callbacks(x: np.ndarray, y: np.ndarray, validation: tuple[np.ndar
 
     best_path = Path(directory) / "best.keras"
     callbacks = [
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1,
-                                          min_lr=1e-5),
-        keras.callbacks.ModelCheckpoint(best_path, monitor="val_accuracy",
-                                        save_best_only=True),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1, min_lr=1e-5),
+        keras.callbacks.ModelCheckpoint(best_path, monitor="val_accuracy", save_best_only=True),
     ]
     model = build_mlp()
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    h = model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation,
-                  callbacks=callbacks, verbose=0)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    h = model.fit(
+        x,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=validation,
+        callbacks=callbacks,
+        verbose=0,
+    )
     history = {k: [float(v) for v in vals] for k, vals in h.history.items()}
     return history, best_path, model
 
 
-def build_tunable(hp: "keras_tuner.HyperParameters") -> "keras.Model":
+def build_tunable(hp: keras_tuner.HyperParameters) -> keras.Model:
     """The search space: hidden units, dropout rate and Adam's learning rate."""
     import keras
 
-    model = build_mlp(units=hp.Int("units", 32, 256, step=32),
-                      dropout=hp.Float("dropout", 0.0, 0.5, step=0.1))
+    model = build_mlp(
+        units=hp.Int("units", 32, 256, step=32), dropout=hp.Float("dropout", 0.0, 0.5, step=0.1)
+    )
     lr = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
-    model.compile(optimizer=keras.optimizers.Adam(lr),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(lr),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
-def search(x: np.ndarray, y: np.ndarray, *, max_trials: int, epochs: int,
-           directory: str | Path | None = None, seed: int = 0) -> "keras_tuner.Tuner":
+def search(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    max_trials: int,
+    epochs: int,
+    directory: str | Path | None = None,
+    seed: int = 0,
+) -> keras_tuner.Tuner:
     """Random search over :func:`build_tunable`, scored by validation accuracy.
 
     The tuner's trial folder goes to ``directory`` (a new temporary folder by default),
@@ -190,18 +259,25 @@ def search(x: np.ndarray, y: np.ndarray, *, max_trials: int, epochs: int,
     import keras_tuner as kt
 
     directory = directory or tempfile.mkdtemp(prefix="mlbook-tuner-")
-    tuner = kt.RandomSearch(build_tunable, objective="val_accuracy", max_trials=max_trials,
-                            seed=seed, directory=str(directory), project_name="mnist_mlp",
-                            overwrite=True)
+    tuner = kt.RandomSearch(
+        build_tunable,
+        objective="val_accuracy",
+        max_trials=max_trials,
+        seed=seed,
+        directory=str(directory),
+        project_name="mnist_mlp",
+        overwrite=True,
+    )
     tuner.search(x, y, epochs=epochs, validation_split=0.2, verbose=0)
     return tuner
 
 
-def results_table(tuner: "keras_tuner.Tuner") -> "pd.DataFrame":
+def results_table(tuner: keras_tuner.Tuner) -> pd.DataFrame:
     """One row per trial, best first: its hyper-parameters and validation accuracy."""
     import pandas as pd
 
     trials = tuner.oracle.get_best_trials(num_trials=len(tuner.oracle.trials))
-    rows = [{"trial": t.trial_id, **t.hyperparameters.values, "val_accuracy": t.score}
-            for t in trials]
+    rows = [
+        {"trial": t.trial_id, **t.hyperparameters.values, "val_accuracy": t.score} for t in trials
+    ]
     return pd.DataFrame(rows).set_index("trial")

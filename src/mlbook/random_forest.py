@@ -11,11 +11,16 @@ from mlbook.profile import freeze
 
 #: Per-profile settings: forest size, the sizes of the accuracy-vs-trees curve, and the
 #: number of shuffles per feature in permutation importance.
-SETTINGS = freeze({
-    "full": {"n_estimators": 300, "tree_counts": (15, 25, 50, 100, 200, 300, 500),
-             "n_repeats": 10},
-    "quick": {"n_estimators": 100, "tree_counts": (15, 30, 60, 120), "n_repeats": 5},
-})
+SETTINGS = freeze(
+    {
+        "full": {
+            "n_estimators": 300,
+            "tree_counts": (15, 25, 50, 100, 200, 300, 500),
+            "n_repeats": 10,
+        },
+        "quick": {"n_estimators": 100, "tree_counts": (15, 30, 60, 120), "n_repeats": 5},
+    }
+)
 
 #: The notes' example, verbatim (four cells joined).
 SEED_CODE = """\
@@ -51,8 +56,7 @@ def load_with_noise(seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
 
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     rng = np.random.default_rng(seed)
-    X = X.assign(random_num=rng.normal(size=len(X)),
-                 random_cat=rng.integers(0, 100, size=len(X)))
+    X = X.assign(random_num=rng.normal(size=len(X)), random_cat=rng.integers(0, 100, size=len(X)))
     return X, y
 
 
@@ -60,8 +64,9 @@ def forest(n_estimators: int = 100, seed: int = 0, **kwargs):
     """A ``RandomForestClassifier`` with the out-of-bag score switched on and a fixed seed."""
     from sklearn.ensemble import RandomForestClassifier
 
-    return RandomForestClassifier(n_estimators=n_estimators, oob_score=True,
-                                  random_state=seed, n_jobs=1, **kwargs)
+    return RandomForestClassifier(
+        n_estimators=n_estimators, oob_score=True, random_state=seed, n_jobs=1, **kwargs
+    )
 
 
 def accuracy_vs_trees(X_train, y_train, X_test, y_test, tree_counts, seed: int = 0) -> pd.DataFrame:
@@ -86,8 +91,13 @@ def accuracy_vs_trees(X_train, y_train, X_test, y_test, tree_counts, seed: int =
             # with very few trees a few samples are in every bootstrap sample (no OOB vote)
             warnings.filterwarnings("ignore", message="Some inputs do not have OOB scores")
             model.fit(X_train, y_train)
-        rows.append({"trees": n, "OOB accuracy": model.oob_score_,
-                     "test accuracy": model.score(X_test, y_test)})
+        rows.append(
+            {
+                "trees": n,
+                "OOB accuracy": model.oob_score_,
+                "test accuracy": model.score(X_test, y_test),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -109,9 +119,14 @@ def importances(model, X_test, y_test, n_repeats: int = 10, seed: int = 0) -> pd
     """
     from sklearn.inspection import permutation_importance
 
-    perm = permutation_importance(model, X_test, y_test, n_repeats=n_repeats,
-                                  random_state=seed, n_jobs=1)
-    return pd.DataFrame({"impurity": model.feature_importances_,
-                         "permutation": perm.importances_mean,
-                         "permutation std": perm.importances_std},
-                        index=X_test.columns).sort_values("impurity", ascending=False)
+    perm = permutation_importance(
+        model, X_test, y_test, n_repeats=n_repeats, random_state=seed, n_jobs=1
+    )
+    return pd.DataFrame(
+        {
+            "impurity": model.feature_importances_,
+            "permutation": perm.importances_mean,
+            "permutation std": perm.importances_std,
+        },
+        index=X_test.columns,
+    ).sort_values("impurity", ascending=False)

@@ -1,4 +1,5 @@
-"""Chapter *Regression models*: linear, polynomial and support-vector regression, judged on held-out data."""
+"""Chapter *Regression models*: linear, polynomial and support-vector regression, judged on
+held-out data."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import pandas as pd
 from mlbook.profile import freeze
 
 #: Per-profile settings. The data are small; ``quick`` only tries fewer polynomial degrees.
-SETTINGS = freeze({
-    "full": {"cv_folds": 5, "max_degree": 15, "curve_points": 40, "svr_C": 30.0},
-    "quick": {"cv_folds": 5, "max_degree": 10, "curve_points": 40, "svr_C": 30.0},
-})
+SETTINGS = freeze(
+    {
+        "full": {"cv_folds": 5, "max_degree": 15, "curve_points": 40, "svr_C": 30.0},
+        "quick": {"cv_folds": 5, "max_degree": 10, "curve_points": 40, "svr_C": 30.0},
+    }
+)
 
 #: The notes' example, verbatim.
 SEED_CODE = """\
@@ -79,13 +82,18 @@ def load_data() -> tuple[pd.DataFrame, pd.Series]:
 
 
 def preprocessor(categorical: tuple[str, ...] = ("sex",)):
-    """Standardise the numeric columns, one-hot encode the categorical ones (a ``ColumnTransformer``)."""
+    """Standardise the numeric columns, one-hot encode the categorical ones
+    (a ``ColumnTransformer``)."""
     from sklearn.compose import ColumnTransformer
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    return ColumnTransformer([
-        ("categorical", OneHotEncoder(drop="if_binary"), list(categorical)),
-    ], remainder=StandardScaler(), verbose_feature_names_out=False)
+    return ColumnTransformer(
+        [
+            ("categorical", OneHotEncoder(drop="if_binary"), list(categorical)),
+        ],
+        remainder=StandardScaler(),
+        verbose_feature_names_out=False,
+    )
 
 
 def make_models(degree: int = 2, svr_C: float = 30.0) -> dict:
@@ -102,7 +110,8 @@ def make_models(degree: int = 2, svr_C: float = 30.0) -> dict:
     return {
         "linear": make_pipeline(preprocessor(), LinearRegression()),
         f"polynomial (degree {degree})": make_pipeline(
-            preprocessor(), PolynomialFeatures(degree, include_bias=False), LinearRegression()),
+            preprocessor(), PolynomialFeatures(degree, include_bias=False), LinearRegression()
+        ),
         "SVR (RBF kernel)": make_pipeline(preprocessor(), SVR(C=svr_C, epsilon=1.0, gamma=0.01)),
     }
 
@@ -141,15 +150,25 @@ def cross_validated_scores(models: dict, X, y, cv: int = 5, seed: int = 0) -> pd
     folds = KFold(cv, shuffle=True, random_state=seed)
     rows = {}
     for name, model in models.items():
-        res = cross_validate(model, X, y, cv=folds,
-                             scoring=["neg_mean_squared_error", "neg_mean_absolute_error", "r2"])
-        rows[name] = {"MSE": -res["test_neg_mean_squared_error"].mean(),
-                      "MAE": -res["test_neg_mean_absolute_error"].mean(),
-                      "R2": res["test_r2"].mean(), "R2 std": res["test_r2"].std()}
+        res = cross_validate(
+            model,
+            X,
+            y,
+            cv=folds,
+            scoring=["neg_mean_squared_error", "neg_mean_absolute_error", "r2"],
+        )
+        rows[name] = {
+            "MSE": -res["test_neg_mean_squared_error"].mean(),
+            "MAE": -res["test_neg_mean_absolute_error"].mean(),
+            "R2": res["test_r2"].mean(),
+            "R2 std": res["test_r2"].std(),
+        }
     return pd.DataFrame(rows).T
 
 
-def make_curve_data(n: int = 40, noise: float = 0.25, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def make_curve_data(
+    n: int = 40, noise: float = 0.25, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """A noisy sine wave for polynomial fits.
 
     Returns
@@ -165,10 +184,11 @@ def make_curve_data(n: int = 40, noise: float = 0.25, seed: int = 0) -> tuple[np
 
 
 def polynomial_model(degree: int):
-    """``PolynomialFeatures(degree)`` → ``StandardScaler`` → ``LinearRegression`` as one pipeline."""
+    """``PolynomialFeatures(degree)`` → ``StandardScaler`` → ``LinearRegression``, one pipeline."""
     from sklearn.linear_model import LinearRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
-    return make_pipeline(PolynomialFeatures(degree, include_bias=False), StandardScaler(),
-                         LinearRegression())
+    return make_pipeline(
+        PolynomialFeatures(degree, include_bias=False), StandardScaler(), LinearRegression()
+    )

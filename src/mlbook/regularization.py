@@ -16,28 +16,48 @@ if TYPE_CHECKING:  # keras is imported inside the functions that need it
 #: Per-profile settings: a deliberately small training set, a validation set, and enough
 #: epochs to overfit. ``patience``: epochs without improvement before early stopping.
 #: ``techniques``: the ones trained (the quick preview leaves out the two slowest).
-SETTINGS = freeze({
-    "full": {"train_size": 1000, "val_size": 2000, "epochs": 30, "batch_size": 64,
-             "units": 256, "patience": 5,
-             "techniques": ("baseline", "L1", "L2", "dropout", "batch norm", "augmentation",
-                            "early stopping")},
-    "quick": {"train_size": 300, "val_size": 500, "epochs": 4, "batch_size": 64,
-              "units": 256, "patience": 1,
-              "techniques": ("baseline", "L1", "L2", "dropout", "early stopping")},
-})
+SETTINGS = freeze(
+    {
+        "full": {
+            "train_size": 1000,
+            "val_size": 2000,
+            "epochs": 30,
+            "batch_size": 64,
+            "units": 256,
+            "patience": 5,
+            "techniques": (
+                "baseline",
+                "L1",
+                "L2",
+                "dropout",
+                "batch norm",
+                "augmentation",
+                "early stopping",
+            ),
+        },
+        "quick": {
+            "train_size": 300,
+            "val_size": 500,
+            "epochs": 4,
+            "batch_size": 64,
+            "units": 256,
+            "patience": 1,
+            "techniques": ("baseline", "L1", "L2", "dropout", "early stopping"),
+        },
+    }
+)
 
 #: The techniques, in the order the chapter shows them.
-TECHNIQUES = ("baseline", "L1", "L2", "dropout", "batch norm", "augmentation",
-              "early stopping")
+TECHNIQUES = ("baseline", "L1", "L2", "dropout", "batch norm", "augmentation", "early stopping")
 #: Regularisation strengths (per-weight penalty factors, dropout rate, augmentation ranges).
 L1_FACTOR = 1e-4
 L2_FACTOR = 1e-3
 DROPOUT = 0.5
-ROTATION = 0.05      # fraction of a full turn: ±18°
-TRANSLATION = 0.1    # fraction of the image: ±2.8 pixels
+ROTATION = 0.05  # fraction of a full turn: ±18°
+TRANSLATION = 0.1  # fraction of the image: ±2.8 pixels
 
 
-def build_model(technique: str = "baseline", units: int = 256) -> "keras.Model":
+def build_model(technique: str = "baseline", units: int = 256) -> keras.Model:
     """A two-hidden-layer MLP for 28 × 28 images, with one regularisation technique.
 
     ``"baseline"`` and ``"early stopping"`` build the same plain network (early stopping
@@ -51,30 +71,39 @@ def build_model(technique: str = "baseline", units: int = 256) -> "keras.Model":
     reg = {"L1": regularizers.L1(L1_FACTOR), "L2": regularizers.L2(L2_FACTOR)}.get(technique)
     model_layers: list = [keras.Input(shape=(28, 28))]
     if technique == "augmentation":  # random shifts and turns, active only in training
-        model_layers += [layers.Reshape((28, 28, 1)),
-                         layers.RandomRotation(ROTATION, fill_mode="constant"),
-                         layers.RandomTranslation(TRANSLATION, TRANSLATION,
-                                                  fill_mode="constant")]
+        model_layers += [
+            layers.Reshape((28, 28, 1)),
+            layers.RandomRotation(ROTATION, fill_mode="constant"),
+            layers.RandomTranslation(TRANSLATION, TRANSLATION, fill_mode="constant"),
+        ]
     model_layers.append(layers.Flatten())
     for _ in range(2):
         if technique == "batch norm":  # normalise the pre-activations, then ReLU
-            model_layers += [layers.Dense(units, use_bias=False),
-                             layers.BatchNormalization(), layers.Activation("relu")]
+            model_layers += [
+                layers.Dense(units, use_bias=False),
+                layers.BatchNormalization(),
+                layers.Activation("relu"),
+            ]
         else:
-            model_layers.append(layers.Dense(units, activation="relu",
-                                             kernel_regularizer=reg))
+            model_layers.append(layers.Dense(units, activation="relu", kernel_regularizer=reg))
         if technique == "dropout":
             model_layers.append(layers.Dropout(DROPOUT))
     model_layers.append(layers.Dense(10, activation="softmax"))
     model = keras.Sequential(model_layers, name=technique.replace(" ", "_"))
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
-def fit_technique(technique: str, data: tuple[np.ndarray, ...], *, epochs: int,
-                  batch_size: int, units: int = 256, patience: int = 5,
-                  seed: int = 0) -> tuple["keras.Model", dict[str, list[float]]]:
+def fit_technique(
+    technique: str,
+    data: tuple[np.ndarray, ...],
+    *,
+    epochs: int,
+    batch_size: int,
+    units: int = 256,
+    patience: int = 5,
+    seed: int = 0,
+) -> tuple[keras.Model, dict[str, list[float]]]:
     """Train one technique from the same seed; return the model and its history.
 
     Parameters
@@ -89,15 +118,25 @@ def fit_technique(technique: str, data: tuple[np.ndarray, ...], *, epochs: int,
     model = build_model(technique, units)
     callbacks = []
     if technique == "early stopping":
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=patience, restore_best_weights=True))
-    h = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
-                  validation_data=(x_val, y_val), validation_batch_size=1024,
-                  callbacks=callbacks, verbose=0)
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=patience, restore_best_weights=True
+            )
+        )
+    h = model.fit(
+        x_train,
+        y_train,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=(x_val, y_val),
+        validation_batch_size=1024,
+        callbacks=callbacks,
+        verbose=0,
+    )
     return model, {k: [float(v) for v in vals] for k, vals in h.history.items()}
 
 
-def generalisation(model: "keras.Model", data: tuple[np.ndarray, ...]) -> dict[str, float]:
+def generalisation(model: keras.Model, data: tuple[np.ndarray, ...]) -> dict[str, float]:
     """Training and validation accuracy **in inference mode**, and their gap.
 
     ``fit`` reports training accuracy with dropout and augmentation switched on;
@@ -106,21 +145,21 @@ def generalisation(model: "keras.Model", data: tuple[np.ndarray, ...]) -> dict[s
     x_train, y_train, x_val, y_val = data
     train_acc = float(model.evaluate(x_train, y_train, batch_size=1024, verbose=0)[1])
     val_acc = float(model.evaluate(x_val, y_val, batch_size=1024, verbose=0)[1])
-    return {"train accuracy": train_acc, "validation accuracy": val_acc,
-            "gap": train_acc - val_acc}
+    return {"train accuracy": train_acc, "validation accuracy": val_acc, "gap": train_acc - val_acc}
 
 
-def summary_table(scores: dict[str, dict[str, float]]) -> "pd.DataFrame":
+def summary_table(scores: dict[str, dict[str, float]]) -> pd.DataFrame:
     """Scores per technique, plus the change in validation accuracy over the baseline."""
     import pandas as pd
 
     table = pd.DataFrame(scores).T
-    table["vs baseline"] = table["validation accuracy"] - table.loc["baseline",
-                                                                    "validation accuracy"]
+    table["vs baseline"] = (
+        table["validation accuracy"] - table.loc["baseline", "validation accuracy"]
+    )
     return table
 
 
-def first_kernel(model: "keras.Model") -> np.ndarray:
+def first_kernel(model: keras.Model) -> np.ndarray:
     """The weights of the first ``Dense`` layer, flattened: shape ``(784 * units,)``."""
     import keras
 

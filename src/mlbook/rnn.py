@@ -4,7 +4,7 @@ forecasting a noisy periodic signal."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,14 +17,32 @@ if TYPE_CHECKING:  # keras is imported inside the functions that need it
 #: images; on the book's 2 shared CPU cores that alone takes over ten minutes, and the
 #: chapter trains three cell types, so ``full`` uses a subset, fewer epochs and 64 units
 #: (the page says so).
-SETTINGS = freeze({
-    "full": {"train_size": 6_000, "test_size": 5_000, "epochs": 3, "batch_size": 64,
-             "units": 64, "signal_length": 2_400, "window": 48, "forecast_units": 32,
-             "forecast_epochs": 10},
-    "quick": {"train_size": 500, "test_size": 300, "epochs": 1, "batch_size": 64,
-              "units": 32, "signal_length": 800, "window": 48, "forecast_units": 16,
-              "forecast_epochs": 1},
-})
+SETTINGS = freeze(
+    {
+        "full": {
+            "train_size": 6_000,
+            "test_size": 5_000,
+            "epochs": 3,
+            "batch_size": 64,
+            "units": 64,
+            "signal_length": 2_400,
+            "window": 48,
+            "forecast_units": 32,
+            "forecast_epochs": 10,
+        },
+        "quick": {
+            "train_size": 500,
+            "test_size": 300,
+            "epochs": 1,
+            "batch_size": 64,
+            "units": 32,
+            "signal_length": 800,
+            "window": 48,
+            "forecast_units": 16,
+            "forecast_epochs": 1,
+        },
+    }
+)
 
 #: The notes' model, verbatim.
 SEED_RNN_CODE = """\
@@ -55,8 +73,9 @@ def run_seed_code(x: np.ndarray, y: np.ndarray, code: str = SEED_RNN_CODE) -> st
     return "no error"
 
 
-def as_sequences(x: np.ndarray, y: np.ndarray, size: int | None = None,
-                 seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def as_sequences(
+    x: np.ndarray, y: np.ndarray, size: int | None = None, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """MNIST images as sequences: 28 time steps (rows) of 28 features (pixels), in [0, 1].
 
     Parameters
@@ -80,8 +99,9 @@ def as_sequences(x: np.ndarray, y: np.ndarray, size: int | None = None,
     return (x / 255.0).astype("float32"), np.asarray(y).astype("int64")
 
 
-def build_rnn(kind: str = "LSTM", units: int = 128, n_classes: int = 10,
-              steps: int = 28, features: int = 28) -> "keras.Model":
+def build_rnn(
+    kind: str = "LSTM", units: int = 128, n_classes: int = 10, steps: int = 28, features: int = 28
+) -> keras.Model:
     """A recurrent classifier: ``(steps, features)`` → one recurrent layer → softmax.
 
     ``kind`` is ``"SimpleRNN"``, ``"LSTM"`` or ``"GRU"``. The recurrent layer returns its
@@ -92,28 +112,47 @@ def build_rnn(kind: str = "LSTM", units: int = 128, n_classes: int = 10,
 
     if kind not in CELLS:
         raise ValueError(f"kind must be one of {CELLS}, got {kind!r}")
-    model = keras.Sequential([
-        keras.Input(shape=(steps, features)),
-        getattr(layers, kind)(units, name="recurrent"),
-        layers.Dense(n_classes, activation="softmax", name="output"),
-    ], name=f"mnist_{kind.lower()}")
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(steps, features)),
+            getattr(layers, kind)(units, name="recurrent"),
+            layers.Dense(n_classes, activation="softmax", name="output"),
+        ],
+        name=f"mnist_{kind.lower()}",
+    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
-def train(model: "keras.Model", x: np.ndarray, y: np.ndarray, *, epochs: int,
-          batch_size: int, monitor: tuple[np.ndarray, np.ndarray] | None = None,
-          verbose: int = 2) -> dict[str, list[float]]:
+def train(
+    model: keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    monitor: tuple[np.ndarray, np.ndarray] | None = None,
+    verbose: int = 2,
+) -> dict[str, list[float]]:
     """Fit the model (``monitor``: held-out data scored each epoch); return the history."""
-    history = model.fit(x, y, epochs=epochs, batch_size=batch_size,
-                        validation_data=monitor, verbose=verbose)
+    history = model.fit(
+        x, y, epochs=epochs, batch_size=batch_size, validation_data=monitor, verbose=verbose
+    )
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
-def fit_and_score(kind: str, x: np.ndarray, y: np.ndarray, x_test: np.ndarray,
-                  y_test: np.ndarray, *, units: int, epochs: int, batch_size: int,
-                  verbose: int = 0) -> tuple["keras.Model", dict]:
+def fit_and_score(
+    kind: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    units: int,
+    epochs: int,
+    batch_size: int,
+    verbose: int = 0,
+) -> tuple[keras.Model, dict]:
     """Build, train and test one classifier; time its training.
 
     Returns
@@ -128,8 +167,12 @@ def fit_and_score(kind: str, x: np.ndarray, y: np.ndarray, x_test: np.ndarray,
     train(model, x, y, epochs=epochs, batch_size=batch_size, verbose=verbose)
     seconds = time.perf_counter() - t0
     accuracy = float(model.evaluate(x_test, y_test, verbose=0)[1])
-    return model, {"kind": kind, "params": model.count_params(), "seconds": seconds,
-                   "accuracy": accuracy}
+    return model, {
+        "kind": kind,
+        "params": model.count_params(),
+        "seconds": seconds,
+        "accuracy": accuracy,
+    }
 
 
 def simple_rnn_states(x: np.ndarray, W: np.ndarray, U: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -158,7 +201,7 @@ def simple_rnn_states(x: np.ndarray, W: np.ndarray, U: np.ndarray, b: np.ndarray
     return np.array(states)
 
 
-def stepwise_proba(model: "keras.Model", x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def stepwise_proba(model: keras.Model, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Hidden states and class probabilities after each step of one sequence.
 
     A copy of the trained recurrent layer that returns its whole sequence of states is
@@ -177,8 +220,9 @@ def stepwise_proba(model: "keras.Model", x: np.ndarray) -> tuple[np.ndarray, np.
     import keras
 
     layer = model.get_layer("recurrent")
-    seq = type(layer).from_config({**layer.get_config(), "return_sequences": True,
-                                   "name": "recurrent_sequence"})
+    seq = type(layer).from_config(
+        {**layer.get_config(), "return_sequences": True, "name": "recurrent_sequence"}
+    )
     inputs = keras.Input(shape=x.shape)
     seq_model = keras.Model(inputs, seq(inputs))
     seq.set_weights(layer.get_weights())
@@ -188,6 +232,7 @@ def stepwise_proba(model: "keras.Model", x: np.ndarray) -> tuple[np.ndarray, np.
 
 
 # --- a genuine sequence task: forecasting a noisy periodic signal ------------------
+
 
 def make_signal(n: int, noise: float = 0.2, seed: int = 0) -> np.ndarray:
     """A noisy periodic series: ``sin(2πt/24) + 0.5 sin(2πt/8) + noise``, shape ``(n,)``.
@@ -213,16 +258,19 @@ def make_windows(series: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarra
     return series[idx][..., None].astype("float32"), series[window:].astype("float32")
 
 
-def build_forecaster(kind: str = "LSTM", units: int = 32, window: int = 48) -> "keras.Model":
+def build_forecaster(kind: str = "LSTM", units: int = 32, window: int = 48) -> keras.Model:
     """A recurrent regressor: ``(window, 1)`` past values → the next value (MSE loss)."""
     import keras
     from keras import layers
 
-    model = keras.Sequential([
-        keras.Input(shape=(window, 1)),
-        getattr(layers, kind)(units, name="recurrent"),
-        layers.Dense(1, name="output"),
-    ], name=f"forecaster_{kind.lower()}")
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(window, 1)),
+            getattr(layers, kind)(units, name="recurrent"),
+            layers.Dense(1, name="output"),
+        ],
+        name=f"forecaster_{kind.lower()}",
+    )
     model.compile(optimizer="adam", loss="mse")
     return model
 
@@ -235,11 +283,13 @@ def baseline_mse(X: np.ndarray, y: np.ndarray, period: int = 24) -> dict[str, fl
     """
     last = X[:, -1, 0]
     seasonal = X[:, -period, 0]
-    return {"last value": float(np.mean((y - last) ** 2)),
-            "one period ago": float(np.mean((y - seasonal) ** 2))}
+    return {
+        "last value": float(np.mean((y - last) ** 2)),
+        "one period ago": float(np.mean((y - seasonal) ** 2)),
+    }
 
 
-def forecast_recursive(model: "keras.Model", history: np.ndarray, steps: int) -> np.ndarray:
+def forecast_recursive(model: keras.Model, history: np.ndarray, steps: int) -> np.ndarray:
     """Forecast *steps* values ahead by feeding each prediction back as the newest input.
 
     Parameters

@@ -1,4 +1,5 @@
-"""Chapter *Semi-supervised learning*: label propagation and spreading, done in one transductive fit."""
+"""Chapter *Semi-supervised learning*: label propagation and spreading, done in one
+transductive fit."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from mlbook.profile import freeze
 
 #: Per-profile settings: the label fractions of the curve, how many random labellings per
 #: fraction, and the fraction used for the confusion matrices.
-SETTINGS = freeze({
-    "full": {"fractions": (0.01, 0.02, 0.05, 0.1, 0.2, 0.4), "repeats": 5,
-             "cm_fraction": 0.05},
-    "quick": {"fractions": (0.02, 0.05, 0.2), "repeats": 2, "cm_fraction": 0.05},
-})
+SETTINGS = freeze(
+    {
+        "full": {"fractions": (0.01, 0.02, 0.05, 0.1, 0.2, 0.4), "repeats": 5, "cm_fraction": 0.05},
+        "quick": {"fractions": (0.02, 0.05, 0.2), "repeats": 2, "cm_fraction": 0.05},
+    }
+)
 
 #: Label of an unlabelled point, scikit-learn's convention for semi-supervised estimators.
 UNLABELED = -1
@@ -60,20 +62,24 @@ def run_seed_example(code: str = SEED_CODE) -> dict:
         model, X, y = ns["model"], ns["X"], ns["y"]
         proba = model.predict_proba(X[100:])
         unlabeled_acc = float(np.mean(model.predict(X[100:]) == y[100:]))
-    return {"reported_accuracy": float(ns["accuracy"]), "n_fitted": len(model.X_),
-            "n_transduction": len(model.transduction_),
-            "n_predicted": len(ns["predicted_labels"]),
-            "unlabeled_accuracy": unlabeled_acc,
-            "nan_rows": int(np.isnan(proba).any(axis=1).sum()),
-            "warnings": sorted({f"{w.category.__name__}: {w.message}" for w in caught})}
+    return {
+        "reported_accuracy": float(ns["accuracy"]),
+        "n_fitted": len(model.X_),
+        "n_transduction": len(model.transduction_),
+        "n_predicted": len(ns["predicted_labels"]),
+        "unlabeled_accuracy": unlabeled_acc,
+        "nan_rows": int(np.isnan(proba).any(axis=1).sum()),
+        "warnings": sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
+    }
 
 
 def notes_data() -> tuple[np.ndarray, np.ndarray]:
     """The notes' synthetic data: 1000 points, 10 features, two classes (``random_state=42``)."""
     from sklearn.datasets import make_classification
 
-    return make_classification(n_samples=1000, n_features=10, n_informative=8, n_redundant=2,
-                               random_state=42)
+    return make_classification(
+        n_samples=1000, n_features=10, n_informative=8, n_redundant=2, random_state=42
+    )
 
 
 def median_squared_distance(X: np.ndarray) -> float:
@@ -136,7 +142,9 @@ def supervised(scale: bool = False):
     return make_pipeline(StandardScaler(), SVC()) if scale else SVC()
 
 
-def transductive_accuracy(model, X: np.ndarray, y: np.ndarray, y_partial: np.ndarray) -> tuple[float, np.ndarray]:
+def transductive_accuracy(
+    model, X: np.ndarray, y: np.ndarray, y_partial: np.ndarray
+) -> tuple[float, np.ndarray]:
     """Fit a semi-supervised model on **all** points at once and score it on the unlabelled ones.
 
     Parameters
@@ -169,8 +177,9 @@ def supervised_accuracy(model, X: np.ndarray, y: np.ndarray, y_partial: np.ndarr
     return float(model.score(X[hidden], y[hidden]))
 
 
-def label_fraction_curve(X: np.ndarray, y: np.ndarray, fractions, repeats: int = 3,
-                         scale: bool = False) -> pd.DataFrame:
+def label_fraction_curve(
+    X: np.ndarray, y: np.ndarray, fractions, repeats: int = 3, scale: bool = False
+) -> pd.DataFrame:
     """Semi-supervised vs supervised accuracy on the unlabelled points, by fraction of labels.
 
     For each fraction and each of ``repeats`` random labellings, label spreading is fitted
@@ -189,10 +198,19 @@ def label_fraction_curve(X: np.ndarray, y: np.ndarray, fractions, repeats: int =
             y_partial = hide_labels(y, n_labeled, seed=r)
             semi, _ = transductive_accuracy(semi_supervised(scale=scale), X, y, y_partial)
             sup = supervised_accuracy(supervised(scale=scale), X, y, y_partial)
-            for name, acc in (("label spreading (all points)", semi),
-                              ("SVC (labelled points only)", sup)):
-                rows.append({"fraction": frac, "labels": n_labeled, "repeat": r,
-                             "model": name, "accuracy": acc})
+            for name, acc in (
+                ("label spreading (all points)", semi),
+                ("SVC (labelled points only)", sup),
+            ):
+                rows.append(
+                    {
+                        "fraction": frac,
+                        "labels": n_labeled,
+                        "repeat": r,
+                        "model": name,
+                        "accuracy": acc,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -207,14 +225,18 @@ def plot_confusion_pair(y_true: np.ndarray, y_pred: np.ndarray, *, title: str):
     from sklearn.metrics import ConfusionMatrixDisplay
 
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12, 5.2))
-    ConfusionMatrixDisplay.from_predictions(y_true, y_pred, ax=ax0, cmap="Blues",
-                                            colorbar=False, values_format="d")
+    ConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, ax=ax0, cmap="Blues", colorbar=False, values_format="d"
+    )
     ax0.set(title="Counts", xlabel="predicted label", ylabel="true label")
-    ConfusionMatrixDisplay.from_predictions(y_true, y_pred, ax=ax1, cmap="Blues",
-                                            colorbar=False, normalize="true",
-                                            values_format=".2f")
-    ax1.set(title="Normalised by true class (recall on the diagonal)",
-            xlabel="predicted label", ylabel="true label")
+    ConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, ax=ax1, cmap="Blues", colorbar=False, normalize="true", values_format=".2f"
+    )
+    ax1.set(
+        title="Normalised by true class (recall on the diagonal)",
+        xlabel="predicted label",
+        ylabel="true label",
+    )
     for ax in (ax0, ax1):
         ax.grid(False)
         for text in ax.texts:

@@ -13,10 +13,12 @@ if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import keras
 
 #: Per-profile settings: MNIST subsets (``None``: all) and the training of the small CNN.
-SETTINGS = freeze({
-    "full": {"train_size": 20_000, "test_size": None, "epochs": 4, "batch_size": 64},
-    "quick": {"train_size": 2000, "test_size": 1000, "epochs": 2, "batch_size": 64},
-})
+SETTINGS = freeze(
+    {
+        "full": {"train_size": 20_000, "test_size": None, "epochs": 4, "batch_size": 64},
+        "quick": {"train_size": 2000, "test_size": 1000, "epochs": 2, "batch_size": 64},
+    }
+)
 
 
 def cnn_layers(n_classes: int = 10) -> list:
@@ -24,7 +26,7 @@ def cnn_layers(n_classes: int = 10) -> list:
     from keras import layers
 
     return [
-        layers.Reshape((28, 28, 1)),                  # add a channel axis for Conv2D
+        layers.Reshape((28, 28, 1)),  # add a channel axis for Conv2D
         layers.Conv2D(8, 3, activation="relu"),
         layers.MaxPooling2D(),
         layers.Conv2D(16, 3, activation="relu"),
@@ -34,15 +36,14 @@ def cnn_layers(n_classes: int = 10) -> list:
     ]
 
 
-def build_with_list(n_classes: int = 10) -> "keras.Model":
+def build_with_list(n_classes: int = 10) -> keras.Model:
     """A Sequential model from a list: the input first, then the layers in order."""
     import keras
 
-    return keras.Sequential([keras.Input(shape=(28, 28)), *cnn_layers(n_classes)],
-                            name="cnn_list")
+    return keras.Sequential([keras.Input(shape=(28, 28)), *cnn_layers(n_classes)], name="cnn_list")
 
 
-def build_with_add(n_classes: int = 10) -> "keras.Model":
+def build_with_add(n_classes: int = 10) -> keras.Model:
     """The same model grown layer by layer with ``add`` (handy in loops or conditions)."""
     import keras
 
@@ -53,30 +54,38 @@ def build_with_add(n_classes: int = 10) -> "keras.Model":
     return model
 
 
-def build_without_input(n_classes: int = 10) -> "keras.Model":
+def build_without_input(n_classes: int = 10) -> keras.Model:
     """The same layers with **no** ``Input``: the model has no weights until it sees data."""
     import keras
 
     return keras.Sequential(cnn_layers(n_classes), name="cnn_deferred")
 
 
-def architecture(model: "keras.Model") -> list[tuple[str, tuple | None, int]]:
+def architecture(model: keras.Model) -> list[tuple[str, tuple | None, int]]:
     """``(layer type, output shape, weights)`` per layer: what two models must share to be
     the same architecture (names aside)."""
-    return [(type(layer).__name__, tuple(layer.output.shape), layer.count_params())
-            for layer in model.layers]
+    return [
+        (type(layer).__name__, tuple(layer.output.shape), layer.count_params())
+        for layer in model.layers
+    ]
 
 
-def compile_classifier(model: "keras.Model") -> "keras.Model":
+def compile_classifier(model: keras.Model) -> keras.Model:
     """Adam, sparse categorical cross-entropy (integer labels), accuracy."""
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
-def train(model: "keras.Model", x: np.ndarray, y: np.ndarray, *, epochs: int,
-          batch_size: int, validation_split: float = 0.1,
-          verbose: int = 2) -> dict[str, list[float]]:
+def train(
+    model: keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    validation_split: float = 0.1,
+    verbose: int = 2,
+) -> dict[str, list[float]]:
     """Fit with the last ``validation_split`` of the data held out; return the history.
 
     Parameters
@@ -84,12 +93,18 @@ def train(model: "keras.Model", x: np.ndarray, y: np.ndarray, *, epochs: int,
     x : ndarray, shape (n, 28, 28), float32 in [0, 1]
     y : ndarray, shape (n,), int
     """
-    history = model.fit(x, y, epochs=epochs, batch_size=batch_size,
-                        validation_split=validation_split, verbose=verbose)
+    history = model.fit(
+        x,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_split=validation_split,
+        verbose=verbose,
+    )
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
-def save_and_reload(model: "keras.Model", directory: str | Path) -> tuple[Path, "keras.Model"]:
+def save_and_reload(model: keras.Model, directory: str | Path) -> tuple[Path, keras.Model]:
     """Save *model* in the native ``.keras`` format and load it back.
 
     The ``.keras`` file (a zip) holds the architecture, the weights and the compile
@@ -108,7 +123,7 @@ def save_and_reload(model: "keras.Model", directory: str | Path) -> tuple[Path, 
     return path, keras.models.load_model(path)
 
 
-def prediction_gap(a: "keras.Model", b: "keras.Model", x: np.ndarray) -> float:
+def prediction_gap(a: keras.Model, b: keras.Model, x: np.ndarray) -> float:
     """Largest absolute difference between the outputs of two models on ``x``."""
     pa = a.predict(x, batch_size=1024, verbose=0)
     return float(np.abs(pa - b.predict(x, batch_size=1024, verbose=0)).max())

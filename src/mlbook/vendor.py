@@ -32,6 +32,8 @@ INTEGRITY = {
     "requirejs@2.3.7": (
         "sha512-DouTG8T1WanGok6Qjg2SXuCMzszOo0eHeH9hDZ5Y4x8Je+9JB38HdTLT4/VA8OaUhBa0JPVHJ0pyBkM1z+pDsw=="
     ),
+    "axe-core@4.14.1":  # accessibility checks in the browser tests (not served)
+    "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
     "mathjax@3.2.2":  # the MathJax 3 that Sphinx would load from a CDN (mathjax_path)
     "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
 }
@@ -246,6 +248,11 @@ FILES: list[tuple[str, str, str]] = [
         "481e39042508ae313a60618af1e37146ab93e9324c98e4c78b8f17fe55d41e0b",
     ),
     (
+        "axe-core@4.14.1",
+        "package/axe.min.js",
+        "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c",
+    ),
+    (
         "requirejs@2.3.7",
         "package/require.js",
         "8215b90000b571bd241d28512c83f59855cecc3158db94b79b2d974c9923b5d2",
@@ -253,9 +260,15 @@ FILES: list[tuple[str, str, str]] = [
 ]
 
 
+#: Packages only the tests use: kept under tests/_vendor, never copied into the site.
+TEST_VENDOR_DIR = VENDOR_DIR.parents[1] / "tests" / "_vendor"
+TEST_ONLY = ("axe-core",)
+
+
 def target(spec: str, member: str) -> Path:
     name = spec.rsplit("@", 1)[0]
-    return VENDOR_DIR / name / member.removeprefix("package/")
+    base = TEST_VENDOR_DIR if name in TEST_ONLY else VENDOR_DIR
+    return base / name / member.removeprefix("package/")
 
 
 #: The manager also asks for its fonts one folder up (its controls module's URL is
@@ -280,13 +293,9 @@ def check() -> list[str]:
     for spec, member, digest in FILES:
         for path in targets(spec, member):
             if not path.exists():
-                problems.append(
-                    f"missing {path.relative_to(VENDOR_DIR)} (run python -m mlbook.vendor)"
-                )
+                problems.append(f"missing {path} (run python -m mlbook.vendor)")
             elif sha256(path) != digest:
-                problems.append(
-                    f"changed {path.relative_to(VENDOR_DIR)}: sha256 differs from the pin"
-                )
+                problems.append(f"changed {path}: sha256 differs from the pin")
     return problems
 
 
