@@ -90,3 +90,19 @@ def test_static_player_links_play_slider_and_stack():
     pairs = {(k.source[0].model_id, k.source[1], k.target[0].model_id, k.target[1]) for k in links}
     assert (play.model_id, "value", slider.model_id, "value") in pairs
     assert (slider.model_id, "value", stack.model_id, "selected_index") in pairs
+
+
+def test_static_player_images_have_alt_text():
+    X, y, images = al.load_seed_digits()
+    rounds = al.run_rounds(X, y, 40, 2, 5)
+    _, stack = alw.static_player(rounds, images).children
+    for i, panel in enumerate(stack.children):
+        html = " ".join(c.value for c in _walk(panel) if hasattr(c, "value") and "<img" in c.value)
+        assert html.count("<img") == 3 and html.count('alt="Round') == 1
+        assert f"round {i + 1}" in html and 'alt=""' not in html
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)

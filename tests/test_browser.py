@@ -178,3 +178,33 @@ def test_every_page_loads_cleanly(browser, server, path):
         visit.assert_clean()
     finally:
         visit.page.close()
+
+
+AXE = Path(__file__).resolve().parent / "_vendor" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("path", toc_pages())
+def test_no_serious_accessibility_violation(browser, server, path):
+    """axe-core (vendored, pinned in mlbook.vendor) finds no serious or critical issue.
+
+    The audit runs in the default (light) mode and again in the theme's dark mode, so
+    contrast problems that appear in only one of them are caught.
+    """
+    visit = Visit(browser, server, path)
+    try:
+        found = []
+        for mode in ("light", "dark"):
+            visit.page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
+            visit.page.evaluate(f"document.documentElement.dataset.mode = '{mode}'")
+            if not visit.page.evaluate("typeof axe !== 'undefined'"):
+                visit.page.add_script_tag(path=str(AXE))
+            violations = visit.page.evaluate(
+                "async () => (await axe.run(document, {resultTypes: ['violations']}))"
+                ".violations.filter(v => v.impact === 'serious' || v.impact === 'critical')"
+                ".map(v => v.id + ' (' + v.impact + '): ' + v.nodes.length + ' node(s), e.g. '"
+                " + v.nodes[0].target.join(' '))"
+            )
+            found += [f"{mode}: {v}" for v in violations]
+        assert not found, "\n".join(found)
+    finally:
+        visit.page.close()

@@ -88,6 +88,17 @@ def queries_figure(images: np.ndarray, pred: np.ndarray, true: np.ndarray | None
     return fig
 
 
+def png_html(png: bytes, alt: str):
+    """An ``HTML`` widget showing a PNG with alt text (``Image`` widgets cannot have any)."""
+    import base64
+    import html
+
+    import ipywidgets as w
+
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return w.HTML(f'<img src="{src}" alt="{html.escape(alt)}" style="max-width: 100%">')
+
+
 def static_player(rounds: list[Round], images: np.ndarray, *, interval_ms: int = 1500):
     """A kernel-free player over precomputed rounds (``Play`` → slider → ``Stack``).
 
@@ -108,17 +119,25 @@ def static_player(rounds: list[Round], images: np.ndarray, *, interval_ms: int =
             f"{r.n_unlabeled} unlabelled ones <b>{r.accuracy:.2%}</b>. Below: the "
             f"{len(r.picked)} digits the model asks about next."
         )
-        asked = w.Image(
-            value=figure_png(
+        asked = png_html(
+            figure_png(
                 queries_figure(
                     images[r.picked], r.picked_pred, r.picked_true, "Most uncertain digits"
                 )
             ),
-            format="png",
-            layout=w.Layout(max_width="100%"),
+            f"Round {i + 1}: the {len(r.picked)} digits the model is least sure of, each "
+            "with its predicted and true label.",
         )
-        curve = w.Image(value=figure_png(curve_figure(history[: i + 1])), format="png")
-        conf = w.Image(value=figure_png(confusion_figure(r.confusion)), format="png")
+        curve = png_html(
+            figure_png(curve_figure(history[: i + 1])),
+            f"Accuracy on the unlabelled digits against the number of labelled digits, "
+            f"rounds 1 to {i + 1}.",
+        )
+        conf = png_html(
+            figure_png(confusion_figure(r.confusion)),
+            f"Confusion matrix of round {i + 1}: true digit against predicted digit on "
+            "the unlabelled digits.",
+        )
         panels.append(w.VBox([head, asked, w.HBox([curve, conf])]))
     stack = w.Stack(panels, selected_index=0)
     play = w.Play(

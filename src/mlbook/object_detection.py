@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 SETTINGS = freeze(
     {
         "full": {"n_train": 3000, "n_val": 300, "epochs": 12, "batch_size": 64, "n_frames": 60},
-        "quick": {"n_train": 600, "n_val": 100, "epochs": 4, "batch_size": 64, "n_frames": 30},
+        "quick": {"n_train": 600, "n_val": 100, "epochs": 25, "batch_size": 64, "n_frames": 30},
     }
 )
 

@@ -15,12 +15,14 @@ stands. Nothing is kept by hand. (Modelled on ``sphinx.ext.todo``'s ``todolist``
 
 from __future__ import annotations
 
+import posixpath
 from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.osutil import relative_uri
 
 TITLE_PREFIX = "Erratum"
 
@@ -97,6 +99,28 @@ def toc_order(env: BuildEnvironment, root: str) -> list[str]:
     return order
 
 
+def relink(tree: nodes.Node, builder: Any, source: str, dest: str) -> None:
+    """Make the internal links of an erratum copied from *source* work on page *dest*.
+
+    References are resolved relative to the chapter they were written in; on the list
+    page (another folder) the same relative URL would point elsewhere.
+    """
+    src_uri, dst_uri = builder.get_target_uri(source), builder.get_target_uri(dest)
+    for ref in tree.findall(nodes.reference):
+        if ref.get("refid"):  # a link within the chapter: now a link to the chapter
+            ref["refuri"] = relative_uri(dst_uri, src_uri) + "#" + ref.attributes.pop("refid")
+            continue
+        uri = ref.get("refuri", "")
+        if not ref.get("internal") or not uri or "://" in uri or uri.startswith("mailto:"):
+            continue
+        if uri.startswith("#"):
+            ref["refuri"] = relative_uri(dst_uri, src_uri) + uri
+        else:
+            path, hash_, fragment = uri.partition("#")
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(src_uri), path))
+            ref["refuri"] = relative_uri(dst_uri, target) + hash_ + fragment
+
+
 def fill_lists(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
     env = app.env
     errata = getattr(env, "mlbook_errata", {})
@@ -114,6 +138,7 @@ def fill_lists(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
                 for n in copy.findall(nodes.Element):
                     n["ids"] = []
                 env.resolve_references(copy, docname, app.builder)
+                relink(copy, app.builder, docname, fromdocname)
                 link = nodes.reference("", "", internal=True, refuri=f"{uri}#{entry['id']}")
                 link += nodes.Text(title)
                 para = nodes.paragraph(
