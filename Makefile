@@ -11,11 +11,12 @@ export MLBOOK_PROFILE
 # Hide TensorFlow's C++ log noise on pages (Python errors still raise).
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: help install book test unit lint preview chapter memory clean
+.PHONY: help install book check-site test unit lint preview chapter memory clean
 
 help:
 	@echo "make book    build the site (MLBOOK_PROFILE=$(MLBOOK_PROFILE); quick for a fast preview)"
 	@echo "make test    run every test (unit, quick book build, site checks)"
+	@echo "make check-site  the site checks on the published (full) build of make book"
 	@echo "make unit    unit tests only (fast)"
 	@echo "make lint    ruff: lint and format check of src/ and tests/"
 	@echo "make preview live-reloading preview (quick profile) on http://127.0.0.1:8000"
@@ -35,6 +36,11 @@ install: $(STAMP)
 
 book: $(STAMP)
 	$(BIN)/python -m mlbook.build --profile $(MLBOOK_PROFILE)
+
+# The book checks (HTML: executed pages, glue, alt text, links, no log output) on the
+# published full-profile site; run after `make book` (which it reuses, cached).
+check-site: $(STAMP)
+	MLBOOK_SITE_PROFILE=full $(BIN)/python -m pytest -m book
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest

@@ -43,23 +43,29 @@ def data_home(tmp_path, monkeypatch):
 ROOT = Path(__file__).resolve().parents[1]
 
 
+#: The profile whose site the book and browser tests check: ``quick`` (built here, the
+#: default) or ``full`` (the published site: ``make check-site`` after ``make book``,
+#: which reuses that build's execution cache).
+SITE_PROFILE = os.environ.get("MLBOOK_SITE_PROFILE", "quick")
+
+
 @pytest.fixture(scope="session")
-def quick_site() -> Path:
-    """Build the whole book once in the quick profile; the built site's folder.
+def built_site() -> Path:
+    """Build the whole book once in ``SITE_PROFILE``; the built site's folder.
 
     The build itself is a test: any cell error or Sphinx warning fails it.
     """
     from mlbook import build
 
-    env = {**os.environ, "MLBOOK_PROFILE": "quick"}
+    env = {**os.environ, "MLBOOK_PROFILE": SITE_PROFILE}
     env.pop("MLBOOK_OFFLINE", None)  # the book uses the real data chain
     proc = subprocess.run(
-        [sys.executable, "-m", "mlbook.build", "--profile", "quick"],
+        [sys.executable, "-m", "mlbook.build", "--profile", SITE_PROFILE],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
     )
     if proc.returncode != 0:
-        pytest.fail("quick book build failed:\n" + (proc.stdout + proc.stderr)[-8000:])
-    return build.html_dir("quick", ROOT)
+        pytest.fail(f"{SITE_PROFILE} book build failed:\n" + (proc.stdout + proc.stderr)[-8000:])
+    return build.html_dir(SITE_PROFILE, ROOT)

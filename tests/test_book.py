@@ -1,4 +1,5 @@
-"""The book itself is a test: build it in the quick profile and check the site.
+"""The book itself is a test: build it (quick profile; ``make check-site``: full) and check
+the site.
 
 The build fails on any Sphinx warning or cell error (``-W`` and ``raise_on_error``);
 the checks below look at what a reader gets.
@@ -13,6 +14,8 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
+from conftest import SITE_PROFILE
+
 pytestmark = pytest.mark.book
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,12 +29,20 @@ def toc_pages() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def site(quick_site) -> Path:
-    return quick_site
+def site(built_site) -> Path:
+    return built_site
 
 
 def page(site: Path, name: str) -> BeautifulSoup:
     return BeautifulSoup((site / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+
+
+#: Python warnings ("file.py:12: UserWarning: ..."), TensorFlow's logger ("WARNING:tensorflow:")
+#: and native start-up logs (absl, "I0000 ... port.cc").
+LOG_NOISE = re.compile(
+    r"\.py:\d+: \w*Warning: |^WARNING:|absl::InitializeLog|^[IWE]\d{4} [\d:.]+ +\d+ \w+\.cc",
+    re.M,
+)
 
 
 def executed_pages() -> list[str]:
@@ -48,13 +59,15 @@ def test_chapter_executed_and_states_how(site, name):
     soup = page(site, name)
     text = soup.get_text(" ")
     assert soup.select(".cell_output"), "no cell output: the page was not executed"
-    assert "quick" in soup.select_one("h1").find_next("p").get_text(), (
+    assert SITE_PROFILE in soup.select_one("h1").find_next("p").get_text(), (
         "the overview does not state the profile"
     )
-    assert not re.search(
-        r"Traceback|\w+Error:", " ".join(o.get_text() for o in soup.select(".cell_output"))
-    ), "error output in a cell"
+    outputs = "\n".join(o.get_text() for o in soup.select(".cell_output"))
+    assert not re.search(r"Traceback|\w+Error:", outputs), "error output in a cell"
     assert not soup.select(".output.stderr"), "stderr output (warnings) on the page"
+    # stdout and stderr are merged (nb_merge_streams), so look for what logs look like
+    noise = LOG_NOISE.search(outputs)
+    assert not noise, f"log or warning output on the page: {noise.group(0)!r}"
     pasted = soup.select(".pasted-text")
     assert pasted and all(p.get_text().strip() for p in pasted), "empty glued value"
     assert "{glue" not in text

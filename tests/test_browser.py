@@ -37,9 +37,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="session")
-def server(quick_site: Path):
+def server(built_site: Path):
     """Serve the built site on a free localhost port."""
-    handler = functools.partial(_Quiet, directory=str(quick_site))
+    handler = functools.partial(_Quiet, directory=str(built_site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -126,6 +126,15 @@ def test_static_widget_renders_without_errors_or_offsite_requests(al_page):
     assert page.locator(".widget-play").count() == 1
     assert page.locator(".widget-slider").count() >= 1
     assert shown_round(page).startswith("Round 1")
+    # the controls draw their icons (the theme's Font Awesome must not blank them)
+    icons = page.evaluate(
+        "Array.from(document.querySelectorAll('.widget-play button i')).map("
+        "i => [i.className, getComputedStyle(i, '::before').content])"
+    )
+    assert [cls for cls, _ in icons] == ["fa fa-play", "fa fa-stop", "fa fa-retweet"]
+    assert all(content not in ("none", "normal", '""') for _, content in icons), icons
+    labels = page.locator(".widget-play button").evaluate_all("bs => bs.map(b => b.ariaLabel)")
+    assert labels == ["Play", "Stop", "Repeat"]
     al_page.assert_clean()
 
 
@@ -151,11 +160,11 @@ def test_slider_selects_the_round(al_page):
     al_page.assert_clean()
 
 
-def test_active_learning_page_is_light(quick_site):
-    html = quick_site / ACTIVE_LEARNING
+def test_active_learning_page_is_light(built_site):
+    html = built_site / ACTIVE_LEARNING
     images = sum(
         p.stat().st_size
-        for p in (quick_site / "_images").glob("*")
+        for p in (built_site / "_images").glob("*")
         if p.name in html.read_text(encoding="utf-8")
     )
     assert html.stat().st_size + images < 3_000_000

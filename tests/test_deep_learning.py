@@ -53,3 +53,12 @@ def test_most_confident_mistakes_orders_by_confidence():
     y = np.array([0, 0, 1, 1])  # rows 1 and 2 are wrong (0.8 and 0.6 confident)
     assert dl.most_confident_mistakes(proba, y).tolist() == [1, 2]
     assert dl.most_confident_mistakes(proba, y, n=1).tolist() == [1]
+
+
+def test_seed_spread_depends_only_on_the_seed(tiny_digits):
+    x, y = dl.prepare(*tiny_digits)
+    kwargs = dict(epochs=2, batch_size=32, hidden_units=16)
+    a = dl.seed_spread(x[:200], y[:200], x[200:], y[200:], seeds=(1, 2), **kwargs)
+    b = dl.seed_spread(x[:200], y[:200], x[200:], y[200:], seeds=(2,), **kwargs)
+    assert list(a) == [1, 2] and all(0.0 <= v <= 1.0 for v in a.values())
+    assert a[2] == b[2]  # same seed, same number, whatever ran before

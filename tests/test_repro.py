@@ -26,9 +26,18 @@ print(tf.config.threading.get_intra_op_parallelism_threads(),
 """
 
 
-def run_fresh():
+def run_fresh(stderr: list[str] | None = None):
     out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True)
+    if stderr is not None:
+        stderr.append(out.stderr)
     return out.stdout.strip().splitlines()
+
+
+def test_tensorflow_start_up_log_does_not_reach_stderr():
+    """A page's first cell would otherwise show TensorFlow's oneDNN/absl start-up lines."""
+    err: list[str] = []
+    run_fresh(err)
+    assert "oneDNN" not in err[0] and "absl::InitializeLog" not in err[0], err[0]
 
 
 def test_tensorflow_gives_identical_numbers_in_fresh_processes():

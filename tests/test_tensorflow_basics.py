@@ -43,3 +43,14 @@ def test_timing_returns_positive_times():
     t = tb.time_eager_vs_function(steps=5, repeats=2)
     assert t["eager_ms"] > 0 and t["function_ms"] > 0
     assert tb.many_small_ops(tf.constant(1.0), steps=3).numpy() == pytest.approx(1.0)
+
+
+def test_tensorflow_warnings_are_collected_not_printed(capfd):
+    import tensorflow as tf
+
+    with tb.tensorflow_warnings() as warned:
+        tf.get_logger().warning("5 out of the last 6 calls triggered tf.function retracing.")
+        tf.get_logger().info("not a warning")
+    assert warned == ["5 out of the last 6 calls triggered tf.function retracing."]
+    assert "retracing" not in capfd.readouterr().err
+    assert all(type(h).__name__ != "Collect" for h in tf.get_logger().handlers)

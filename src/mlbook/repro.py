@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+import sys
 import warnings
 
 import numpy as np
@@ -40,7 +42,30 @@ def seed_everything(
     return seed
 
 
+@contextlib.contextmanager
+def native_stderr_silenced():
+    """Send what C/C++ code writes to the process's stderr (file descriptor 2) to
+    ``/dev/null`` while the block runs; Python exceptions still propagate.
+
+    TensorFlow's import writes two log lines through absl ("oneDNN custom operations
+    are on ...") before any log level applies, so ``TF_CPP_MIN_LOG_LEVEL`` cannot hide
+    them, and a Jupyter kernel copies them into the output of whatever cell runs.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _seed_tensorflow(seed: int, threads: int) -> None:
+    if "tensorflow" not in sys.modules:
+        with native_stderr_silenced():
+            import tensorflow  # noqa: F401  (first import: its start-up log goes nowhere)
     import keras
     import tensorflow as tf
 

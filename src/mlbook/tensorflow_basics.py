@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 #: The seed's first example, verbatim (TensorFlow 1.x style).
 SEED_SESSION_CODE = """\
@@ -77,6 +79,28 @@ def make_traced(fn: Callable) -> tuple[Callable, list[str]]:
         return fn(*args)
 
     return tf.function(wrapper), traces
+
+
+@contextlib.contextmanager
+def tensorflow_warnings() -> Iterator[list[str]]:
+    """Collect the warnings TensorFlow logs in the block (e.g. "triggered tf.function
+    retracing") into a list, instead of letting its logger print them to stderr."""
+    import tensorflow as tf
+
+    logger = tf.get_logger()
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    saved = logger.handlers[:], logger.propagate
+    logger.handlers[:] = [Collect(logging.WARNING)]
+    logger.propagate = False
+    try:
+        yield messages
+    finally:
+        logger.handlers[:], logger.propagate = saved
 
 
 def derivative(fn: Callable, x: float) -> float:
