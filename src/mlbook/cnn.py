@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mlbook.deep_learning import train  # noqa: F401  (the same loop; chapters call it here)
 from mlbook.profile import freeze
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
@@ -137,23 +138,6 @@ def layer_counts(model: keras.Model) -> dict[str, int]:
         "layers": len(model.layers),
         "with_weights": sum(1 for layer in model.layers if layer.trainable_weights),
     }
-
-
-def train(
-    model: keras.Model,
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    epochs: int,
-    batch_size: int,
-    monitor: tuple[np.ndarray, np.ndarray] | None = None,
-    verbose: int = 2,
-) -> dict[str, list[float]]:
-    """Fit the model (``monitor``: held-out data scored each epoch); return the history."""
-    history = model.fit(
-        x, y, epochs=epochs, batch_size=batch_size, validation_data=monitor, verbose=verbose
-    )
-    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
 def feature_maps(model: keras.Model, image: np.ndarray, layer: str = "conv1") -> np.ndarray:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mlbook.deep_learning import train  # noqa: F401  (the same loop; chapters call it here)
 from mlbook.profile import freeze
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
@@ -122,23 +123,6 @@ def build_rnn(
     )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
-
-
-def train(
-    model: keras.Model,
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    epochs: int,
-    batch_size: int,
-    monitor: tuple[np.ndarray, np.ndarray] | None = None,
-    verbose: int = 2,
-) -> dict[str, list[float]]:
-    """Fit the model (``monitor``: held-out data scored each epoch); return the history."""
-    history = model.fit(
-        x, y, epochs=epochs, batch_size=batch_size, validation_data=monitor, verbose=verbose
-    )
-    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
 def fit_and_score(
