@@ -85,3 +85,13 @@ def test_compare_transfer_trains_a_head_on_frozen_pretrained_features(tiny_digit
     assert set(rows[0]) == {"shots", "transfer", "scratch"} and rows[0]["shots"] == 3
     assert rows[0]["transfer"] > 0.6  # chance is 0.2
     assert 0 <= rows[0]["scratch"] <= 1
+
+
+def test_base_ends_at_the_convolutional_features():
+    """What transfers is the conv features; the source task's dense layer stays behind."""
+    base = ic.build_base()
+    assert base.output_shape == (None, 5 * 5 * 64)
+    source = ic.with_head(base, 5, hidden=128)
+    target = ic.with_head(ic.build_base(), 5)
+    assert [layer.name for layer in source.layers][-2:] == ["hidden", "head"]
+    assert "hidden" not in [layer.name for layer in target.layers]

@@ -34,10 +34,10 @@ SETTINGS = freeze(
             "repeats": 2,
         },
         "quick": {
-            "source_size": 1000,
+            "source_size": 3000,
             "source_epochs": 1,
-            "shots": (5,),
-            "head_steps": 30,
+            "shots": (2,),
+            "head_steps": 60,
             "test_size": 500,
             "repeats": 1,
         },
@@ -171,7 +171,7 @@ def few_shot(x: np.ndarray, y: np.ndarray, per_class: int, seed: int = 0):
 
 
 def build_base() -> keras.Model:
-    """The convolutional base: 28 x 28 digit -> 128 features."""
+    """The convolutional base: 28 x 28 digit -> 1600 features (64 maps of 5 x 5)."""
     import keras
     from keras import layers
 
@@ -183,22 +183,30 @@ def build_base() -> keras.Model:
             layers.Conv2D(64, 3, activation="relu"),
             layers.MaxPooling2D(),
             layers.Flatten(),
-            layers.Dense(128, activation="relu"),
         ],
         name="conv_base",
     )
 
 
 def with_head(
-    base, n_classes: int, *, trainable_base: bool = True, learning_rate: float = 1e-3
+    base,
+    n_classes: int,
+    *,
+    trainable_base: bool = True,
+    hidden: int | None = None,
+    learning_rate: float = 1e-3,
 ) -> keras.Model:
-    """*base* followed by a new softmax layer, compiled. ``trainable_base=False`` freezes
-    the base, so training changes only the head."""
+    """*base* followed by a new head, compiled: a softmax layer, after a ReLU layer of
+    *hidden* units if given. ``trainable_base=False`` freezes the base, so training
+    changes only the head."""
     import keras
 
     base.trainable = trainable_base
     inputs = keras.Input(shape=(28, 28, 1))
-    outputs = keras.layers.Dense(n_classes, activation="softmax", name="head")(base(inputs))
+    h = base(inputs)
+    if hidden:
+        h = keras.layers.Dense(hidden, activation="relu", name="hidden")(h)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", name="head")(h)
     model = keras.Model(inputs, outputs)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
@@ -211,9 +219,10 @@ def with_head(
 def pretrain_base(
     x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int = 64, verbose: int = 2
 ) -> keras.Model:
-    """Train base + a head on the source task; return the trained **base** only."""
+    """Train base + a head (128 ReLU units, softmax) on the source task; return the
+    trained **base** only: the head's units combine features for the source classes."""
     base = build_base()
-    model = with_head(base, int(y.max()) + 1)
+    model = with_head(base, int(y.max()) + 1, hidden=128)
     model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=verbose)
     return base
 
