@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlbook.deep_learning import train  # noqa: F401  (the same loop; chapters call it here)
+from mlbook.notes import run_notes_code
 from mlbook.profile import freeze
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
@@ -93,13 +94,9 @@ def run_seed_code(x: np.ndarray, y: np.ndarray, code: str = SEED_CNN_CODE) -> st
     import tensorflow as tf
 
     code = code.replace("epochs=10)", "epochs=1, verbose=0)")
-    try:
-        with warnings.catch_warnings():  # the notes' input_shape= form warns in Keras 3
-            warnings.simplefilter("ignore")
-            exec(compile(code, "<seed>", "exec"), {"tf": tf, "x_train": x, "y_train": y})
-    except Exception as exc:  # we want to show whatever the notes' code raises
-        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
-    return "no error"
+    with warnings.catch_warnings():  # the notes' input_shape= form warns in Keras 3
+        warnings.simplefilter("ignore")
+        return run_notes_code(code, {"tf": tf, "x_train": x, "y_train": y}, first_line=True)
 
 
 def build_cnn(

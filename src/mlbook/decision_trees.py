@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mlbook.notes import run_notes_code
 from mlbook.profile import freeze
 
 #: Per-profile settings: the depths tried in the depth curve and the boundary plots.
@@ -29,11 +30,7 @@ def run_seed_code(code: str = SEED_CODE) -> str:
 
     Returns ``"no error"`` if it runs. The notes never create ``X_train`` or ``y_train``.
     """
-    try:
-        exec(compile(code, "<seed>", "exec"), {})
-    except Exception as exc:  # we want to show whatever the notes' code raises
-        return f"{type(exc).__name__}: {exc}"
-    return "no error"
+    return run_notes_code(code)
 
 
 def depth_curve(X_train, y_train, X_test, y_test, depths, seed: int = 0) -> pd.DataFrame:

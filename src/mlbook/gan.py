@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mlbook.notes import run_notes_code
 from mlbook.profile import freeze
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
@@ -351,11 +352,7 @@ def seed_loss_error(code: str = SEED_TRAIN_STEP_CODE) -> str:
         "generator_optimizer": keras.optimizers.Adam(1e-4),
         "discriminator_optimizer": keras.optimizers.Adam(1e-4),
     }
-    try:
-        exec(compile(code, "<notes>", "exec"), namespace)
-    except Exception as exc:  # we want to show whatever the notes' code raises
-        return f"{type(exc).__name__}: {exc}"
-    return "no error"
+    return run_notes_code(code, namespace)
 
 
 def mismatch_table(probabilities=(0.01, 0.5, 0.99)) -> list[dict[str, float]]:

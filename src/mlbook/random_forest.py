@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from mlbook.notes import run_notes_code
 from mlbook.profile import freeze
 
 #: Per-profile settings: forest size, the sizes of the accuracy-vs-trees curve, and the
@@ -33,11 +34,7 @@ y_pred = model.predict(X_test)
 
 def run_seed_code(code: str = SEED_CODE) -> str:
     """Run the notes' code in a fresh namespace; return ``"Type: message"`` of its error."""
-    try:
-        exec(compile(code, "<seed>", "exec"), {})
-    except Exception as exc:  # we want to show whatever the notes' code raises
-        return f"{type(exc).__name__}: {exc}"
-    return "no error"
+    return run_notes_code(code)
 
 
 def load_with_noise(seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:

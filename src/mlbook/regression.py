@@ -9,6 +9,7 @@ import tempfile
 import numpy as np
 import pandas as pd
 
+from mlbook.notes import run_notes_code
 from mlbook.profile import freeze
 
 #: Per-profile settings. The data are small; ``quick`` only tries fewer polynomial degrees.
@@ -57,12 +58,9 @@ def run_seed_code(code: str = SEED_CODE) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)
         try:
-            exec(compile(code, "<seed>", "exec"), {})
-        except Exception as exc:  # we want to show whatever the notes' code raises
-            return f"{type(exc).__name__}: {exc}"
+            return run_notes_code(code)
         finally:
             os.chdir(cwd)
-    return "no error"
 
 
 def load_data() -> tuple[pd.DataFrame, pd.Series]:

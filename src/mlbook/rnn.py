@@ -8,7 +8,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mlbook.deep_learning import train  # noqa: F401  (the same loop; chapters call it here)
+from mlbook.deep_learning import (
+    prepare,
+    train,  # noqa: F401  (the same loop; chapters call it here)
+)
+from mlbook.notes import run_notes_code
 from mlbook.profile import freeze
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
@@ -67,11 +71,7 @@ def run_seed_code(x: np.ndarray, y: np.ndarray, code: str = SEED_RNN_CODE) -> st
     import tensorflow as tf
 
     code = code.replace("epochs=10)", "epochs=1, verbose=0)")
-    try:
-        exec(compile(code, "<seed>", "exec"), {"tf": tf, "x_train": x, "y_train": y})
-    except Exception as exc:  # we want to show whatever the notes' code raises
-        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
-    return "no error"
+    return run_notes_code(code, {"tf": tf, "x_train": x, "y_train": y}, first_line=True)
 
 
 def as_sequences(
@@ -91,13 +91,8 @@ def as_sequences(
     x : ndarray, shape (size, 28, 28), float32, axis 1 is time
     y : ndarray, shape (size,), int64
     """
-    if x.ndim != 3 or len(x) != len(y):
-        raise ValueError(f"expected images (n, rows, cols) and n labels, got {x.shape}, {y.shape}")
-    if size is not None and size < len(x):
-        from sklearn.model_selection import train_test_split
-
-        x, _, y, _ = train_test_split(x, y, train_size=size, stratify=y, random_state=seed)
-    return (x / 255.0).astype("float32"), np.asarray(y).astype("int64")
+    # the scaled images already are sequences: axis 1 (rows) is read as time
+    return prepare(x, y, size, seed)
 
 
 def build_rnn(

@@ -7,6 +7,8 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 
+from mlbook.notes import run_notes_code
+
 #: The seed's first example, verbatim (TensorFlow 1.x style).
 SEED_SESSION_CODE = """\
 import tensorflow as tf
@@ -33,11 +35,7 @@ def run_seed_code(code: str = SEED_SESSION_CODE) -> str:
 
     Returns ``"no error"`` if it runs (it does not under TensorFlow 2).
     """
-    try:
-        exec(compile(code, "<seed>", "exec"), {})
-    except Exception as exc:  # we want to show whatever the old code raises
-        return f"{type(exc).__name__}: {exc}"
-    return "no error"
+    return run_notes_code(code)
 
 
 def add_eager(a: int = 5, b: int = 10):
