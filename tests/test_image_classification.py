@@ -95,3 +95,13 @@ def test_base_ends_at_the_convolutional_features():
     target = ic.with_head(ic.build_base(), 5)
     assert [layer.name for layer in source.layers][-2:] == ["hidden", "head"]
     assert "hidden" not in [layer.name for layer in target.layers]
+
+
+@pytest.mark.parametrize("n_examples", [5, 100])
+def test_fit_steps_takes_exactly_the_asked_number_of_steps(tiny_digits, n_examples):
+    """Fewer examples than a batch (1 label per class) or several batches per pass: the
+    optimiser updates the weights exactly *steps* times either way."""
+    x, y = ic.select_digits(*tiny_digits, range(5))
+    model = ic.with_head(ic.build_base(), 5)
+    ic.fit_steps(model, x[:n_examples], y[:n_examples], steps=7)
+    assert int(model.optimizer.iterations.numpy()) == 7

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlbook.profile import freeze
+from mlbook.repro import shuffled_batches
 
 if TYPE_CHECKING:
     import keras
@@ -223,7 +224,7 @@ def pretrain_base(
     trained **base** only: the head's units combine features for the source classes."""
     base = build_base()
     model = with_head(base, int(y.max()) + 1, hidden=128)
-    model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=verbose)
+    model.fit(shuffled_batches(x, y, batch_size), epochs=epochs, shuffle=False, verbose=verbose)
     return base
 
 
@@ -240,16 +241,11 @@ def copy_base(base) -> keras.Model:
 def fit_steps(
     model, x: np.ndarray, y: np.ndarray, steps: int, batch_size: int = 32, seed: int = 0
 ) -> None:
-    """Train for (about) *steps* gradient steps, however few examples there are."""
-    per_epoch = -(-len(x) // batch_size)
-    model.fit(
-        x,
-        y,
-        epochs=max(1, round(steps / per_epoch)),
-        batch_size=batch_size,
-        shuffle=True,
-        verbose=0,
-    )
+    """Train for exactly *steps* gradient steps, however few examples there are: the
+    shuffled batches repeat (in a new order each pass) and ``fit`` runs one "epoch" of
+    *steps* batches, so a tiny training set costs no per-epoch overhead."""
+    batches = shuffled_batches(x, y, batch_size, seed=seed).repeat()
+    model.fit(batches, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
 
 
 def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> float:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlbook.profile import freeze
+from mlbook.repro import shuffled_batches, split_last
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import keras
@@ -205,12 +206,12 @@ def fit_evaluate(
         and ``weights`` (the number of parameters).
     """
     x_train, y_train, x_test, y_test = data
+    fit_part, validation = split_last((x_train, y_train), 0.1)  # validation_split=0.1
     history = model.fit(
-        x_train,
-        y_train,
+        shuffled_batches(*fit_part, batch_size),
         epochs=epochs,
-        batch_size=batch_size,
-        validation_split=0.1,
+        validation_data=validation,
+        shuffle=False,  # the batches shuffle themselves
         verbose=verbose,
     )
     test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)

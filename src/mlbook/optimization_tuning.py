@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlbook.profile import freeze
+from mlbook.repro import shuffled_batches, split_last
 
 if TYPE_CHECKING:  # keras and keras_tuner are imported inside the functions
     import keras
@@ -110,6 +111,7 @@ def race(
 
     keras.utils.set_random_seed(seed)
     initial = build_mlp().get_weights()
+    fit_part, validation = split_last((x, y), 0.1)
     histories = {}
     for name, make in (contestants or optimizers()).items():
         keras.utils.set_random_seed(seed)
@@ -119,12 +121,10 @@ def race(
             optimizer=make(), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
         )
         h = model.fit(
-            x,
-            y,
+            shuffled_batches(*fit_part, batch_size, seed=seed),
             epochs=epochs,
-            batch_size=batch_size,
-            validation_split=0.1,
-            shuffle=True,
+            validation_data=validation,
+            shuffle=False,  # the batches shuffle themselves
             verbose=0,
         )
         histories[name] = {k: [float(v) for v in vals] for k, vals in h.history.items()}
@@ -214,12 +214,11 @@ def train_with_callbacks(
         metrics=["accuracy"],
     )
     h = model.fit(
-        x,
-        y,
+        shuffled_batches(x, y, batch_size),
         epochs=epochs,
-        batch_size=batch_size,
         validation_data=validation,
         callbacks=callbacks,
+        shuffle=False,  # the batches shuffle themselves
         verbose=0,
     )
     history = {k: [float(v) for v in vals] for k, vals in h.history.items()}
@@ -248,10 +247,12 @@ def search(
     *,
     max_trials: int,
     epochs: int,
+    batch_size: int = 32,
     directory: str | Path | None = None,
     seed: int = 0,
 ) -> keras_tuner.Tuner:
-    """Random search over :func:`build_tunable`, scored by validation accuracy.
+    """Random search over :func:`build_tunable`, scored by validation accuracy on the
+    last 20 % of ``(x, y)``.
 
     The tuner's trial folder goes to ``directory`` (a new temporary folder by default),
     never into the working directory; ``verbose=0`` keeps the log quiet.
@@ -268,7 +269,14 @@ def search(
         project_name="mnist_mlp",
         overwrite=True,
     )
-    tuner.search(x, y, epochs=epochs, validation_split=0.2, verbose=0)
+    (x_fit, y_fit), validation = split_last((x, y), 0.2)  # as validation_split=0.2
+    tuner.search(
+        shuffled_batches(x_fit, y_fit, batch_size),
+        epochs=epochs,
+        validation_data=validation,
+        shuffle=False,  # the batches shuffle themselves
+        verbose=0,
+    )
     return tuner
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlbook.profile import freeze
+from mlbook.repro import shuffled_batches
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import keras
@@ -124,13 +125,12 @@ def fit_technique(
             )
         )
     h = model.fit(
-        x_train,
-        y_train,
+        shuffled_batches(x_train, y_train, batch_size),
         epochs=epochs,
-        batch_size=batch_size,
         validation_data=(x_val, y_val),
         validation_batch_size=1024,
         callbacks=callbacks,
+        shuffle=False,  # the batches shuffle themselves
         verbose=0,
     )
     return model, {k: [float(v) for v in vals] for k, vals in h.history.items()}

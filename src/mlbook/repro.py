@@ -87,3 +87,65 @@ def _seed_tensorflow(seed: int, threads: int) -> None:
             )
     keras.utils.set_random_seed(seed)  # python, numpy and the TF/Keras backend
     tf.config.experimental.enable_op_determinism()
+
+
+def shuffled_batches(x, y, batch_size: int, *, seed: int | None = None):
+    """Batches of ``(x, y)`` for ``model.fit``: a new order every epoch, the same
+    orders every run.
+
+    Why not ``model.fit(x, y, shuffle=True)``? Once :func:`seed_everything` has set
+    TensorFlow's global seed, Keras 3 (TensorFlow backend) draws each epoch's
+    permutation from a random op that is re-created every epoch with the same seed, so
+    **every epoch sees the same batches in the same order**. A ``tf.data`` shuffle with
+    its own seed and ``reshuffle_each_iteration=True`` draws a fresh, reproducible
+    order per epoch.
+
+    Parameters
+    ----------
+    x, y : array or tuple/dict of arrays
+        Inputs and targets with the same first dimension (tuples/dicts for models with
+        several inputs or outputs).
+    batch_size : int
+    seed : int, optional
+        Seed of the shuffle; by default drawn from NumPy's global generator, which
+        :func:`seed_everything` has seeded.
+
+    Returns
+    -------
+    tf.data.Dataset
+        Pass it to ``model.fit`` in place of ``x, y``, without ``batch_size``, and with
+        ``shuffle=False``: the dataset shuffles itself, and Keras warns that it will
+        not shuffle a dataset when ``fit``'s default ``shuffle=True`` is left in place.
+    """
+    import tensorflow as tf
+
+    lengths = {len(a) for a in tf.nest.flatten((x, y))}
+    if len(lengths) != 1:
+        raise ValueError(f"x and y must have the same number of examples, got {sorted(lengths)}")
+    (n,) = lengths
+    if seed is None:
+        seed = int(np.random.randint(2**31 - 1))
+    x_t, y_t = tf.nest.map_structure(tf.constant, (x, y))
+    order = tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    return (
+        order.batch(batch_size)
+        .map(lambda i: tf.nest.map_structure(lambda a: tf.gather(a, i), (x_t, y_t)))
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+def split_last(arrays, fraction: float):
+    """Split every array of a (nested) structure into its first ``1 - fraction`` and its
+    last ``fraction``, as Keras' ``validation_split`` does (no shuffling).
+
+    Returns ``(head, tail)`` with the structure of *arrays*.
+    """
+    import tensorflow as tf
+
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must be between 0 and 1, got {fraction}")
+    flat = tf.nest.flatten(arrays)
+    n_head = int(len(flat[0]) * (1 - fraction))
+    head = tf.nest.pack_sequence_as(arrays, [a[:n_head] for a in flat])
+    tail = tf.nest.pack_sequence_as(arrays, [a[n_head:] for a in flat])
+    return head, tail

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlbook.profile import freeze
+from mlbook.repro import shuffled_batches, split_last
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import keras
@@ -86,19 +87,20 @@ def train(
     validation_split: float = 0.1,
     verbose: int = 2,
 ) -> dict[str, list[float]]:
-    """Fit with the last ``validation_split`` of the data held out; return the history.
+    """Fit with the last ``validation_split`` of the data held out (as Keras'
+    ``validation_split`` does) and a new batch order every epoch; return the history.
 
     Parameters
     ----------
     x : ndarray, shape (n, 28, 28), float32 in [0, 1]
     y : ndarray, shape (n,), int
     """
+    (x_fit, y_fit), validation = split_last((x, y), validation_split)
     history = model.fit(
-        x,
-        y,
+        shuffled_batches(x_fit, y_fit, batch_size),
         epochs=epochs,
-        batch_size=batch_size,
-        validation_split=validation_split,
+        validation_data=validation,
+        shuffle=False,  # the batches shuffle themselves
         verbose=verbose,
     )
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
