@@ -62,3 +62,35 @@ def test_seed_spread_depends_only_on_the_seed(tiny_digits):
     b = dl.seed_spread(x[:200], y[:200], x[200:], y[200:], seeds=(2,), **kwargs)
     assert list(a) == [1, 2] and all(0.0 <= v <= 1.0 for v in a.values())
     assert a[2] == b[2]  # same seed, same number, whatever ran before
+
+
+def test_cosine_adam_decays_from_the_notes_rate_to_zero():
+    import keras
+
+    config = dl.cosine_adam(100).get_config()["learning_rate"]
+    rate = keras.optimizers.schedules.deserialize(config)
+    assert float(rate(0)) == pytest.approx(1e-3)
+    assert float(rate(50)) == pytest.approx(5e-4)
+    assert float(rate(100)) == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="at least 1"):
+        dl.cosine_adam(0)
+
+
+def test_steps_per_epoch_counts_the_last_partial_batch():
+    assert dl.steps_per_epoch(60_000, 32) == 1875
+    assert dl.steps_per_epoch(10, 3) == 4
+
+
+def test_steps_per_execution_changes_speed_not_the_result(tiny_digits):
+    """Several steps per TensorFlow call (build_mlp's default) give the same weights as
+    one step per call, including an epoch whose length is not a multiple of it."""
+    x, y = dl.prepare(*tiny_digits)
+    weights = []
+    for per_call in (1, dl.STEPS_PER_EXECUTION):
+        seed_everything(0)
+        model = dl.build_mlp(hidden_units=8, optimizer=dl.cosine_adam(3 * 10))
+        model.compile(optimizer=model.optimizer, loss=model.loss, steps_per_execution=per_call)
+        dl.train(model, x[:300], y[:300], epochs=3, batch_size=32, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlbook.profile import freeze
+from mlbook.repro import shuffled_batches
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import keras
@@ -58,10 +59,21 @@ def prepare(
     return (x / 255.0).astype("float32"), y.astype("int64")
 
 
+#: Gradient steps run inside one TensorFlow call (Keras' ``steps_per_execution``): the
+#: same updates, far less Python between the small steps of a small network.
+STEPS_PER_EXECUTION = 50
+
+
 def build_mlp(
-    hidden_units: int = 128, n_classes: int = 10, input_shape: tuple[int, int] = (28, 28)
+    hidden_units: int = 128,
+    n_classes: int = 10,
+    input_shape: tuple[int, int] = (28, 28),
+    optimizer: str | keras.optimizers.Optimizer = "adam",
 ) -> keras.Model:
-    """The seed's network: flatten, **one** hidden ReLU layer, a softmax output."""
+    """The seed's network: flatten, **one** hidden ReLU layer, a softmax output.
+
+    ``optimizer`` is the notes' ``"adam"`` (constant learning rate 0.001) unless given.
+    """
     import keras
     from keras import layers
 
@@ -74,8 +86,29 @@ def build_mlp(
         ],
         name="mnist_mlp",
     )
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=STEPS_PER_EXECUTION,
+    )
     return model
+
+
+def cosine_adam(total_steps: int, initial_rate: float = 1e-3) -> keras.optimizers.Adam:
+    """Adam whose learning rate starts at the notes' 0.001 and falls to 0 along half a
+    cosine over *total_steps* gradient steps (the whole training run)."""
+    import keras
+
+    if total_steps < 1:
+        raise ValueError(f"total_steps must be at least 1, got {total_steps}")
+    schedule = keras.optimizers.schedules.CosineDecay(initial_rate, decay_steps=total_steps)
+    return keras.optimizers.Adam(learning_rate=schedule)
+
+
+def steps_per_epoch(n_examples: int, batch_size: int) -> int:
+    """Gradient steps in one epoch: the last, smaller batch counts too."""
+    return -(-n_examples // batch_size)
 
 
 def hidden_layers(model: keras.Model) -> list[str]:
@@ -98,15 +131,15 @@ def train(
 ) -> dict[str, list[float]]:
     """Fit the model; return ``history.history``.
 
+    The batches come in a new order every epoch (:func:`mlbook.repro.shuffled_batches`).
     ``monitor`` is a held-out ``(x, y)`` scored after every epoch (Keras' ``val_*``
     metrics). Keras evaluates nothing after an epoch unless it is given one.
     """
     history = model.fit(
-        x_train,
-        y_train,
+        shuffled_batches(x_train, y_train, batch_size),
         epochs=epochs,
-        batch_size=batch_size,
         validation_data=monitor,
+        shuffle=False,  # the batches shuffle themselves
         verbose=verbose,
     )
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
@@ -122,18 +155,22 @@ def seed_spread(
     epochs: int,
     batch_size: int,
     hidden_units: int = 128,
+    cosine: bool = False,
 ) -> dict[int, float]:
     """Train the same network once per seed and return ``{seed: test accuracy}``.
 
     The seed sets the initial weights and the order of the batches; nothing else
-    changes. Re-seed afterwards if the caller goes on with its own seed.
+    changes. ``cosine=True`` trains with :func:`cosine_adam` instead of the notes'
+    constant rate. Re-seed afterwards if the caller goes on with its own seed.
     """
     from mlbook.repro import seed_everything
 
+    total_steps = epochs * steps_per_epoch(len(x_train), batch_size)
     accuracies = {}
     for seed in seeds:
         seed_everything(seed)
-        model = build_mlp(hidden_units=hidden_units)
+        optimizer = cosine_adam(total_steps) if cosine else "adam"
+        model = build_mlp(hidden_units=hidden_units, optimizer=optimizer)
         train(model, x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0)
         accuracies[seed] = float(model.evaluate(x_test, y_test, verbose=0)[1])
     return accuracies
