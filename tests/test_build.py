@@ -37,3 +37,58 @@ def test_build_command_turns_warnings_into_errors(tmp_path):
     cmd = build.command("quick", tmp_path)
     assert "-W" in cmd and "--keep-going" in cmd
     assert cmd[cmd.index("--path-output") + 1] == str(build.build_root("quick", tmp_path))
+
+
+PAGE = """---
+jupytext:
+  text_representation:
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+# {title}
+
+```{{code-cell}} ipython3
+{code}
+```
+"""
+
+
+def make_book(root: Path) -> Path:
+    make_repo(root)
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n- file: good\n- file: bad\n"
+    )
+    (root / "intro.md").write_text("# No code here\n")
+    (root / "good.md").write_text(PAGE.format(title="Good", code="print(6 * 7)"))
+    (root / "bad.md").write_text(PAGE.format(title="Bad", code="1 / 0"))
+    return root
+
+
+def test_executed_pages_are_the_toc_pages_with_code(tmp_path):
+    root = make_book(tmp_path)
+    assert build.executed_pages(root) == [root / "good.md", root / "bad.md"]
+
+
+def test_execute_ahead_fills_the_cache_the_build_reads(tmp_path):
+    """Pages executed ahead, in parallel, are found by myst-nb's own cache lookup (the
+    notebook read from the page matches), so the build does not run them again; a
+    failing page is reported and left for the build to run and show."""
+    from jupyter_cache import get_cache
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    root = make_book(tmp_path)
+    failed = build.execute_ahead("quick", root, jobs=2, timeout=60)
+    assert failed == [str(root / "bad.md")]
+    cache = get_cache(build.cache_dir("quick", root))
+    nb = read_myst_markdown_notebook((root / "good.md").read_text())
+    _, merged = cache.merge_match_into_notebook(nb)
+    code = [c for c in merged.cells if c.cell_type == "code"]
+    assert code[0].outputs[0]["text"] == "42\n"
+    assert build.execute_ahead("quick", root, jobs=2, timeout=60) == [str(root / "bad.md")]
+
+
+def test_timeout_comes_from_the_config():
+    assert build.timeout() >= 60

@@ -78,6 +78,61 @@ def refresh_cache(profile: str, root: Path = ROOT, name: str | None = None) -> b
     return stale
 
 
+def timeout(root: Path = ROOT) -> int:
+    """The per-cell execution timeout of ``_config.yml`` (seconds)."""
+    import yaml
+
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf8"))
+    return int(config["execute"]["timeout"])
+
+
+def executed_pages(root: Path = ROOT, toc: Path | None = None) -> list[Path]:
+    """The pages of the table of contents that run code (MyST notebooks), in TOC order."""
+    from sphinx_external_toc.parsing import parse_toc_yaml
+
+    pages = []
+    for docname in parse_toc_yaml(toc or root / "_toc.yml"):
+        path = root / f"{docname}.md"
+        if path.exists() and "\nkernelspec:" in path.read_text(encoding="utf8")[:1000]:
+            pages.append(path)
+    return pages
+
+
+def execute_ahead(
+    profile: str, root: Path = ROOT, toc: Path | None = None, jobs: int = 2, timeout: int = 900
+) -> list[str]:
+    """Execute the pages that are not in the profile's execution cache, *jobs* at a time,
+    and cache them, so that the Sphinx build (which runs one page at a time) finds them
+    executed. Returns the pages that failed; the build then runs those itself and
+    reports their errors.
+
+    This is jupyter-cache's own parallel worker (``jcache`` staging with myst-nb's
+    reader, as the build does); only the scheduling is ours: one page per task, in
+    TOC order, so no worker idles while the other runs the rest.
+    """
+    from multiprocessing import Pool
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.executors.basic import ExecutionWorkerLocalMProc, ProcessData
+
+    cache = get_cache(cache_dir(profile, root, toc.stem.lstrip("_") if toc else None))
+    for page in executed_pages(root, toc):
+        cache.add_nb_to_project(str(page), read_data={"type": "plugin", "name": "myst_nb_md"})
+    todo = cache.list_unexecuted()
+    if not todo:
+        return []
+    tasks = [ProcessData(r.pk, r.uri, cache, timeout, False) for r in todo]
+    print(f"Executing {len(tasks)} page(s), {jobs} at a time:", flush=True)
+    t0, failed = time.perf_counter(), []
+    with Pool(jobs) as pool:
+        for status, uri in pool.imap_unordered(ExecutionWorkerLocalMProc(), tasks, chunksize=1):
+            done = "ok" if status == 0 else "FAILED"
+            print(f"  {time.perf_counter() - t0:5.0f} s  {done:6s} {uri}", flush=True)
+            if status != 0:
+                failed.append(uri)
+    return failed
+
+
 def command(
     profile: str, root: Path = ROOT, toc: Path | None = None, builder: str = "html"
 ) -> list[str]:
@@ -110,6 +165,13 @@ def main(argv: list[str] | None = None) -> int:
         help="build only the pages of this table of contents (a partial "
         "preview, in _build/<profile>-<toc name>)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="pages executed at the same time before the build (default: one per core; "
+        "1: the build executes them one by one)",
+    )
     args = parser.parse_args(argv)
     profile = get_profile(args.profile).name  # validates, with a clear message
     name = args.toc.stem.lstrip("_") if args.toc else None
@@ -123,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
         "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", ""),
     }
     t0 = time.perf_counter()
+    if args.jobs > 1:
+        os.environ.update(env)  # the kernels inherit it
+        failed = execute_ahead(profile, ROOT, args.toc, jobs=args.jobs, timeout=timeout(ROOT))
+        for uri in failed:
+            print(f"Executing {uri} failed; the build runs it again and shows the error.")
     proc = subprocess.run(command(profile, ROOT, args.toc), cwd=ROOT, env=env)
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:
