@@ -49,6 +49,31 @@ ROOT = Path(__file__).resolve().parents[1]
 SITE_PROFILE = os.environ.get("MLBOOK_SITE_PROFILE", "quick")
 
 
+MYST_FRONT_MATTER = """---
+jupytext:
+  text_representation:
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
+
+
+@pytest.fixture
+def myst_page():
+    """Write a MyST notebook page (the book's front matter, a title, *cells* as code
+    cells) to *path*; returns the path."""
+
+    def write(path: Path, *cells: str, title: str = "A chapter") -> Path:
+        body = "".join(f"\n```{{code-cell}} ipython3\n{cell}\n```\n" for cell in cells)
+        path.write_text(f"{MYST_FRONT_MATTER}\n# {title}\n{body}")
+        return path
+
+    return write
+
+
 @pytest.fixture(scope="session")
 def built_site() -> Path:
     """Build the whole book once in ``SITE_PROFILE``; the built site's folder.

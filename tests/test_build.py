@@ -39,47 +39,30 @@ def test_build_command_turns_warnings_into_errors(tmp_path):
     assert cmd[cmd.index("--path-output") + 1] == str(build.build_root("quick", tmp_path))
 
 
-PAGE = """---
-jupytext:
-  text_representation:
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-# {title}
-
-```{{code-cell}} ipython3
-{code}
-```
-"""
-
-
-def make_book(root: Path) -> Path:
+def make_book(root: Path, myst_page) -> Path:
     make_repo(root)
     (root / "_toc.yml").write_text(
         "format: jb-book\nroot: intro\nchapters:\n- file: good\n- file: bad\n"
     )
     (root / "intro.md").write_text("# No code here\n")
-    (root / "good.md").write_text(PAGE.format(title="Good", code="print(6 * 7)"))
-    (root / "bad.md").write_text(PAGE.format(title="Bad", code="1 / 0"))
+    myst_page(root / "good.md", "print(6 * 7)", title="Good")
+    myst_page(root / "bad.md", "1 / 0", title="Bad")
     return root
 
 
-def test_executed_pages_are_the_toc_pages_with_code(tmp_path):
-    root = make_book(tmp_path)
+def test_executed_pages_are_the_toc_pages_with_code(tmp_path, myst_page):
+    root = make_book(tmp_path, myst_page)
     assert build.executed_pages(root) == [root / "good.md", root / "bad.md"]
 
 
-def test_execute_ahead_fills_the_cache_the_build_reads(tmp_path):
+def test_execute_ahead_fills_the_cache_the_build_reads(tmp_path, myst_page):
     """Pages executed ahead, in parallel, are found by myst-nb's own cache lookup (the
     notebook read from the page matches), so the build does not run them again; a
     failing page is reported and left for the build to run and show."""
     from jupyter_cache import get_cache
     from myst_nb.core.read import read_myst_markdown_notebook
 
-    root = make_book(tmp_path)
+    root = make_book(tmp_path, myst_page)
     failed = build.execute_ahead("quick", root, jobs=2, timeout=60)
     assert failed == [str(root / "bad.md")]
     cache = get_cache(build.cache_dir("quick", root))

@@ -1,43 +1,19 @@
-from pathlib import Path
-
 import pytest
 
 from mlbook.run_chapter import main, run_chapter
 
-FRONT = """---
-jupytext:
-  text_representation:
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
 
-# A chapter
-"""
-
-
-def chapter(tmp_path: Path, body: str) -> Path:
-    path = tmp_path / "01-test.md"
-    path.write_text(FRONT + body)
-    return path
-
-
-def test_runs_cells_with_the_profile(tmp_path, capsys):
-    path = chapter(
-        tmp_path,
-        "```{code-cell} ipython3\nimport os\nassert os.environ['MLBOOK_PROFILE'] == 'quick'\n```\n",
+def test_runs_cells_with_the_profile(tmp_path, capsys, myst_page):
+    path = myst_page(
+        tmp_path / "01-test.md", "import os\nassert os.environ['MLBOOK_PROFILE'] == 'quick'"
     )
     assert main([str(path), "--profile", "quick"]) == 0
     assert "1 code cells" in capsys.readouterr().out
     assert run_chapter(path).peak_mb > 10  # a Python kernel takes tens of MB
 
 
-def test_reports_the_failing_cell(tmp_path):
-    path = chapter(
-        tmp_path, "```{code-cell} ipython3\nx = 1\n```\n\n```{code-cell} ipython3\n1 / 0\n```\n"
-    )
+def test_reports_the_failing_cell(tmp_path, myst_page):
+    path = myst_page(tmp_path / "01-test.md", "x = 1", "1 / 0")
     result = run_chapter(path)
     assert result.error and "ZeroDivisionError" in result.error
     assert len(result.cells) == 2
