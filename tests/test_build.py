@@ -75,3 +75,10 @@ def test_execute_ahead_fills_the_cache_the_build_reads(tmp_path, myst_page):
 
 def test_timeout_comes_from_the_config():
     assert build.timeout() >= 60
+
+
+def test_default_jobs_is_one_per_core_but_capped(monkeypatch):
+    monkeypatch.setattr(build.os, "cpu_count", lambda: 64)
+    assert build.default_jobs() == build.MAX_DEFAULT_JOBS
+    monkeypatch.setattr(build.os, "cpu_count", lambda: None)
+    assert build.default_jobs() == 1

@@ -78,6 +78,16 @@ def refresh_cache(profile: str, root: Path = ROOT, name: str | None = None) -> b
     return stale
 
 
+#: A full-profile page can take 2.6 GB and TensorFlow uses every core for each page, so
+#: more pages at once would cost memory on a many-core laptop and gain little.
+MAX_DEFAULT_JOBS = 2
+
+
+def default_jobs() -> int:
+    """Pages executed at the same time by default: one per core, at most MAX_DEFAULT_JOBS."""
+    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_JOBS))
+
+
 def timeout(root: Path = ROOT) -> int:
     """The per-cell execution timeout of ``_config.yml`` (seconds)."""
     import yaml
@@ -168,9 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--jobs",
         type=int,
-        default=os.cpu_count() or 1,
-        help="pages executed at the same time before the build (default: one per core; "
-        "1: the build executes them one by one)",
+        default=default_jobs(),
+        help="pages executed at the same time before the build (default: one per core, "
+        f"at most {MAX_DEFAULT_JOBS}; 1: the build executes them one by one)",
     )
     args = parser.parse_args(argv)
     profile = get_profile(args.profile).name  # validates, with a clear message
