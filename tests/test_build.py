@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from mlbook import build
 
 
@@ -55,6 +57,7 @@ def test_executed_pages_are_the_toc_pages_with_code(tmp_path, myst_page):
     assert build.executed_pages(root) == [root / "good.md", root / "bad.md"]
 
 
+@pytest.mark.slow  # starts two Jupyter kernels
 def test_execute_ahead_fills_the_cache_the_build_reads(tmp_path, myst_page):
     """Pages executed ahead, in parallel, are found by myst-nb's own cache lookup (the
     notebook read from the page matches), so the build does not run them again; a

@@ -55,6 +55,7 @@ def test_most_confident_mistakes_orders_by_confidence():
     assert dl.most_confident_mistakes(proba, y, n=1).tolist() == [1]
 
 
+@pytest.mark.slow  # trains three models
 def test_seed_spread_depends_only_on_the_seed(tiny_digits):
     x, y = dl.prepare(*tiny_digits)
     kwargs = dict(epochs=2, batch_size=32, hidden_units=16)

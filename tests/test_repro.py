@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from mlbook.repro import seed_everything
 
@@ -26,22 +27,23 @@ print(tf.config.threading.get_intra_op_parallelism_threads(),
 """
 
 
-def run_fresh(stderr: list[str] | None = None):
-    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True)
-    if stderr is not None:
-        stderr.append(out.stderr)
-    return out.stdout.strip().splitlines()
+@pytest.fixture(scope="module")
+def two_fresh_runs() -> list[subprocess.CompletedProcess]:
+    """SCRIPT run twice, each in a new Python process (TensorFlow imported afresh)."""
+    return [
+        subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True)
+        for _ in range(2)
+    ]
 
 
-def test_tensorflow_start_up_log_does_not_reach_stderr():
+def test_tensorflow_start_up_log_does_not_reach_stderr(two_fresh_runs):
     """A page's first cell would otherwise show TensorFlow's oneDNN/absl start-up lines."""
-    err: list[str] = []
-    run_fresh(err)
-    assert "oneDNN" not in err[0] and "absl::InitializeLog" not in err[0], err[0]
+    err = two_fresh_runs[0].stderr
+    assert "oneDNN" not in err and "absl::InitializeLog" not in err, err
 
 
-def test_tensorflow_gives_identical_numbers_in_fresh_processes():
-    a, b = run_fresh(), run_fresh()
+def test_tensorflow_gives_identical_numbers_in_fresh_processes(two_fresh_runs):
+    a, b = (run.stdout.strip().splitlines() for run in two_fresh_runs)
     assert a == b  # same weights, noise and dropout mask
     assert a[1] == "1 1"  # the thread settings took effect
 
@@ -114,8 +116,6 @@ def test_shuffled_batches_keep_pairs_and_nested_structures():
 
 
 def test_shuffled_batches_reject_mismatched_lengths():
-    import pytest
-
     from mlbook.repro import shuffled_batches
 
     with pytest.raises(ValueError, match="same number of examples"):
@@ -123,7 +123,6 @@ def test_shuffled_batches_reject_mismatched_lengths():
 
 
 def test_split_last_matches_keras_validation_split():
-    import pytest
     from keras.src.trainers.data_adapters.array_slicing import train_validation_split
 
     from mlbook.repro import split_last
