@@ -95,3 +95,18 @@ def test_steps_per_execution_changes_speed_not_the_result(tiny_digits):
         weights.append(model.get_weights())
     for a, b in zip(*weights, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_train_takes_monitor_or_validation_split_not_both(tiny_digits):
+    x, y = dl.prepare(*tiny_digits)
+    with pytest.raises(ValueError, match="not both"):
+        dl.train(
+            dl.build_mlp(hidden_units=4),
+            x,
+            y,
+            epochs=1,
+            batch_size=32,
+            monitor=(x, y),
+            validation_split=0.1,
+            verbose=0,
+        )

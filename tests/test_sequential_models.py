@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from mlbook import deep_learning as dl
 from mlbook import sequential_models as sm
 
 
@@ -31,7 +32,7 @@ def test_model_without_input_has_no_weights_until_built():
 def test_train_returns_validation_history(tiny_digits):
     x, y = tiny_digits
     model = sm.compile_classifier(sm.build_with_list())
-    hist = sm.train(model, x / 255.0, y, epochs=2, batch_size=32, verbose=0)
+    hist = dl.train(model, x / 255.0, y, epochs=2, batch_size=32, validation_split=0.1, verbose=0)
     assert set(hist) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert len(hist["loss"]) == 2 and hist["loss"][1] < hist["loss"][0]
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlbook.profile import freeze
-from mlbook.repro import shuffled_batches
+from mlbook.repro import shuffled_batches, split_last
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import keras
@@ -127,14 +127,20 @@ def train(
     epochs: int,
     batch_size: int,
     monitor: tuple[np.ndarray, np.ndarray] | None = None,
+    validation_split: float | None = None,
     verbose: int = 2,
 ) -> dict[str, list[float]]:
     """Fit the model; return ``history.history``.
 
     The batches come in a new order every epoch (:func:`mlbook.repro.shuffled_batches`).
-    ``monitor`` is a held-out ``(x, y)`` scored after every epoch (Keras' ``val_*``
-    metrics). Keras evaluates nothing after an epoch unless it is given one.
+    Held-out data are scored after every epoch (Keras' ``val_*`` metrics) only if given:
+    ``monitor``, a separate ``(x, y)``, or ``validation_split``, the last share of the
+    training data, held out as Keras' own ``validation_split`` does.
     """
+    if validation_split:
+        if monitor is not None:
+            raise ValueError("give monitor or validation_split, not both")
+        (x_train, y_train), monitor = split_last((x_train, y_train), validation_split)
     history = model.fit(
         shuffled_batches(x_train, y_train, batch_size),
         epochs=epochs,

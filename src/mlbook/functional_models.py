@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mlbook.deep_learning import train as dl_train
 from mlbook.profile import freeze
-from mlbook.repro import shuffled_batches, split_last
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import keras
@@ -128,17 +128,17 @@ def train(
     batch_size: int,
     verbose: int = 2,
 ) -> dict[str, list[float]]:
-    """Fit on dicts of inputs and targets, the last 10 % held out for validation (as
-    Keras' ``validation_split=0.1``), in a new batch order every epoch; return the history."""
-    (x_fit, y_fit), validation = split_last((inputs, targets), 0.1)
-    history = model.fit(
-        shuffled_batches(x_fit, y_fit, batch_size),
+    """Fit on dicts of inputs and targets, the last 10 % held out for validation, with
+    :func:`mlbook.deep_learning.train`; return the history."""
+    return dl_train(
+        model,
+        inputs,
+        targets,
         epochs=epochs,
-        validation_data=validation,
-        shuffle=False,  # the batches shuffle themselves
+        batch_size=batch_size,
+        validation_split=0.1,
         verbose=verbose,
     )
-    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
 def weights_by_part(model: keras.Model) -> dict[str, int]:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mlbook.deep_learning import train
 from mlbook.profile import freeze
-from mlbook.repro import shuffled_batches, split_last
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import keras
@@ -206,18 +206,19 @@ def fit_evaluate(
         and ``weights`` (the number of parameters).
     """
     x_train, y_train, x_test, y_test = data
-    fit_part, validation = split_last((x_train, y_train), 0.1)  # validation_split=0.1
-    history = model.fit(
-        shuffled_batches(*fit_part, batch_size),
+    history = train(
+        model,
+        x_train,
+        y_train,
         epochs=epochs,
-        validation_data=validation,
-        shuffle=False,  # the batches shuffle themselves
+        batch_size=batch_size,
+        validation_split=0.1,
         verbose=verbose,
     )
     test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
     return {
-        "train_accuracy": float(history.history["accuracy"][-1]),
-        "val_accuracy": float(history.history["val_accuracy"][-1]),
+        "train_accuracy": history["accuracy"][-1],
+        "val_accuracy": history["val_accuracy"][-1],
         "test_accuracy": float(test_acc),
         "test_loss": float(test_loss),
         "weights": int(model.count_params()),

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlbook.profile import freeze
-from mlbook.repro import shuffled_batches, split_last
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import keras
@@ -75,35 +74,6 @@ def compile_classifier(model: keras.Model) -> keras.Model:
     """Adam, sparse categorical cross-entropy (integer labels), accuracy."""
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
-
-
-def train(
-    model: keras.Model,
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    epochs: int,
-    batch_size: int,
-    validation_split: float = 0.1,
-    verbose: int = 2,
-) -> dict[str, list[float]]:
-    """Fit with the last ``validation_split`` of the data held out (as Keras'
-    ``validation_split`` does) and a new batch order every epoch; return the history.
-
-    Parameters
-    ----------
-    x : ndarray, shape (n, 28, 28), float32 in [0, 1]
-    y : ndarray, shape (n,), int
-    """
-    (x_fit, y_fit), validation = split_last((x, y), validation_split)
-    history = model.fit(
-        shuffled_batches(x_fit, y_fit, batch_size),
-        epochs=epochs,
-        validation_data=validation,
-        shuffle=False,  # the batches shuffle themselves
-        verbose=verbose,
-    )
-    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
 def save_and_reload(model: keras.Model, directory: str | Path) -> tuple[Path, keras.Model]:
