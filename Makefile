@@ -35,7 +35,7 @@ $(STAMP): requirements.txt pyproject.toml
 install: $(STAMP)
 
 book: $(STAMP)
-	$(BIN)/python -m mlbook.build --profile $(MLBOOK_PROFILE)
+	$(BIN)/python -m booktools.build --profile $(MLBOOK_PROFILE)
 
 # The book checks (HTML: executed pages, glue, alt text, links, no log output) on the
 # published full-profile site; run after `make book` (which it reuses, cached).
@@ -61,7 +61,7 @@ unit: $(STAMP)
 
 # Peak memory (kernel RSS) and time of every chapter, quick profile (Binder has ~2 GB).
 memory: $(STAMP)
-	$(BIN)/python -m mlbook.run_chapter --all --profile quick
+	$(BIN)/python -m booktools.run_chapter --all --profile quick
 
 clean:
 	rm -rf _build conf.py
@@ -70,4 +70,4 @@ clean:
 CHAPTER ?=
 chapter: $(STAMP)
 	@test -n "$(CHAPTER)" || { echo "usage: make chapter CHAPTER=book/<section>/<nn>-<topic>.md"; exit 2; }
-	$(BIN)/python -m mlbook.run_chapter $(CHAPTER) --profile $(if $(filter environment command,$(firstword $(origin MLBOOK_PROFILE))),$(MLBOOK_PROFILE),quick)
+	$(BIN)/python -m booktools.run_chapter $(CHAPTER) --profile $(if $(filter environment command,$(firstword $(origin MLBOOK_PROFILE))),$(MLBOOK_PROFILE),quick)

@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-# Unit tests never touch the network and stay quiet.
+# Unit tests never touch the network, stay quiet and draw figures off-screen.
 os.environ.setdefault("MLBOOK_OFFLINE", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 @pytest.fixture
@@ -80,12 +81,12 @@ def built_site() -> Path:
 
     The build itself is a test: any cell error or Sphinx warning fails it.
     """
-    from mlbook import build
+    from booktools import build
 
     env = {**os.environ, "MLBOOK_PROFILE": SITE_PROFILE}
     env.pop("MLBOOK_OFFLINE", None)  # the book uses the real data chain
     proc = subprocess.run(
-        [sys.executable, "-m", "mlbook.build", "--profile", SITE_PROFILE],
+        [sys.executable, "-m", "booktools.build", "--profile", SITE_PROFILE, "--root", str(ROOT)],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 
+from booktools.toc import toc_docnames
 from conftest import SITE_PROFILE
 
 pytestmark = pytest.mark.book
@@ -21,11 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]]
-    for part in toc.get("parts", []):
-        pages += [c["file"] for c in part["chapters"]]
-    return pages
+    return toc_docnames(ROOT)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +42,7 @@ LOG_NOISE = re.compile(
 
 
 def executed_pages() -> list[str]:
-    from mlbook.build import executed_pages
+    from booktools.toc import executed_pages
 
     return [p.relative_to(ROOT).with_suffix("").as_posix() for p in executed_pages(ROOT)]
 

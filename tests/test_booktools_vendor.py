@@ -1,8 +1,9 @@
-from mlbook import vendor
+from booktools import vendor
+from conftest import ROOT
 
 
 def test_vendored_javascript_is_present_and_unchanged():
-    assert vendor.check() == []
+    assert vendor.check(ROOT) == []
 
 
 def test_every_file_belongs_to_a_pinned_package():

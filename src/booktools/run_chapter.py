@@ -1,7 +1,7 @@
 """Execute one chapter alone and report its errors, time and peak memory.
 
-    python -m mlbook.run_chapter book/tensorflow/02-deep-learning.md [--profile quick]
-    python -m mlbook.run_chapter --all          # every executed page of the TOC: a table
+    python -m booktools.run_chapter book/tensorflow/02-deep-learning.md [--profile quick]
+    python -m booktools.run_chapter --all          # every executed page of the TOC: a table
 
 The chapter (a MyST notebook) is read with myst-nb's own reader and run top to bottom
 in a fresh kernel, as the book build would, but without building the site: the
@@ -19,7 +19,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from booktools.inputs import find_book_root
+from booktools.kernels import kernel_env
+from booktools.toc import (
+    BookNotFound,
+    executed_pages,
+    execution_timeout,
+    find_root,
+    not_executed_reason,
+)
 from mlbook.profile import ENV_VAR, get_profile
+
+#: Seconds per cell for a page outside a book (a book's own is in its _config.yml).
+DEFAULT_TIMEOUT = 900
 
 
 @dataclass
@@ -75,25 +87,31 @@ def read_chapter(path: Path):
     """A MyST-markdown chapter as an ``nbformat`` notebook (front matter required)."""
     from myst_nb.core.read import read_myst_markdown_notebook
 
-    text = path.read_text(encoding="utf-8")
-    if "kernelspec" not in text.split("---", 2)[1 if text.startswith("---") else 0]:
-        raise ValueError(
-            f"{path}: no `kernelspec` in the front matter, so the book would "
-            "not execute it; copy the front matter of an existing chapter"
-        )
-    return read_myst_markdown_notebook(text, path=str(path))
+    reason = not_executed_reason(path)
+    if reason:
+        raise ValueError(reason)
+    return read_myst_markdown_notebook(path.read_text(encoding="utf-8"), path=str(path))
 
 
-def run_chapter(path: Path | str, profile: str = "quick", timeout: int = 900) -> ChapterRun:
+def run_chapter(
+    path: Path | str, profile: str = "quick", timeout: int = DEFAULT_TIMEOUT
+) -> ChapterRun:
     """Execute *path* in a fresh kernel with ``MLBOOK_PROFILE=profile``."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     path = Path(path).resolve()
     nb = read_chapter(path)
-    old = {k: os.environ.get(k) for k in (ENV_VAR, "TF_CPP_MIN_LOG_LEVEL")}
-    os.environ[ENV_VAR] = get_profile(profile).name
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    profile = get_profile(profile).name
+    try:  # the kernel imports mlbook from the chapter's own book
+        env = kernel_env(find_book_root(path), profile)
+    except BookNotFound:  # a draft outside a book
+        env = {
+            ENV_VAR: profile,
+            "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"),
+        }
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     cells: list[CellTime] = []
     error = None
     peak_mb = 0.0
@@ -129,16 +147,6 @@ def run_chapter(path: Path | str, profile: str = "quick", timeout: int = 900) ->
     return ChapterRun(path, profile, time.perf_counter() - t0, cells, error, peak_mb)
 
 
-def toc_chapters(root: Path) -> list[Path]:
-    """The executed pages (with a ``kernelspec``) of ``_toc.yml``, in reading order."""
-    import yaml
-
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    files = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
-    paths = [root / f"{f}.md" for f in files]
-    return [p for p in paths if p.exists() and "kernelspec" in p.read_text(encoding="utf-8")]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Execute one chapter and report errors and time.")
     parser.add_argument("chapter", type=Path, nargs="?")
@@ -146,13 +154,28 @@ def main(argv: list[str] | None = None) -> int:
         "--all", action="store_true", help="run every executed page of _toc.yml and print a table"
     )
     parser.add_argument("--profile", default=os.environ.get(ENV_VAR, "quick"))
-    parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    parser.add_argument(
+        "--root", type=Path, default=None, help="the book's folder (default: the working directory)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=None,
+        help="seconds per cell (default: execute: timeout in the book's _config.yml)",
+    )
     args = parser.parse_args(argv)
-    if args.all:
-        return run_all(Path(__file__).resolve().parents[2], args.profile, args.timeout)
-    if args.chapter is None:
+    if args.chapter is None and not args.all:
         parser.error("give a chapter file, or --all")
-    result = run_chapter(args.chapter, args.profile, args.timeout)
+    try:
+        root = find_root(args.root) if args.all or args.root else find_book_root(args.chapter)
+    except BookNotFound as exc:
+        if args.all:
+            parser.error(str(exc))
+        root = None  # a page outside a book (a draft): the default timeout
+    timeout = args.timeout or (execution_timeout(root) if root else DEFAULT_TIMEOUT)
+    if args.all:
+        return run_all(root, args.profile, timeout)
+    result = run_chapter(args.chapter, args.profile, timeout)
     slowest = sorted(result.cells, key=lambda c: -c.seconds)[:5]
     print(
         f"{args.chapter}: {len(result.cells)} code cells, {result.seconds:.1f} s, "
@@ -170,7 +193,7 @@ def run_all(root: Path, profile: str, timeout: int, limit_mb: float = 1536) -> i
     """Run every chapter; print a Markdown table of time and peak memory."""
     print(f"| chapter ({profile}) | seconds | peak memory (MB) | status |\n|---|---:|---:|---|")
     failed = 0
-    for path in toc_chapters(root):
+    for path in executed_pages(root):
         r = run_chapter(path, profile, timeout)
         status = "error" if r.error else ("over 1.5 GB" if r.peak_mb > limit_mb else "ok")
         failed += status != "ok"

@@ -4,8 +4,10 @@ The published pages must not load code from another site. The files below come f
 npm registry at pinned versions; the tarball's registry integrity (sha512) and each kept
 file's sha256 are pinned here, so a changed or corrupt file is detected.
 
-    python -m mlbook.vendor          # re-fetch with `npm pack`, verify, write book/_vendor
-    python -m mlbook.vendor --check  # verify the committed copy (also a unit test)
+    python -m booktools.vendor          # re-fetch with `npm pack`, verify, write book/_vendor
+    python -m booktools.vendor --check  # verify the committed copy (also a unit test)
+
+Run from the book's folder (or pass ``--root``).
 
 The layout under ``book/_vendor`` (copied to the site's ``_static/``) keeps the npm
 package paths, because the widget manager loads its icon fonts from
@@ -23,7 +25,10 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-VENDOR_DIR = Path(__file__).resolve().parents[2] / "book" / "_vendor"
+from booktools.toc import find_root
+
+#: Where the site's vendored files live, relative to the book's root.
+VENDOR = Path("book") / "_vendor"
 
 #: npm package spec -> the registry's integrity of its tarball.
 INTEGRITY = {
@@ -261,13 +266,13 @@ FILES: list[tuple[str, str, str]] = [
 
 
 #: Packages only the tests use: kept under tests/_vendor, never copied into the site.
-TEST_VENDOR_DIR = VENDOR_DIR.parents[1] / "tests" / "_vendor"
+TEST_VENDOR = Path("tests") / "_vendor"
 TEST_ONLY = ("axe-core",)
 
 
-def target(spec: str, member: str) -> Path:
+def target(spec: str, member: str, root: Path) -> Path:
     name = spec.rsplit("@", 1)[0]
-    base = TEST_VENDOR_DIR if name in TEST_ONLY else VENDOR_DIR
+    base = root / (TEST_VENDOR if name in TEST_ONLY else VENDOR)
     return base / name / member.removeprefix("package/")
 
 
@@ -276,10 +281,10 @@ def target(spec: str, member: str) -> Path:
 FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".eot", ".svg")
 
 
-def targets(spec: str, member: str) -> list[Path]:
-    main = target(spec, member)
+def targets(spec: str, member: str, root: Path) -> list[Path]:
+    main = target(spec, member, root)
     if spec.startswith("@jupyter-widgets/html-manager") and member.endswith(FONT_SUFFIXES):
-        return [main, VENDOR_DIR / "@jupyter-widgets" / main.name]
+        return [main, root / VENDOR / "@jupyter-widgets" / main.name]
     return [main]
 
 
@@ -287,13 +292,14 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def check() -> list[str]:
+def check(root: Path | None = None) -> list[str]:
     """Problems with the committed copy (empty list: all files present and unchanged)."""
+    root = find_root(root)
     problems = []
     for spec, member, digest in FILES:
-        for path in targets(spec, member):
+        for path in targets(spec, member, root):
             if not path.exists():
-                problems.append(f"missing {path} (run python -m mlbook.vendor)")
+                problems.append(f"missing {path} (run python -m booktools.vendor)")
             elif sha256(path) != digest:
                 problems.append(f"changed {path}: sha256 differs from the pin")
     return problems
@@ -320,7 +326,11 @@ def fetch(spec: str, dest: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Vendor the widget JavaScript into book/_vendor.")
     parser.add_argument("--check", action="store_true", help="only verify the committed copy")
+    parser.add_argument(
+        "--root", type=Path, default=None, help="the book's folder (default: the working directory)"
+    )
     args = parser.parse_args(argv)
+    root = find_root(args.root)
     if not args.check:
         with tempfile.TemporaryDirectory() as tmp:
             for spec in INTEGRITY:
@@ -330,10 +340,10 @@ def main(argv: list[str] | None = None) -> int:
                         if s != spec:
                             continue
                         content = tar.extractfile(member).read()
-                        for path in targets(spec, member):
+                        for path in targets(spec, member, root):
                             path.parent.mkdir(parents=True, exist_ok=True)
                             path.write_bytes(content)
-    problems = check()
+    problems = check(root)
     for p in problems:
         print(p, file=sys.stderr)
     print("vendored JavaScript:", "OK" if not problems else f"{len(problems)} problem(s)")

@@ -1,6 +1,6 @@
 import pytest
 
-from mlbook.run_chapter import main, run_chapter
+from booktools.run_chapter import main, run_chapter
 
 
 def test_runs_cells_with_the_profile(tmp_path, capsys, myst_page):

@@ -1,0 +1,185 @@
+"""Build the book for one profile: ``python -m booktools.build [--profile quick|full]``.
+
+Run it from the book's folder (or pass ``--root``):
+
+* ``full`` (default, the published site) builds into ``_build/html`` with its
+  execution cache in ``_build/.jupyter_cache``;
+* ``quick`` (previews, tests) builds into ``_build/quick/_build/html`` with its own
+  cache, so a quick result can never be published as a full one.
+
+A page is executed again only when its code, an ``mlbook`` module it imports, or
+``requirements.txt`` changes (:mod:`booktools.inputs`, :mod:`booktools.sphinx_inputs`);
+pages that need it run *jobs* at a time before Sphinx renders every page from the cache.
+The kernels import ``mlbook`` from this book's ``src/`` (first on their ``PYTHONPATH``),
+whatever checkout the environment was installed from. Warnings are errors (``-W``), and a
+failing cell fails the build (``raise_on_error`` in ``_config.yml``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from booktools.kernels import kernel_env
+from booktools.toc import BookNotFound, executed_pages, execution_timeout, find_root
+from mlbook.profile import ENV_VAR, get_profile
+
+#: jupyter-cache reader that adds a page's inputs key (see :func:`booktools.inputs.read_page`).
+READER = {"type": "plugin", "name": "booktools_md"}
+
+
+def build_root(profile: str, root: Path, name: str | None = None) -> Path:
+    """The ``--path-output`` folder of a profile (``_build`` lives inside it).
+
+    *name* gives a partial build (``--toc``) a folder and cache of its own.
+    """
+    if name:
+        return root / "_build" / f"{profile}-{name}"
+    return root if profile == "full" else root / "_build" / profile
+
+
+def html_dir(profile: str, root: Path, name: str | None = None) -> Path:
+    return build_root(profile, root, name) / "_build" / "html"
+
+
+def cache_dir(profile: str, root: Path, name: str | None = None) -> Path:
+    return build_root(profile, root, name) / "_build" / ".jupyter_cache"
+
+
+#: A full-profile page can take 2.6 GB and TensorFlow uses every core for each page, so
+#: more pages at once would cost memory on a many-core laptop and gain little.
+MAX_DEFAULT_JOBS = 2
+
+
+def default_jobs() -> int:
+    """Pages executed at the same time by default: one per core, at most MAX_DEFAULT_JOBS."""
+    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_JOBS))
+
+
+def execute_ahead(
+    profile: str, root: Path, toc: Path | None = None, jobs: int = 2, timeout: int = 900
+) -> list[str]:
+    """Execute the pages whose result is not in the profile's execution cache (their
+    code or inputs changed), *jobs* at a time, and cache them, so that the Sphinx build
+    (which runs one page at a time) finds them executed. Returns the pages that failed;
+    the build then runs those itself and reports their errors.
+
+    This is jupyter-cache's own parallel worker (``jcache`` staging with myst-nb's
+    reader plus the inputs key, as the build reads the pages); only the scheduling is
+    ours: one page per task, in TOC order, so no worker idles while the other runs the
+    rest.
+    """
+    from multiprocessing import Pool
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.executors.basic import ExecutionWorkerLocalMProc, ProcessData
+
+    cache = get_cache(cache_dir(profile, root, toc.stem.lstrip("_") if toc else None))
+    for page in executed_pages(root, toc):
+        cache.add_nb_to_project(str(page), read_data=READER)
+    todo = cache.list_unexecuted()
+    if not todo:
+        print("Executing 0 pages: every page's result is cached.", flush=True)
+        return []
+    tasks = [ProcessData(r.pk, r.uri, cache, timeout, False) for r in todo]
+    print(f"Executing {len(tasks)} page(s), {jobs} at a time:", flush=True)
+    t0, failed = time.perf_counter(), []
+    saved = dict(os.environ)
+    os.environ.update(kernel_env(root, profile))  # the workers and their kernels inherit it
+    try:
+        with Pool(jobs) as pool:
+            work = pool.imap_unordered(ExecutionWorkerLocalMProc(), tasks, chunksize=1)
+            for status, uri in work:
+                done = "ok" if status == 0 else "FAILED"
+                print(f"  {time.perf_counter() - t0:5.0f} s  {done:6s} {uri}", flush=True)
+                if status != 0:
+                    failed.append(uri)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return failed
+
+
+def command(profile: str, root: Path, toc: Path | None = None, builder: str = "html") -> list[str]:
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")  # same environment
+    name = toc.stem.lstrip("_") if toc else None
+    cmd = [
+        str(jupyter_book),
+        "build",
+        str(root),
+        "--path-output",
+        str(build_root(profile, root, name)),
+        "--builder",
+        builder,
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
+    return cmd + (["--toc", str(toc)] if toc else [])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--profile", default=None, help=f"full or quick (default: ${ENV_VAR} or full)"
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="the book's folder (default: the working directory)",
+    )
+    parser.add_argument(
+        "--toc",
+        type=Path,
+        default=None,
+        help="build only the pages of this table of contents (a partial "
+        "preview, in _build/<profile>-<toc name>)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        help="pages executed at the same time before the build (default: one per core, "
+        f"at most {MAX_DEFAULT_JOBS}; 1: the build executes them one by one)",
+    )
+    args = parser.parse_args(argv)
+    profile = get_profile(args.profile).name  # validates, with a clear message
+    try:
+        root = find_root(args.root)
+    except BookNotFound as exc:
+        parser.error(str(exc))
+    toc = args.toc.resolve() if args.toc else None
+    name = toc.stem.lstrip("_") if toc else None
+
+    env = kernel_env(root, profile)
+    t0 = time.perf_counter()
+    if args.jobs > 1:
+        failed = execute_ahead(profile, root, toc, jobs=args.jobs, timeout=execution_timeout(root))
+        for uri in failed:
+            print(f"Executing {uri} failed; the build runs it again and shows the error.")
+    proc = subprocess.run(command(profile, root, toc), cwd=root, env=env)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        print(
+            f"\nBuild FAILED ({profile} profile) after {seconds:.0f} s: see the errors above.",
+            file=sys.stderr,
+        )
+        return proc.returncode
+    site = html_dir(profile, root, name)
+    print(
+        f"\nBuilt the {profile}-profile site in {seconds:.0f} s: "
+        f"{site.relative_to(root)}/index.html"
+        f"\nServe it with:  python -m http.server -d {site.relative_to(root)} 8000"
+        "  (then open http://localhost:8000)"
+        "\nPer-page execution times: appendix/execution-report.html"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""The build driver: profile folders never share a cache; a page runs again only when
+its code, a module it imports or the pinned requirements change."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from booktools import build
+from booktools.toc import BookNotFound
+
+TOY_CONFIG = """title: Toy
+only_build_toc_files: true
+exclude_patterns: [_build, src]
+execute:
+  execute_notebooks: cache
+  timeout: 60
+  raise_on_error: true
+sphinx:
+  extra_extensions: [booktools.sphinx_inputs]
+"""
+
+
+def make_book(root: Path, myst_page) -> Path:
+    """A two-page book whose pages import one module each from its own ``src/mlbook``."""
+    package = root / "src" / "mlbook"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text('"""Toy library."""\n')
+    (package / "a.py").write_text("VALUE = 6\n")
+    (package / "b.py").write_text("VALUE = 7\n")
+    (root / "requirements.txt").write_text("numpy==2.0\n")
+    (root / "_config.yml").write_text(TOY_CONFIG)
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n- file: page_a\n- file: page_b\n"
+    )
+    (root / "intro.md").write_text("# No code here\n")
+    myst_page(root / "page_a.md", "from mlbook import a\nprint(a.VALUE * 7)", title="A")
+    myst_page(root / "page_b.md", "from mlbook.b import VALUE\nprint(VALUE * 6)", title="B")
+    return root
+
+
+def test_profiles_have_separate_outputs_and_caches(tmp_path):
+    assert build.html_dir("full", tmp_path) == tmp_path / "_build" / "html"
+    assert build.cache_dir("full", tmp_path) != build.cache_dir("quick", tmp_path)
+    assert build.html_dir("quick", tmp_path).is_relative_to(tmp_path / "_build")
+
+
+def test_build_command_turns_warnings_into_errors(tmp_path):
+    cmd = build.command("quick", tmp_path)
+    assert "-W" in cmd and "--keep-going" in cmd
+    assert cmd[cmd.index("--path-output") + 1] == str(build.build_root("quick", tmp_path))
+
+
+def test_the_book_is_found_from_the_working_directory_not_the_install(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        build.main(["--profile", "quick"])
+    assert "not a book's root folder" in capsys.readouterr().err
+
+
+def test_kernels_import_the_books_own_library(tmp_path, myst_page):
+    root = make_book(tmp_path, myst_page)
+    env = build.kernel_env(root, "quick")
+    assert env["PYTHONPATH"].split(":")[0] == str(root / "src")
+    assert env["MLBOOK_PROFILE"] == "quick"
+    config = Path(env["IPYTHONDIR"]) / "profile_default" / "ipython_kernel_config.py"
+    assert "log_level" in config.read_text()
+
+
+def test_default_jobs_is_one_per_core_but_capped(monkeypatch):
+    monkeypatch.setattr(build.os, "cpu_count", lambda: 64)
+    assert build.default_jobs() == build.MAX_DEFAULT_JOBS
+    monkeypatch.setattr(build.os, "cpu_count", lambda: None)
+    assert build.default_jobs() == 1
+
+
+def _executed(cache, root: Path) -> dict[str, int]:
+    """Page name -> number of cached results (one per execution with different inputs)."""
+    counts: dict[str, int] = {}
+    for record in cache.list_cache_records():
+        name = Path(record.uri).stem
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+@pytest.mark.slow  # starts Jupyter kernels
+def test_execute_ahead_reruns_only_the_pages_whose_inputs_changed(tmp_path, myst_page):
+    """Pages executed ahead are found by myst-nb's own lookup (same key); editing a module
+    re-executes only the page that imports it; editing requirements.txt re-executes all;
+    a failing page is reported and left for the build to run and show."""
+    from jupyter_cache import get_cache
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    from booktools.inputs import inputs_key
+    from booktools.sphinx_inputs import with_key
+
+    root = make_book(tmp_path, myst_page)
+    assert build.execute_ahead("quick", root, jobs=2, timeout=60) == []
+    cache = get_cache(build.cache_dir("quick", root))
+    assert _executed(cache, root) == {"page_a": 1, "page_b": 1}
+
+    # myst-nb reads the page after booktools.sphinx_inputs stamped it: a cache hit
+    text = (root / "page_a.md").read_text()
+    nb = read_myst_markdown_notebook(with_key(text, inputs_key(text, root)))
+    _, merged = cache.merge_match_into_notebook(nb)
+    assert [c for c in merged.cells if c.cell_type == "code"][0].outputs[0]["text"] == "42\n"
+
+    assert build.execute_ahead("quick", root, jobs=2, timeout=60) == []  # nothing to do
+    assert _executed(cache, root) == {"page_a": 1, "page_b": 1}
+
+    (root / "src" / "mlbook" / "b.py").write_text("VALUE = 7  # a comment\n")
+    assert build.execute_ahead("quick", root, jobs=2, timeout=60) == []
+    assert _executed(cache, root) == {"page_a": 1, "page_b": 2}  # only B ran again
+
+    (root / "requirements.txt").write_text("numpy==2.1\n")
+    (root / "src" / "mlbook" / "a.py").write_text("VALUE = 1 / 0\n")
+    failed = build.execute_ahead("quick", root, jobs=2, timeout=60)
+    assert failed == [str(root / "page_a.md")]
+    assert _executed(cache, root) == {"page_a": 1, "page_b": 3}  # B re-ran, A failed
+
+
+@pytest.mark.slow  # a real (toy) Jupyter Book build, twice
+def test_a_module_edit_rebuilds_only_the_pages_that_import_it(tmp_path, myst_page):
+    root = make_book(tmp_path, myst_page)
+
+    def run() -> str:
+        proc = subprocess.run(
+            [sys.executable, "-m", "booktools.build", "--profile", "quick", "--jobs", "1"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc.stdout + proc.stderr
+
+    first = run()
+    assert first.count("Executing notebook") == 2
+    html = build.html_dir("quick", root) / "page_a.html"
+    assert "42" in html.read_text()
+    (root / "src" / "mlbook" / "a.py").write_text("VALUE = 5\n")
+    second = run()
+    assert second.count("Executing notebook") == 1  # page A only
+    assert "35" in html.read_text()
+    (root / "intro.md").write_text("# No code here, still\n")  # prose: nothing runs
+    assert run().count("Executing notebook") == 0
+
+
+def test_find_root_refuses_a_folder_without_a_book(tmp_path):
+    with pytest.raises(BookNotFound, match="--root"):
+        build.find_root(tmp_path)

@@ -1,0 +1,106 @@
+"""The book's Sphinx extensions, on tiny projects built with ``sphinx.testing``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from sphinx.testing.util import SphinxTestApp
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+CONF = """extensions = ["myst_parser", {extensions}]
+myst_enable_extensions = ["colon_fence"]
+html_theme = "basic"
+"""
+
+
+def build(tmp_path: Path, files: dict[str, str], extensions: list[str], conf: str = "") -> Path:
+    """Build a MyST project of *files* with *extensions*; the HTML output folder."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, text in files.items():
+        (src / name).write_text(text)
+    listed = ", ".join(repr(e) for e in extensions)
+    (src / "conf.py").write_text(CONF.format(extensions=listed) + conf)
+    app = SphinxTestApp("html", srcdir=src, warningiserror=True)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return src / "_build" / "html"
+
+
+def soup(html: Path, name: str) -> BeautifulSoup:
+    return BeautifulSoup((html / name).read_text(encoding="utf-8"), "html.parser")
+
+
+def test_errata_are_collected_in_reading_order_and_linked_back(tmp_path):
+    index = "# Book\n\n```{toctree}\nsecond\nfirst\nerrata\n```\n"
+    erratum = ":::{{admonition}} Erratum: {what}\n:class: erratum\n\nThe notes {what}.\n:::\n"
+    html = build(
+        tmp_path,
+        {
+            "index.md": index,
+            "first.md": "# First\n\n" + erratum.format(what="use tf.Session"),
+            "second.md": "# Second\n\nText.\n\n" + erratum.format(what="call np.in1d"),
+            "errata.md": "# Errata\n\n```{errata-list}\n```\n",
+        },
+        ["booktools.sphinx_errata"],
+    )
+    page = soup(html, "errata.html")
+    boxes = page.select("div.admonition")
+    titles = [b.select_one(".admonition-title").get_text() for b in boxes]
+    assert titles == ["Erratum: call np.in1d", "Erratum: use tf.Session"]  # toctree order
+    sources = page.select("p.erratum-source a")
+    assert [a["href"].split("#")[0] for a in sources] == ["second.html", "first.html"]
+    anchor = sources[0]["href"].split("#")[1]
+    assert soup(html, "second.html").find(id=anchor) is not None  # the link lands
+
+
+def test_no_errata_says_so(tmp_path):
+    html = build(
+        tmp_path,
+        {
+            "index.md": "# Book\n\n```{toctree}\nerrata\n```\n",
+            "errata.md": "# Errata\n\n```{errata-list}\n```\n",
+        },
+        ["booktools.sphinx_errata"],
+    )
+    assert "No errata yet." in soup(html, "errata.html").get_text()
+
+
+#: What sphinx-thebe does: the same inline script registered on every read.
+TWICE = """
+
+def setup(app):
+    def add(app, env, docnames):
+        app.add_js_file(None, body="const THEBE_JS_URL = 1;")
+
+    app.connect("env-before-read-docs", add)
+    app.connect("env-before-read-docs", add)
+"""
+
+
+@pytest.mark.parametrize("dedupe", [False, True])
+def test_repeated_scripts_are_dropped(tmp_path, dedupe):
+    extensions = ["booktools.sphinx_site"] if dedupe else []
+    html = build(tmp_path, {"index.md": "# Book\n\nText.\n"}, extensions, conf=TWICE)
+    count = (html / "index.html").read_text().count("const THEBE_JS_URL = 1;")
+    assert count == (1 if dedupe else 2)
+
+
+def test_dedupe_keeps_the_first_of_each_script():
+    from types import SimpleNamespace
+
+    from booktools.sphinx_site import dedupe_scripts
+
+    a = SimpleNamespace(filename="a.js", attributes={"defer": "defer"})
+    inline1 = SimpleNamespace(filename=None, attributes={"body": "const X = 1;"})
+    inline2 = SimpleNamespace(filename="", attributes={"body": "const X = 1;"})
+    b = SimpleNamespace(filename="b.js", attributes={})
+    context = {"script_files": [a, inline1, b, inline2, a]}
+    dedupe_scripts(None, "index", "page.html", context, None)
+    assert context["script_files"] == [a, inline1, b]
