@@ -11,7 +11,8 @@ export MLBOOK_PROFILE
 # Hide TensorFlow's C++ log noise on pages (Python errors still raise).
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: help install book check-site test unit lint preview chapter memory clean
+.PHONY: help install install-dev book check-site test unit lint preview chapter memory \
+	benchmark hooks clean
 
 help:
 	@echo "make book    build the site (MLBOOK_PROFILE=$(MLBOOK_PROFILE); quick for a fast preview)"
@@ -22,8 +23,13 @@ help:
 	@echo "make preview live-reloading preview (quick profile) on http://127.0.0.1:8000"
 	@echo "make chapter CHAPTER=book/...md   run one chapter alone: errors and time"
 	@echo "make memory  peak memory and time of every chapter (quick profile)"
+	@echo "make benchmark  rebuild times after each kind of edit (full profile: ~20 min)"
+	@echo "make hooks   install the pre-commit hooks (ruff check and format)"
 	@echo "make clean   remove build output (keeps nothing but the sources)"
 
+DEV_STAMP := $(VENV)/.installed-dev
+
+# The book's environment (requirements.txt: what Binder installs too) ...
 $(STAMP): requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Needs $(PYTHON) (set PYTHON=...)"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -32,36 +38,51 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --no-deps -e .
 	touch $(STAMP)
 
+# ... plus the test, lint and preview tools (requirements-dev.txt).
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
 install: $(STAMP)
+install-dev: $(DEV_STAMP)
 
 book: $(STAMP)
 	$(BIN)/python -m booktools.build --profile $(MLBOOK_PROFILE)
 
 # The book checks (HTML: executed pages, glue, alt text, links, no log output) on the
 # published full-profile site; run after `make book` (which it reuses, cached).
-check-site: $(STAMP)
+check-site: $(DEV_STAMP)
 	MLBOOK_SITE_PROFILE=full $(BIN)/python -m pytest -m book
 
-test: $(STAMP) lint
+test: $(DEV_STAMP) lint
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
+hooks: $(DEV_STAMP)
+	$(BIN)/pre-commit install
+
 # Live preview: Sphinx config generated from _config.yml (conf.py is build output),
-# rebuilt on every change to the book or the library, in the quick profile.
-preview: $(STAMP)
+# in the quick profile with its own execution cache. A page re-runs when its code or a
+# module it imports changes (booktools.sphinx_inputs), as in make book.
+preview: $(DEV_STAMP)
 	$(BIN)/jupyter-book config sphinx . >/dev/null
-	MLBOOK_PROFILE=quick $(BIN)/sphinx-autobuild . _build/preview/html --port 8000 \
+	MLBOOK_PROFILE=quick PYTHONPATH=src $(BIN)/sphinx-autobuild . _build/preview/html --port 8000 \
+	  -D nb_execution_cache_path=_build/preview/.jupyter_cache \
 	  --watch src --ignore "_build/*" --ignore ".venv/*" --ignore "*.pyc"
 
-unit: $(STAMP)
+unit: $(DEV_STAMP)
 	$(BIN)/python -m pytest -m "not book and not browser and not slow"
 
 # Peak memory (kernel RSS) and time of every chapter, quick profile (Binder has ~2 GB).
 memory: $(STAMP)
 	$(BIN)/python -m booktools.run_chapter --all --profile quick
+
+# How long rebuilds take after each kind of edit, on a scratch copy of the book.
+benchmark: $(STAMP)
+	$(BIN)/python -m booktools.benchmark --profile $(MLBOOK_PROFILE)
 
 clean:
 	rm -rf _build conf.py
