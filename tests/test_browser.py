@@ -192,7 +192,7 @@ AXE = Path(__file__).resolve().parent / "_vendor" / "axe-core" / "axe.min.js"
 
 @pytest.mark.parametrize("path", toc_pages())
 def test_no_serious_accessibility_violation(browser, server, path):
-    """axe-core (vendored, pinned in mlbook.vendor) finds no serious or critical issue.
+    """axe-core (vendored, pinned in booktools.vendor) finds no serious or critical issue.
 
     The audit runs in the default (light) mode and again in the theme's dark mode, so
     contrast problems that appear in only one of them are caught.
