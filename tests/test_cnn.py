@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mlbook import cnn, data
+from mlbook import cnn, data, training
 
 tf = pytest.importorskip("tensorflow")
 
@@ -80,11 +80,11 @@ def test_both_fixes_of_the_seed_loss_train(tiny_stand_in):
 
     xs, ys = cnn.prepare(tiny_stand_in["x_train"][:16], tiny_stand_in["y_train"][:16])
     assert np.isfinite(
-        cnn.train(cnn.build_cnn(), xs, ys, epochs=1, batch_size=16, verbose=0)["loss"][0]
+        training.train(cnn.build_cnn(), xs, ys, epochs=1, batch_size=16, verbose=0)["loss"][0]
     )
     onehot = keras.utils.to_categorical(ys, 10)
     assert np.isfinite(
-        cnn.train(
+        training.train(
             cnn.build_cnn(loss="categorical_crossentropy"),
             xs,
             onehot,
@@ -102,7 +102,7 @@ def test_training_learns_the_stand_in(tiny_stand_in):
     keras.utils.set_random_seed(0)
     x, y = cnn.prepare(tiny_stand_in["x_train"], tiny_stand_in["y_train"])
     model = cnn.build_cnn()
-    history = cnn.train(model, x, y, epochs=3, batch_size=20, verbose=0)
+    history = training.train(model, x, y, epochs=3, batch_size=20, verbose=0)
     assert history["loss"][-1] < history["loss"][0]
 
 

@@ -4,6 +4,7 @@ import pytest
 pytest.importorskip("tensorflow")
 
 from mlbook import deep_learning as dl  # noqa: E402
+from mlbook import training  # noqa: E402
 from mlbook.repro import seed_everything  # noqa: E402
 
 
@@ -27,25 +28,6 @@ def test_the_seed_model_has_one_hidden_layer():
     model = dl.build_mlp()
     assert len(dl.hidden_layers(model)) == 1
     assert model.count_params() == 784 * 128 + 128 + 128 * 10 + 10
-
-
-def test_training_learns_and_reports_held_out_metrics(tiny_digits):
-    seed_everything(0)
-    x, y = dl.prepare(*tiny_digits)
-    model = dl.build_mlp(hidden_units=32)
-    history = dl.train(
-        model, x[:250], y[:250], epochs=8, batch_size=32, monitor=(x[250:], y[250:]), verbose=0
-    )
-    assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
-    assert history["loss"][-1] < history["loss"][0]
-    assert history["val_accuracy"][-1] > 0.5  # chance is 0.1
-
-
-def test_without_monitor_keras_reports_no_held_out_metric(tiny_digits):
-    """The notes' claim 'evaluated on the test set after each epoch' is false."""
-    x, y = dl.prepare(*tiny_digits)
-    history = dl.train(dl.build_mlp(hidden_units=8), x, y, epochs=1, batch_size=64, verbose=0)
-    assert not any(k.startswith("val_") for k in history)
 
 
 def test_most_confident_mistakes_orders_by_confidence():
@@ -77,11 +59,6 @@ def test_cosine_adam_decays_from_the_notes_rate_to_zero():
         dl.cosine_adam(0)
 
 
-def test_steps_per_epoch_counts_the_last_partial_batch():
-    assert dl.steps_per_epoch(60_000, 32) == 1875
-    assert dl.steps_per_epoch(10, 3) == 4
-
-
 def test_steps_per_execution_changes_speed_not_the_result(tiny_digits):
     """Several steps per TensorFlow call (build_mlp's default) give the same weights as
     one step per call, including an epoch whose length is not a multiple of it."""
@@ -91,22 +68,7 @@ def test_steps_per_execution_changes_speed_not_the_result(tiny_digits):
         seed_everything(0)
         model = dl.build_mlp(hidden_units=8, optimizer=dl.cosine_adam(3 * 10))
         model.compile(optimizer=model.optimizer, loss=model.loss, steps_per_execution=per_call)
-        dl.train(model, x[:300], y[:300], epochs=3, batch_size=32, verbose=0)
+        training.train(model, x[:300], y[:300], epochs=3, batch_size=32, verbose=0)
         weights.append(model.get_weights())
     for a, b in zip(*weights, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-
-
-def test_train_takes_monitor_or_validation_split_not_both(tiny_digits):
-    x, y = dl.prepare(*tiny_digits)
-    with pytest.raises(ValueError, match="not both"):
-        dl.train(
-            dl.build_mlp(hidden_units=4),
-            x,
-            y,
-            epochs=1,
-            batch_size=32,
-            monitor=(x, y),
-            validation_split=0.1,
-            verbose=0,
-        )

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from mlbook import functional_models as fm
+from mlbook import training
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +61,9 @@ def test_training_reports_a_metric_per_output(tiny_digits):
     x, y = tiny_digits
     inputs, targets = fm.make_pairs((x / 255.0).astype("float32"), y, 256)
     model = fm.compile_pair_model(fm.build_pair_model(units=16))
-    hist = fm.train(model, inputs, targets, epochs=2, batch_size=32, verbose=0)
+    hist = training.train(
+        model, inputs, targets, epochs=2, batch_size=32, validation_split=0.1, verbose=0
+    )
     for key in ("digit_accuracy", "same_accuracy", "val_digit_accuracy", "val_same_accuracy"):
         assert len(hist[key]) == 2
     assert hist["digit_loss"][-1] < hist["digit_loss"][0]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mlbook import rnn
+from mlbook import rnn, training
 
 pytest.importorskip("tensorflow")
 
@@ -23,7 +23,7 @@ def test_the_seed_model_fails_on_pixels(tiny_digits):
     # the corrected model (rows as time steps) runs on the same data
     model = rnn.build_rnn("SimpleRNN", units=8)
     assert np.isfinite(
-        rnn.train(model, x[:16], y[:16], epochs=1, batch_size=16, verbose=0)["loss"][0]
+        training.train(model, x[:16], y[:16], epochs=1, batch_size=16, verbose=0)["loss"][0]
     )
 
 

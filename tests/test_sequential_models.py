@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from mlbook import deep_learning as dl
 from mlbook import sequential_models as sm
+from mlbook import training
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +32,9 @@ def test_model_without_input_has_no_weights_until_built():
 def test_train_returns_validation_history(tiny_digits):
     x, y = tiny_digits
     model = sm.compile_classifier(sm.build_with_list())
-    hist = dl.train(model, x / 255.0, y, epochs=2, batch_size=32, validation_split=0.1, verbose=0)
+    hist = training.train(
+        model, x / 255.0, y, epochs=2, batch_size=32, validation_split=0.1, verbose=0
+    )
     assert set(hist) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert len(hist["loss"]) == 2 and hist["loss"][1] < hist["loss"][0]
 

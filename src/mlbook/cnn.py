@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mlbook.deep_learning import train  # noqa: F401  (the same loop; chapters call it here)
 from mlbook.notes import run_notes_code
 from mlbook.profile import freeze
 

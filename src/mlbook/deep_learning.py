@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mlbook import training
 from mlbook.profile import freeze
-from mlbook.repro import shuffled_batches, split_last
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import keras
@@ -106,49 +106,12 @@ def cosine_adam(total_steps: int, initial_rate: float = 1e-3) -> keras.optimizer
     return keras.optimizers.Adam(learning_rate=schedule)
 
 
-def steps_per_epoch(n_examples: int, batch_size: int) -> int:
-    """Gradient steps in one epoch: the last, smaller batch counts too."""
-    return -(-n_examples // batch_size)
-
-
 def hidden_layers(model: keras.Model) -> list[str]:
     """Names of the hidden layers: the ``Dense`` layers before the output layer."""
     import keras
 
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     return [layer.name for layer in dense[:-1]]
-
-
-def train(
-    model: keras.Model,
-    x_train: np.ndarray,
-    y_train: np.ndarray,
-    *,
-    epochs: int,
-    batch_size: int,
-    monitor: tuple[np.ndarray, np.ndarray] | None = None,
-    validation_split: float | None = None,
-    verbose: int = 2,
-) -> dict[str, list[float]]:
-    """Fit the model; return ``history.history``.
-
-    The batches come in a new order every epoch (:func:`mlbook.repro.shuffled_batches`).
-    Held-out data are scored after every epoch (Keras' ``val_*`` metrics) only if given:
-    ``monitor``, a separate ``(x, y)``, or ``validation_split``, the last share of the
-    training data, held out as Keras' own ``validation_split`` does.
-    """
-    if validation_split:
-        if monitor is not None:
-            raise ValueError("give monitor or validation_split, not both")
-        (x_train, y_train), monitor = split_last((x_train, y_train), validation_split)
-    history = model.fit(
-        shuffled_batches(x_train, y_train, batch_size),
-        epochs=epochs,
-        validation_data=monitor,
-        shuffle=False,  # the batches shuffle themselves
-        verbose=verbose,
-    )
-    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
 def seed_spread(
@@ -171,13 +134,13 @@ def seed_spread(
     """
     from mlbook.repro import seed_everything
 
-    total_steps = epochs * steps_per_epoch(len(x_train), batch_size)
+    total_steps = epochs * training.steps_per_epoch(len(x_train), batch_size)
     accuracies = {}
     for seed in seeds:
         seed_everything(seed)
         optimizer = cosine_adam(total_steps) if cosine else "adam"
         model = build_mlp(hidden_units=hidden_units, optimizer=optimizer)
-        train(model, x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0)
+        training.train(model, x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0)
         accuracies[seed] = float(model.evaluate(x_test, y_test, verbose=0)[1])
     return accuracies
 

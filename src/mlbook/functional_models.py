@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mlbook.deep_learning import train as dl_train
 from mlbook.profile import freeze
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
@@ -117,28 +116,6 @@ def compile_pair_model(model: keras.Model, same_weight: float = 1.0) -> keras.Mo
         metrics={"digit": ["accuracy"], "same": ["accuracy"]},
     )
     return model
-
-
-def train(
-    model: keras.Model,
-    inputs: dict[str, np.ndarray],
-    targets: dict[str, np.ndarray],
-    *,
-    epochs: int,
-    batch_size: int,
-    verbose: int = 2,
-) -> dict[str, list[float]]:
-    """Fit on dicts of inputs and targets, the last 10 % held out for validation, with
-    :func:`mlbook.deep_learning.train`; return the history."""
-    return dl_train(
-        model,
-        inputs,
-        targets,
-        epochs=epochs,
-        batch_size=batch_size,
-        validation_split=0.1,
-        verbose=verbose,
-    )
 
 
 def weights_by_part(model: keras.Model) -> dict[str, int]:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mlbook import training
 from mlbook.profile import freeze
-from mlbook.repro import shuffled_batches
 
 if TYPE_CHECKING:
     import keras
@@ -224,7 +224,7 @@ def pretrain_base(
     trained **base** only: the head's units combine features for the source classes."""
     base = build_base()
     model = with_head(base, int(y.max()) + 1, hidden=128)
-    model.fit(shuffled_batches(x, y, batch_size), epochs=epochs, shuffle=False, verbose=verbose)
+    training.train(model, x, y, epochs=epochs, batch_size=batch_size, verbose=verbose)
     return base
 
 
@@ -243,8 +243,9 @@ def fit_steps(
 ) -> None:
     """Train for exactly *steps* gradient steps, however few examples there are: the
     shuffled batches repeat (in a new order each pass) and ``fit`` runs one "epoch" of
-    *steps* batches, so a tiny training set costs no per-epoch overhead."""
-    batches = shuffled_batches(x, y, batch_size, seed=seed).repeat()
+    *steps* batches, so a tiny training set costs no per-epoch overhead (which is why it
+    does not use :func:`mlbook.training.train`, whose epochs are passes over the data)."""
+    batches = training.shuffled_batches(x, y, batch_size, seed=seed).repeat()
     model.fit(batches, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
 
 

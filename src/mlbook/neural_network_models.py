@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mlbook.deep_learning import train
+from mlbook import training
 from mlbook.profile import freeze
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
@@ -206,7 +206,7 @@ def fit_evaluate(
         and ``weights`` (the number of parameters).
     """
     x_train, y_train, x_test, y_test = data
-    history = train(
+    history = training.train(
         model,
         x_train,
         y_train,

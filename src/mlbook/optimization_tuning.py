@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mlbook import training
 from mlbook.profile import freeze
-from mlbook.repro import shuffled_batches, split_last
 
 if TYPE_CHECKING:  # keras and keras_tuner are imported inside the functions
     import keras
@@ -111,7 +111,7 @@ def race(
 
     keras.utils.set_random_seed(seed)
     initial = build_mlp().get_weights()
-    fit_part, validation = split_last((x, y), 0.1)
+    fit_part, validation = training.split_last((x, y), 0.1)
     histories = {}
     for name, make in (contestants or optimizers()).items():
         keras.utils.set_random_seed(seed)
@@ -120,14 +120,15 @@ def race(
         model.compile(
             optimizer=make(), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
         )
-        h = model.fit(
-            shuffled_batches(*fit_part, batch_size, seed=seed),
+        histories[name] = training.train(
+            model,
+            *fit_part,
             epochs=epochs,
-            validation_data=validation,
-            shuffle=False,  # the batches shuffle themselves
+            batch_size=batch_size,
+            monitor=validation,
+            seed=seed,
             verbose=0,
         )
-        histories[name] = {k: [float(v) for v in vals] for k, vals in h.history.items()}
     return histories
 
 
@@ -213,15 +214,16 @@ def train_with_callbacks(
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    h = model.fit(
-        shuffled_batches(x, y, batch_size),
+    history = training.train(
+        model,
+        x,
+        y,
         epochs=epochs,
-        validation_data=validation,
+        batch_size=batch_size,
+        monitor=validation,
         callbacks=callbacks,
-        shuffle=False,  # the batches shuffle themselves
         verbose=0,
     )
-    history = {k: [float(v) for v in vals] for k, vals in h.history.items()}
     return history, best_path, model
 
 
@@ -269,9 +271,9 @@ def search(
         project_name="mnist_mlp",
         overwrite=True,
     )
-    (x_fit, y_fit), validation = split_last((x, y), 0.2)  # as validation_split=0.2
-    tuner.search(
-        shuffled_batches(x_fit, y_fit, batch_size),
+    (x_fit, y_fit), validation = training.split_last((x, y), 0.2)  # as validation_split=0.2
+    tuner.search(  # the tuner builds and fits one model per trial: it needs fit's arguments
+        training.shuffled_batches(x_fit, y_fit, batch_size),
         epochs=epochs,
         validation_data=validation,
         shuffle=False,  # the batches shuffle themselves

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mlbook import training
 from mlbook.profile import freeze
-from mlbook.repro import shuffled_batches
 
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import keras
@@ -124,16 +124,18 @@ def fit_technique(
                 monitor="val_loss", patience=patience, restore_best_weights=True
             )
         )
-    h = model.fit(
-        shuffled_batches(x_train, y_train, batch_size),
+    history = training.train(
+        model,
+        x_train,
+        y_train,
         epochs=epochs,
-        validation_data=(x_val, y_val),
-        validation_batch_size=1024,
+        batch_size=batch_size,
+        monitor=(x_val, y_val),
         callbacks=callbacks,
-        shuffle=False,  # the batches shuffle themselves
+        validation_batch_size=1024,
         verbose=0,
     )
-    return model, {k: [float(v) for v in vals] for k, vals in h.history.items()}
+    return model, history
 
 
 def generalisation(model: keras.Model, data: tuple[np.ndarray, ...]) -> dict[str, float]:

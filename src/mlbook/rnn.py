@@ -8,10 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mlbook.deep_learning import (
-    prepare,
-    train,  # noqa: F401  (the same loop; chapters call it here)
-)
+from mlbook import training
+from mlbook.deep_learning import prepare
 from mlbook.notes import run_notes_code
 from mlbook.profile import freeze
 
@@ -143,7 +141,7 @@ def fit_and_score(
     """
     model = build_rnn(kind, units=units)
     t0 = time.perf_counter()
-    train(model, x, y, epochs=epochs, batch_size=batch_size, verbose=verbose)
+    training.train(model, x, y, epochs=epochs, batch_size=batch_size, verbose=verbose)
     seconds = time.perf_counter() - t0
     accuracy = float(model.evaluate(x_test, y_test, verbose=0)[1])
     return model, {
