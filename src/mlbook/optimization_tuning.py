@@ -71,8 +71,11 @@ def optimizers() -> dict[str, Callable[[], keras.optimizers.Optimizer]]:
     }
 
 
-def build_mlp(units: int = 128, dropout: float = 0.0) -> keras.Model:
-    """The model every optimiser trains: flatten, one hidden ReLU layer, softmax."""
+def build_uncompiled_mlp(units: int = 128, dropout: float = 0.0) -> keras.Model:
+    """The model every optimiser trains: flatten, one hidden ReLU layer, dropout (none by
+    default), softmax. Left **uncompiled**: each caller compiles it with the optimiser
+    (or the tuner's learning rate) under study, unlike
+    :func:`mlbook.deep_learning.build_mlp`, which compiles the notes' Adam."""
     import keras
     from keras import layers
 
@@ -110,12 +113,12 @@ def race(
     import keras
 
     keras.utils.set_random_seed(seed)
-    initial = build_mlp().get_weights()
+    initial = build_uncompiled_mlp().get_weights()
     fit_part, validation = training.split_last((x, y), 0.1)
     histories = {}
     for name, make in (contestants or optimizers()).items():
         keras.utils.set_random_seed(seed)
-        model = build_mlp()
+        model = build_uncompiled_mlp()
         model.set_weights(initial)
         model.compile(
             optimizer=make(), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
@@ -208,7 +211,7 @@ def train_with_callbacks(
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1, min_lr=1e-5),
         keras.callbacks.ModelCheckpoint(best_path, monitor="val_accuracy", save_best_only=True),
     ]
-    model = build_mlp()
+    model = build_uncompiled_mlp()
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss="sparse_categorical_crossentropy",
@@ -231,7 +234,7 @@ def build_tunable(hp: keras_tuner.HyperParameters) -> keras.Model:
     """The search space: hidden units, dropout rate and Adam's learning rate."""
     import keras
 
-    model = build_mlp(
+    model = build_uncompiled_mlp(
         units=hp.Int("units", 32, 256, step=32), dropout=hp.Float("dropout", 0.0, 0.5, step=0.1)
     )
     lr = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
