@@ -40,7 +40,7 @@ def test_most_confident_mistakes_orders_by_confidence():
 @pytest.mark.slow  # trains three models
 def test_seed_spread_depends_only_on_the_seed(tiny_digits):
     x, y = dl.prepare(*tiny_digits)
-    kwargs = dict(epochs=2, batch_size=32, hidden_units=16)
+    kwargs = dict(epochs=2, batch_size=32, units=16)
     a = dl.seed_spread(x[:200], y[:200], x[200:], y[200:], seeds=(1, 2), **kwargs)
     b = dl.seed_spread(x[:200], y[:200], x[200:], y[200:], seeds=(2,), **kwargs)
     assert list(a) == [1, 2] and all(0.0 <= v <= 1.0 for v in a.values())
@@ -66,7 +66,7 @@ def test_steps_per_execution_changes_speed_not_the_result(tiny_digits):
     weights = []
     for per_call in (1, dl.STEPS_PER_EXECUTION):
         seed_everything(0)
-        model = dl.build_mlp(hidden_units=8, optimizer=dl.cosine_adam(3 * 10))
+        model = dl.build_mlp(units=8, optimizer=dl.cosine_adam(3 * 10))
         model.compile(optimizer=model.optimizer, loss=model.loss, steps_per_execution=per_call)
         training.train(model, x[:300], y[:300], epochs=3, batch_size=32, verbose=0)
         weights.append(model.get_weights())

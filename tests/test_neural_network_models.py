@@ -34,7 +34,7 @@ def test_dense_by_hand_softmax_rows_sum_to_one():
 
 
 def test_three_ways_build_the_same_function():
-    models = {name: build(hidden_units=8) for name, build in nn.BUILDERS.items()}
+    models = {name: build(units=8) for name, build in nn.BUILDERS.items()}
     counts = {m.count_params() for m in models.values()}
     assert counts == {nn.dense_params(784, 8) + nn.dense_params(8, 10)}
     x = np.random.default_rng(1).random((4, 28, 28)).astype("float32")
@@ -46,7 +46,7 @@ def test_three_ways_build_the_same_function():
 
 
 def test_layer_table_counts_every_weight():
-    model = nn.build_functional(hidden_units=8)
+    model = nn.build_functional(units=8)
     table = nn.layer_table(model)
     assert table["weights"].sum() == model.count_params()
     assert list(table["type"]) == ["InputLayer", "Flatten", "Dense", "Dense"]
@@ -59,7 +59,7 @@ def test_fit_evaluate_learns_something():
     y = rng.integers(0, 2, 200)
     x = rng.random((200, 28, 28)).astype("float32") * 0.2
     x[y == 1, :14] += 0.8  # class 1: bright top half
-    model = nn.compile_model(nn.build_sequential(hidden_units=8, n_classes=2), 1e-2)
+    model = nn.compile_model(nn.build_sequential(units=8, n_classes=2), 1e-2)
     res = nn.fit_evaluate(model, (x, y, x, y), epochs=3, batch_size=32)
     assert set(res) == {"train_accuracy", "val_accuracy", "test_accuracy", "test_loss", "weights"}
     assert res["test_accuracy"] > 0.9

@@ -106,7 +106,7 @@ def test_steps_per_epoch_counts_the_last_partial_batch():
 def test_train_learns_and_reports_held_out_metrics(tiny_digits):
     seed_everything(0)
     x, y = dl.prepare(*tiny_digits)
-    model = dl.build_mlp(hidden_units=32)
+    model = dl.build_mlp(units=32)
     history = training.train(
         model, x[:250], y[:250], epochs=8, batch_size=32, monitor=(x[250:], y[250:]), verbose=0
     )
@@ -119,7 +119,7 @@ def test_train_learns_and_reports_held_out_metrics(tiny_digits):
 def test_without_monitor_keras_reports_no_held_out_metric(tiny_digits):
     """The notes' claim 'evaluated on the test set after each epoch' is false."""
     x, y = dl.prepare(*tiny_digits)
-    history = training.train(dl.build_mlp(hidden_units=8), x, y, epochs=1, batch_size=64, verbose=0)
+    history = training.train(dl.build_mlp(units=8), x, y, epochs=1, batch_size=64, verbose=0)
     assert not any(k.startswith("val_") for k in history)
 
 
@@ -127,7 +127,7 @@ def test_train_takes_monitor_or_validation_split_not_both(tiny_digits):
     x, y = dl.prepare(*tiny_digits)
     with pytest.raises(ValueError, match="not both"):
         training.train(
-            dl.build_mlp(hidden_units=4),
+            dl.build_mlp(units=4),
             x,
             y,
             epochs=1,
@@ -167,7 +167,7 @@ def test_train_passes_callbacks_and_fit_keywords_to_fit(tiny_digits):
     x, y = dl.prepare(*tiny_digits)
     ended = []
     history = training.train(
-        dl.build_mlp(hidden_units=4),
+        dl.build_mlp(units=4),
         x[:64],
         y[:64],
         epochs=3,

@@ -65,7 +65,7 @@ STEPS_PER_EXECUTION = 50
 
 
 def build_mlp(
-    hidden_units: int = 128,
+    units: int = 128,
     n_classes: int = 10,
     input_shape: tuple[int, int] = (28, 28),
     optimizer: str | keras.optimizers.Optimizer = "adam",
@@ -81,7 +81,7 @@ def build_mlp(
         [
             keras.Input(shape=input_shape),
             layers.Flatten(),
-            layers.Dense(hidden_units, activation="relu"),
+            layers.Dense(units, activation="relu"),
             layers.Dense(n_classes, activation="softmax"),
         ],
         name="mnist_mlp",
@@ -123,7 +123,7 @@ def seed_spread(
     seeds: tuple[int, ...],
     epochs: int,
     batch_size: int,
-    hidden_units: int = 128,
+    units: int = 128,
     cosine: bool = False,
 ) -> dict[int, float]:
     """Train the same network once per seed and return ``{seed: test accuracy}``.
@@ -139,7 +139,7 @@ def seed_spread(
     for seed in seeds:
         seed_everything(seed)
         optimizer = cosine_adam(total_steps) if cosine else "adam"
-        model = build_mlp(hidden_units=hidden_units, optimizer=optimizer)
+        model = build_mlp(units=units, optimizer=optimizer)
         training.train(model, x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0)
         accuracies[seed] = float(model.evaluate(x_test, y_test, verbose=0)[1])
     return accuracies

@@ -27,14 +27,14 @@ SETTINGS = freeze(
             "test_size": None,
             "epochs": 5,
             "batch_size": 64,
-            "hidden_units": 64,
+            "units": 64,
         },
         "quick": {
             "train_size": 2000,
             "test_size": 2000,
             "epochs": 1,
             "batch_size": 64,
-            "hidden_units": 64,
+            "units": 64,
         },
     }
 )
@@ -80,7 +80,7 @@ def dense_params(n_in: int, n_out: int) -> int:
     return n_in * n_out + n_out
 
 
-def build_sequential(hidden_units: int = 64, n_classes: int = 10) -> keras.Model:
+def build_sequential(units: int = 64, n_classes: int = 10) -> keras.Model:
     """The chapter's MLP as a **Sequential** model: a list of layers, applied in order."""
     import keras
     from keras import layers
@@ -89,21 +89,21 @@ def build_sequential(hidden_units: int = 64, n_classes: int = 10) -> keras.Model
         [
             keras.Input(shape=(28, 28)),
             layers.Flatten(),
-            layers.Dense(hidden_units, activation="relu"),
+            layers.Dense(units, activation="relu"),
             layers.Dense(n_classes, activation="softmax"),
         ],
         name="sequential_mlp",
     )
 
 
-def build_functional(hidden_units: int = 64, n_classes: int = 10) -> keras.Model:
+def build_functional(units: int = 64, n_classes: int = 10) -> keras.Model:
     """The same MLP with the **Functional** API: call layers on symbolic tensors."""
     import keras
     from keras import layers
 
     inputs = keras.Input(shape=(28, 28), name="image")
     x = layers.Flatten()(inputs)
-    x = layers.Dense(hidden_units, activation="relu")(x)
+    x = layers.Dense(units, activation="relu")(x)
     outputs = layers.Dense(n_classes, activation="softmax")(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="functional_mlp")
 
@@ -115,10 +115,10 @@ def _subclassed_class():
     class SubclassedMLP(keras.Model):
         """The same MLP by **subclassing**: layers in ``__init__``, the forward pass in ``call``."""
 
-        def __init__(self, hidden_units: int = 64, n_classes: int = 10, **kwargs):
+        def __init__(self, units: int = 64, n_classes: int = 10, **kwargs):
             super().__init__(**kwargs)
             self.flatten = layers.Flatten()
-            self.hidden = layers.Dense(hidden_units, activation="relu")
+            self.hidden = layers.Dense(units, activation="relu")
             self.out = layers.Dense(n_classes, activation="softmax")
 
         def call(self, inputs):
@@ -127,9 +127,9 @@ def _subclassed_class():
     return SubclassedMLP
 
 
-def build_subclassed(hidden_units: int = 64, n_classes: int = 10) -> keras.Model:
+def build_subclassed(units: int = 64, n_classes: int = 10) -> keras.Model:
     """The same MLP as a subclass of ``keras.Model``, built by calling it once on a batch."""
-    model = _subclassed_class()(hidden_units, n_classes, name="subclassed_mlp")
+    model = _subclassed_class()(units, n_classes, name="subclassed_mlp")
     model(np.zeros((1, 28, 28), "float32"))  # creates the weights (no Input to infer them)
     return model
 
