@@ -153,3 +153,16 @@ def test_a_module_edit_rebuilds_only_the_pages_that_import_it(tmp_path, myst_pag
 def test_find_root_refuses_a_folder_without_a_book(tmp_path):
     with pytest.raises(BookNotFound, match="--root"):
         build.find_root(tmp_path)
+
+
+def test_the_full_profile_stops_before_running_anything_without_graphviz(
+    tmp_path, monkeypatch, capsys, myst_page
+):
+    root = make_book(tmp_path, myst_page)
+    monkeypatch.setattr(build.shutil, "which", lambda program: None)
+    assert build.missing_system_requirements("quick") == []
+    assert build.main(["--profile", "full", "--root", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "`dot` is not installed" in err
+    assert "apt-get install graphviz" in err
+    assert not (root / "_build" / ".jupyter_cache").exists()  # nothing was executed

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -122,6 +123,31 @@ def command(profile: str, root: Path, toc: Path | None = None, builder: str = "h
     return cmd + (["--toc", str(toc)] if toc else [])
 
 
+#: System programs the published (full) profile needs, with how to install them.
+SYSTEM_REQUIREMENTS = {
+    "dot": (
+        "Graphviz draws the Keras model diagrams of the published site",
+        "sudo apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS) "
+        "or conda install graphviz",
+    ),
+}
+
+
+def missing_system_requirements(profile: str) -> list[str]:
+    """What the *profile*'s build needs but this machine lacks (one line each).
+
+    The full profile publishes every figure, so a missing program stops the build before
+    anything runs; a quick preview marks the figure as missing on the page instead.
+    """
+    if profile != "full":
+        return []
+    return [
+        f"`{program}` is not installed: {why}. Install it with {how}."
+        for program, (why, how) in SYSTEM_REQUIREMENTS.items()
+        if shutil.which(program) is None
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -153,6 +179,14 @@ def main(argv: list[str] | None = None) -> int:
         root = find_root(args.root)
     except BookNotFound as exc:
         parser.error(str(exc))
+    missing = missing_system_requirements(profile)
+    if missing:
+        print(f"Cannot build the {profile} profile:", *missing, sep="\n  ", file=sys.stderr)
+        print(
+            "  (MLBOOK_PROFILE=quick make book previews without them, marking what is missing.)",
+            file=sys.stderr,
+        )
+        return 2
     toc = args.toc.resolve() if args.toc else None
     name = toc.stem.lstrip("_") if toc else None
 
