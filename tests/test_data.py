@@ -215,3 +215,19 @@ def test_real_mnist_matches_the_published_statistics():
     assert np.bincount(d.y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     assert d.x_train.mean() == pytest.approx(33.3184, abs=1e-4)
     assert d.x_test.mean() == pytest.approx(33.7912, abs=1e-4)
+
+
+def test_keras_home_is_respected_everywhere(tmp_path, monkeypatch):
+    """Every Keras cache lookup follows $KERAS_HOME (not a hard-coded ~/.keras)."""
+    from mlbook import image_classification as ic
+    from mlbook import object_detection as od
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    assert data.keras_home() == tmp_path
+    monkeypatch.setattr(data, "network_available", lambda *a, **k: False)
+    assert not ic.inception_available() and not od.pretrained_available()
+    for name in ic.INCEPTION_FILES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    (tmp_path / "datasets" / od.SSD_NAME / "saved_model").mkdir(parents=True)
+    assert ic.inception_available() and od.pretrained_available()

@@ -88,10 +88,9 @@ def load_for_inception(img_path: str | Path, size: int = 299) -> np.ndarray:
 def inception_available(timeout: float = 3.0) -> bool:
     """True if the ImageNet weights and class index are in Keras' cache, or if Google's
     storage answers within *timeout* seconds."""
-    from mlbook.data import network_available
+    from mlbook.data import keras_home, network_available
 
-    keras_home = Path.home() / ".keras"
-    if all((keras_home / f).exists() for f in INCEPTION_FILES):
+    if all((keras_home() / f).exists() for f in INCEPTION_FILES):
         return True
     return network_available("storage.googleapis.com", timeout=timeout)
 

@@ -601,11 +601,9 @@ def plot_track_strip(video: Video, tracks, frames: list[int]):
 
 def pretrained_available(timeout: float = 3.0) -> bool:
     """True if the zoo's SSD is in Keras' cache or its server answers within *timeout* s."""
-    from pathlib import Path
+    from mlbook.data import keras_home, network_available
 
-    from mlbook.data import network_available
-
-    cached = Path.home() / ".keras" / "datasets" / SSD_NAME / "saved_model"
+    cached = keras_home() / "datasets" / SSD_NAME / "saved_model"
     return cached.exists() or network_available("download.tensorflow.org", port=80, timeout=timeout)
 
 

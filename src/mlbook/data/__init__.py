@@ -52,6 +52,7 @@ from mlbook.data.sources import (
     Source,
     array_sha256,
     cache_dir,
+    keras_home,
     load_first,
     network_available,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "array_sha256",
     "cache_dir",
     "cifar10_stand_in",
+    "keras_home",
     "load_cifar10",
     "load_first",
     "load_mnist",

@@ -147,9 +147,14 @@ def cache_dir() -> Path:
     return Path(base) / "mlbook"
 
 
+def keras_home() -> Path:
+    """Keras' own folder (datasets, model weights): ``$KERAS_HOME`` or ``~/.keras``."""
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+
+
 def keras_cache_dir() -> Path:
     """Where Keras keeps its datasets: ``$KERAS_HOME/datasets`` or ``~/.keras/datasets``."""
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
+    return keras_home() / "datasets"
 
 
 def save_npz(path: Path, arrays: Arrays, *, compressed: bool = False) -> None:
