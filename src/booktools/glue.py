@@ -1,6 +1,6 @@
 """The values a build glued into its pages, to compare two builds.
 
-    python -m booktools.glue _build/jupyter_execute > before.json
+    python -m booktools.glue _build/.jupyter_cache > before.json
     python -m booktools.glue --diff before.json after.json
 
 A refactoring that must not change what the book teaches (the same accuracies, counts
@@ -22,14 +22,23 @@ from pathlib import Path
 RUN_RECORD = re.compile(r"(time|seconds|_s$|_ms$|minutes|date|when|memory|_mb$|elapsed|speed)")
 
 
-def glued(folder: Path) -> dict[str, str]:
-    """``"<page>:<name>" -> text/plain`` of every glued value in the executed notebooks."""
-    import nbformat
+def executed_notebooks(cache_folder: Path) -> dict[str, object]:
+    """Page (``book/...``) -> its newest executed notebook in a build's execution cache."""
+    from jupyter_cache import get_cache
 
+    cache = get_cache(cache_folder)
+    newest: dict[str, object] = {}
+    for record in sorted(cache.list_cache_records(), key=lambda r: r.created):
+        uri = Path(record.uri).as_posix()
+        page = uri[uri.index("book/") :] if "book/" in uri else uri
+        newest[page.removesuffix(".md")] = record.pk
+    return {page: cache.get_cache_bundle(pk).nb for page, pk in newest.items()}
+
+
+def glued(cache_folder: Path) -> dict[str, str]:
+    """``"<page>:<name>" -> text`` of every glued value of a build's executed pages."""
     values = {}
-    for path in sorted(folder.rglob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        page = path.relative_to(folder).with_suffix("").as_posix()
+    for page, nb in sorted(executed_notebooks(cache_folder).items()):
         for cell in nb.cells:
             for output in cell.get("outputs", []):
                 record = output.get("metadata", {}).get("scrapbook", {})
@@ -64,7 +73,7 @@ def diff(before: dict[str, str], after: dict[str, str]) -> tuple[list[str], list
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", nargs="?", type=Path, help="a build's jupyter_execute folder")
+    parser.add_argument("folder", nargs="?", type=Path, help="a build's .jupyter_cache folder")
     parser.add_argument("--diff", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))
     args = parser.parse_args(argv)
     if args.diff:
@@ -75,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(record)} run-record value(s) changed (times, dates):", *record, sep="\n  ")
         return 1 if result else 0
     if args.folder is None:
-        parser.error("give a jupyter_execute folder, or --diff BEFORE AFTER")
+        parser.error("give a .jupyter_cache folder, or --diff BEFORE AFTER")
     json.dump(glued(args.folder), sys.stdout, indent=1, sort_keys=True)
     print()
     return 0
