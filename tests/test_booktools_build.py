@@ -123,6 +123,9 @@ def test_execute_ahead_reruns_only_the_pages_whose_inputs_changed(tmp_path, myst
     assert failed == [str(root / "page_a.md")]
     assert _executed(cache, root) == {"page_a": 1, "page_b": 3}  # B re-ran, A failed
 
+    assert build.prune_cache("quick", root) == 3  # A's and B's outdated results
+    assert _executed(cache, root) == {"page_b": 1}
+
 
 @pytest.mark.slow  # a real (toy) Jupyter Book build, twice
 def test_a_module_edit_rebuilds_only_the_pages_that_import_it(tmp_path, myst_page):

@@ -105,6 +105,24 @@ def execute_ahead(
     return failed
 
 
+def prune_cache(profile: str, root: Path, toc: Path | None = None) -> int:
+    """Drop the cached results of the book's pages that no longer match their page (an
+    older version of its code or inputs); returns how many. Keeps the cache the size of
+    the book instead of growing with every edit (the publish workflow saves it)."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(cache_dir(profile, root, toc.stem.lstrip("_") if toc else None))
+    current = set()
+    for record in cache.list_project_records():
+        nb = cache.get_project_notebook(record.uri).nb
+        current.add(cache.create_hashed_notebook(nb)[1])
+    pages = {r.uri for r in cache.list_project_records()}
+    stale = [r for r in cache.list_cache_records() if r.uri in pages and r.hashkey not in current]
+    for record in stale:
+        cache.remove_cache(record.pk)
+    return len(stale)
+
+
 def command(profile: str, root: Path, toc: Path | None = None, builder: str = "html") -> list[str]:
     jupyter_book = Path(sys.executable).with_name("jupyter-book")  # same environment
     name = toc.stem.lstrip("_") if toc else None
@@ -204,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return proc.returncode
+    if args.jobs > 1:
+        pruned = prune_cache(profile, root, toc)
+        if pruned:
+            print(f"Removed {pruned} outdated cached page result(s).")
     site = html_dir(profile, root, name)
     print(
         f"\nBuilt the {profile}-profile site in {seconds:.0f} s: "
