@@ -169,3 +169,30 @@ def test_the_full_profile_stops_before_running_anything_without_graphviz(
     assert "`dot` is not installed" in err
     assert "apt-get install graphviz" in err
     assert not (root / "_build" / ".jupyter_cache").exists()  # nothing was executed
+
+
+@pytest.mark.slow  # a real (toy) Jupyter Book build
+def test_a_contradicted_claim_fails_the_build_naming_page_and_sentence(tmp_path, myst_page):
+    """The build fails, with the page and the sentence in its output, when a page's run
+    contradicts a sentence guarded by mlbook.page.claim (the installed mlbook here)."""
+    (tmp_path / "_config.yml").write_text(TOY_CONFIG)
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n- file: ranks\n")
+    (tmp_path / "intro.md").write_text("# Intro\n")
+    myst_page(
+        tmp_path / "ranks.md",
+        "from mlbook.page import claim\nforest, tree = 0.81, 0.93",
+        'claim(forest > tree, "the forest beats the tree")',
+        title="Ranks",
+    )
+    for jobs in ("1", "2"):  # Sphinx executes the page / the parallel executor does first
+        proc = subprocess.run(
+            [sys.executable, "-m", "booktools.build", "--profile", "quick", "--jobs", jobs],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+        out = proc.stdout + proc.stderr
+        assert proc.returncode != 0
+        assert "ranks.md" in out
+        assert "ClaimError" in out
+        assert "the forest beats the tree" in out

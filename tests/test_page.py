@@ -1,5 +1,8 @@
 import re
 
+import numpy as np
+import pytest
+
 from mlbook import page
 
 
@@ -31,3 +34,19 @@ def test_finish_glues_the_record(monkeypatch):
     monkeypatch.setattr(myst_nb, "glue", lambda k, v, display=True: glued.__setitem__(k, v))
     rec = page.start(tensorflow=False).finish()
     assert glued == rec
+
+
+def test_a_true_claim_is_silent(capsys):
+    assert page.claim(3 > 2, "three beats two") is None
+    assert page.claim(np.float64(0.9) > 0.5, "numpy verdicts count") is None
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_false_claim_quotes_the_sentence():
+    with pytest.raises(page.ClaimError, match="“the forest beats the tree”"):
+        page.claim(0.81 > 0.93, "the forest beats the tree")
+
+
+def test_a_claim_needs_a_verdict_not_a_number():
+    with pytest.raises(TypeError, match="True/False"):
+        page.claim(0.93, "an accuracy is not a verdict")

@@ -1,10 +1,15 @@
-"""The run record of a page: which profile, machine, data and how long it took.
+"""The run record of a page, and the checks that keep its sentences true.
 
 A chapter calls :func:`start` in its setup cell and :meth:`Page.finish` in its last
 cell. ``finish`` glues ``page_profile``, ``page_seconds``, ``page_hardware``,
 ``page_date``, ``page_versions`` and ``page_data`` so the overview at the top of the
 page (glue references resolve across the whole page) states how the page was made,
 without a number typed by hand.
+
+A sentence that compares, ranks or describes a result of the page's run ("the forest
+beats the tree", a caption saying the curve levels off) is guarded by :func:`claim` in
+a removed cell right after it: when a run contradicts the sentence, the cell raises
+:class:`ClaimError`, quoting the sentence, and the build fails instead of publishing it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import platform
 import sys
 import time
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from mlbook.profile import Profile, get_profile
 from mlbook.repro import DEFAULT_SEED, seed_everything
@@ -61,6 +68,26 @@ class Page:
         for key, value in rec.items():
             glue(key, value, display=False)
         return rec
+
+
+class ClaimError(AssertionError):
+    """A sentence of the page that the page's own run contradicts."""
+
+
+def claim(condition: object, sentence: str) -> None:
+    """Check that the run supports *sentence*; raise :class:`ClaimError` if not.
+
+    Put it in a ``remove-cell`` right after the result, with the sentence as it stands
+    in the prose (or the caption, or the alt text). A true claim returns ``None`` and
+    shows nothing.
+    """
+    if not isinstance(condition, (bool, np.bool_)):
+        raise TypeError(f"claim() needs a True/False condition, got {type(condition).__name__}")
+    if not condition:
+        raise ClaimError(
+            f"This run contradicts the sentence: \u201c{sentence}\u201d. Change the "
+            "sentence (or glue its verdict) so it holds for every run, or fix the code."
+        )
 
 
 def start(seed: int = DEFAULT_SEED, *, tensorflow: bool = True) -> Page:
