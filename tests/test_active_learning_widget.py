@@ -3,9 +3,7 @@
 import numpy as np
 import pytest
 
-pytest.importorskip("ipywidgets")
-
-from mlbook import active_learning as al  # noqa: E402
+from mlbook import active_learning as al
 from mlbook import active_learning_widget as alw
 
 

@@ -49,7 +49,6 @@ def test_forward_shapes_and_output_range(blobs):
 
 @pytest.mark.parametrize("sizes", [[3, 1], [3, 6, 1], [3, 5, 4, 1]])
 def test_backprop_matches_numerical_and_gradient_tape(blobs, sizes):
-    pytest.importorskip("tensorflow")
     X, y = blobs
     params = ann.init_params(sizes, seed=2)
     ours = ann.backward(params, ann.forward(params, X), y)
@@ -88,9 +87,6 @@ def test_a_hidden_layer_beats_a_linear_model_on_moons():
 
 
 def test_plot_decision_boundary_returns_labelled_axes():
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     params = ann.init_params([2, 3, 1])

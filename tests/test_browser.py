@@ -27,7 +27,6 @@ def chromium_path() -> str:
         if os.environ.get("CI"):
             pytest.fail("CI must run the browser tests: install Debian's `chromium` package")
         pytest.skip("no Chromium installed (apt-get install chromium) - browser tests skipped")
-    pytest.importorskip("playwright")
     return CHROMIUM
 
 

@@ -3,8 +3,6 @@ import pytest
 
 from mlbook import cnn, data, training
 
-tf = pytest.importorskip("tensorflow")
-
 
 @pytest.fixture(scope="module")
 def tiny_stand_in():

@@ -1,13 +1,9 @@
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+from sklearn.datasets import make_moons
+from sklearn.model_selection import train_test_split
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.datasets import make_moons  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-
-from mlbook import decision_trees as dt  # noqa: E402
+from mlbook import decision_trees as dt
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,9 @@
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")
-
-from mlbook import deep_learning as dl  # noqa: E402
-from mlbook import training  # noqa: E402
-from mlbook.repro import seed_everything  # noqa: E402
+from mlbook import deep_learning as dl
+from mlbook import training
+from mlbook.repro import seed_everything
 
 
 def test_prepare_scales_and_subsets(tiny_digits):

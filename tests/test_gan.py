@@ -1,10 +1,8 @@
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")
-
-from mlbook import gan  # noqa: E402
-from mlbook.repro import seed_everything  # noqa: E402
+from mlbook import gan
+from mlbook.repro import seed_everything
 
 
 def test_prepare_images_scales_to_tanh_range(tiny_digits):

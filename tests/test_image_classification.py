@@ -1,10 +1,8 @@
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")
-
-from mlbook import image_classification as ic  # noqa: E402
-from mlbook.repro import seed_everything  # noqa: E402
+from mlbook import image_classification as ic
+from mlbook.repro import seed_everything
 
 
 def test_the_notes_preprocessing_gives_a_299_batch_in_minus_one_one(tmp_path):

@@ -19,7 +19,6 @@ def test_iou_on_hand_made_boxes():
 
 
 def test_nms_keeps_the_best_of_overlapping_boxes():
-    pytest.importorskip("tensorflow")
     boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [30, 30, 40, 40], [0, 0, 10, 9]], float)
     scores = np.array([0.9, 0.95, 0.8, 0.3])
     keep = od.non_max_suppression(boxes, scores, iou_threshold=0.5, score_threshold=0.5)
@@ -124,7 +123,6 @@ def test_video_ground_truth_is_consistent():
 
 
 def test_detect_pretrained_batches_thresholds_and_labels():
-    pytest.importorskip("tensorflow")
     seen = {}
 
     def fake_detector(batch):
@@ -143,6 +141,5 @@ def test_detect_pretrained_batches_thresholds_and_labels():
 
 
 def test_detector_output_grid():
-    pytest.importorskip("tensorflow")
     model = od.build_detector()
     assert model.output_shape == (None, od.GRID, od.GRID, 1 + len(od.CLASSES) + 4)

@@ -3,8 +3,6 @@ import pytest
 
 from mlbook import rnn, training
 
-pytest.importorskip("tensorflow")
-
 
 def test_as_sequences_rows_are_time_steps(tiny_digits):
     x, y = tiny_digits

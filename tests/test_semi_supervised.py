@@ -1,13 +1,9 @@
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.datasets import make_blobs  # noqa: E402
-
-from mlbook import semi_supervised as ss  # noqa: E402
+from mlbook import semi_supervised as ss
 
 
 @pytest.fixture(scope="module")

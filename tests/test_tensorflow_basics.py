@@ -1,8 +1,7 @@
 import pytest
+import tensorflow as tf
 
-tf = pytest.importorskip("tensorflow")
-
-from mlbook import tensorflow_basics as tb  # noqa: E402
+from mlbook import tensorflow_basics as tb
 
 
 def test_seed_code_fails_on_tensorflow_2():
