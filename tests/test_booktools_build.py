@@ -108,7 +108,7 @@ def test_execute_ahead_reruns_only_the_pages_whose_inputs_changed(tmp_path, myst
     text = (root / "page_a.md").read_text()
     nb = read_myst_markdown_notebook(with_key(text, inputs_key(text, root)))
     _, merged = cache.merge_match_into_notebook(nb)
-    assert [c for c in merged.cells if c.cell_type == "code"][0].outputs[0]["text"] == "42\n"
+    assert next(c for c in merged.cells if c.cell_type == "code").outputs[0]["text"] == "42\n"
 
     assert build.execute_ahead("quick", root, jobs=2, timeout=60) == []  # nothing to do
     assert _executed(cache, root) == {"page_a": 1, "page_b": 1}

@@ -100,7 +100,7 @@ def test_chain_with_every_source_failing_lists_each_and_what_to_do():
 def small_mnist(monkeypatch, rng):
     """Pretend a small random split is 'MNIST' by pinning its checksums."""
     arrays = {
-        k: rng.integers(0, 255, size=(3,) + s[1:]).astype(np.uint8)
+        k: rng.integers(0, 255, size=(3, *s[1:])).astype(np.uint8)
         for k, s in data.MNIST_SHAPES.items()
     }
     monkeypatch.setattr(mnist, "MNIST_SHAPES", {k: a.shape for k, a in arrays.items()})
@@ -116,7 +116,7 @@ def test_offline_source_is_used_then_cached(data_home, monkeypatch, small_mnist)
     assert any("Keras cache" in t for t in first.tried)
     second = data.load_mnist(verbose=False)
     assert "cache" in second.source and calls == [1]  # no second fetch
-    (x_train, y_train), (x_test, y_test) = second  # unpacks like Keras
+    (x_train, _y_train), (_x_test, _y_test) = second  # unpacks like Keras
     np.testing.assert_array_equal(x_train, small_mnist["x_train"])
 
 

@@ -17,8 +17,7 @@ def test_seed_code_uses_undefined_training_data():
     assert message == "NameError: name 'X_train' is not defined"
 
 
-def test_seed_code_runs_once_the_data_exist(moons):
-    X_train, X_test, y_train, y_test = moons
+def test_seed_code_runs_once_the_data_exist():
     setup = (
         "from sklearn.datasets import make_moons\n"
         "from sklearn.model_selection import train_test_split\n"

@@ -29,7 +29,7 @@ def test_load_with_noise_adds_two_uninformative_columns():
 
 
 def test_forest_is_reproducible_with_a_seed(split):
-    X_train, X_test, y_train, y_test = split
+    X_train, X_test, y_train, _y_test = split
     a = rf.forest(20, seed=3).fit(X_train, y_train).predict_proba(X_test)
     b = rf.forest(20, seed=3).fit(X_train, y_train).predict_proba(X_test)
     np.testing.assert_array_equal(a, b)

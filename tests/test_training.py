@@ -43,7 +43,7 @@ def orders_trained(epochs=3, **kwargs):
     model = _RecordBatches()
     x = np.arange(10, dtype="float32").reshape(-1, 1)
     training.train(model, x, np.zeros(10), epochs=epochs, batch_size=5, verbose=0, **kwargs)
-    return [sum(model.seen[e : e + 2], []) for e in range(0, 2 * epochs, 2)]  # one per epoch
+    return [model.seen[e] + model.seen[e + 1] for e in range(0, 2 * epochs, 2)]  # one per epoch
 
 
 def test_keras_fit_shuffle_repeats_one_order_under_a_global_seed():
@@ -61,7 +61,7 @@ def test_shuffled_batches_reshuffle_every_epoch_and_repeat_across_runs():
     seed_everything(0)
     x = np.arange(10, dtype="float32").reshape(-1, 1)
     first = epochs_seen((training.shuffled_batches(x, np.zeros(10), 5),), shuffle=False)
-    batches = [sum(first[e : e + 2], []) for e in range(0, 6, 2)]  # 2 batches per epoch
+    batches = [first[e] + first[e + 1] for e in range(0, 6, 2)]  # 2 batches per epoch
     assert all(sorted(b) == list(range(10)) for b in batches)  # each epoch: every example once
     assert len({tuple(b) for b in batches}) == 3  # a new order every epoch
     seed_everything(0)
@@ -88,8 +88,8 @@ def test_split_last_matches_keras_validation_split():
     from keras.src.trainers.data_adapters.array_slicing import train_validation_split
 
     x, y = np.arange(25).reshape(-1, 1), np.arange(25)
-    ((xh, yh), (xt, yt)) = training.split_last((x, y), 0.1)
-    (kx, ky), (vx, vy) = train_validation_split((x, y), validation_split=0.1)
+    ((xh, _yh), (_xt, yt)) = training.split_last((x, y), 0.1)
+    (kx, _ky), (_vx, vy) = train_validation_split((x, y), validation_split=0.1)
     np.testing.assert_array_equal(xh, kx)
     np.testing.assert_array_equal(yt, vy)
     with pytest.raises(ValueError, match="between 0 and 1"):

@@ -10,6 +10,7 @@ cross-entropy.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 
 import numpy as np
 
@@ -103,7 +104,7 @@ def init_params(sizes: list[int], seed: int = 0) -> Params:
     rng = np.random.default_rng(seed)
     return [
         (rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), (n_in, n_out)), np.zeros(n_out))
-        for n_in, n_out in zip(sizes[:-1], sizes[1:])
+        for n_in, n_out in pairwise(sizes)
     ]
 
 

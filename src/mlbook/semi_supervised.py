@@ -193,7 +193,7 @@ def label_fraction_curve(
     """
     rows = []
     for frac in fractions:
-        n_labeled = max(int(round(frac * len(y))), len(np.unique(y)))
+        n_labeled = max(round(frac * len(y)), len(np.unique(y)))
         for r in range(repeats):
             y_partial = hide_labels(y, n_labeled, seed=r)
             semi, _ = transductive_accuracy(semi_supervised(scale=scale), X, y, y_partial)
