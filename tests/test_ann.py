@@ -24,7 +24,8 @@ def test_activation_derivatives_match_finite_differences(name):
 def test_step_function_has_no_gradient():
     f, df = ann.ACTIVATIONS["step"]
     z = np.array([-2.0, -0.1, 0.1, 2.0])
-    assert f(z).tolist() == [0, 0, 1, 1] and not df(z).any()
+    assert f(z).tolist() == [0, 0, 1, 1]
+    assert not df(z).any()
 
 
 def test_perceptron_learns_and_but_not_xor():
@@ -97,5 +98,7 @@ def test_plot_decision_boundary_returns_labelled_axes():
         resolution=20,
         title="t",
     )
-    assert ax.get_title() == "t" and ax.get_xlabel() and ax.get_legend() is not None
+    assert ax.get_title() == "t"
+    assert ax.get_xlabel()
+    assert ax.get_legend() is not None
     plt.close(ax.figure)

@@ -50,7 +50,8 @@ def test_profiles_have_separate_outputs_and_caches(tmp_path):
 
 def test_build_command_turns_warnings_into_errors(tmp_path):
     cmd = build.command("quick", tmp_path)
-    assert "-W" in cmd and "--keep-going" in cmd
+    assert "-W" in cmd
+    assert "--keep-going" in cmd
     assert cmd[cmd.index("--path-output") + 1] == str(build.build_root("quick", tmp_path))
 
 

@@ -17,7 +17,8 @@ def test_runs_cells_with_the_profile(tmp_path, capsys, myst_page):
 def test_reports_the_failing_cell(tmp_path, myst_page):
     path = myst_page(tmp_path / "01-test.md", "x = 1", "1 / 0")
     result = run_chapter(path)
-    assert result.error and "ZeroDivisionError" in result.error
+    assert result.error
+    assert "ZeroDivisionError" in result.error
     assert len(result.cells) == 2
 
 

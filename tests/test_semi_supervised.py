@@ -42,7 +42,8 @@ def test_hide_labels_keeps_a_stratified_subset(blobs):
     _, y = blobs
     y_partial = ss.hide_labels(y, 30, seed=1)
     kept = y_partial != ss.UNLABELED
-    assert kept.sum() == 30 and set(np.bincount(y_partial[kept])) == {10}
+    assert kept.sum() == 30
+    assert set(np.bincount(y_partial[kept])) == {10}
     np.testing.assert_array_equal(y_partial[kept], y[kept])
 
 

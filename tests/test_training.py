@@ -54,7 +54,8 @@ def test_keras_fit_shuffle_repeats_one_order_under_a_global_seed():
     x = np.arange(8, dtype="float32").reshape(-1, 1)
     seen = epochs_seen((x, np.zeros(8)), batch_size=8, shuffle=True)
     assert seen[0] == seen[1] == seen[2]
-    assert sorted(seen[0]) == list(range(8)) and seen[0] != list(range(8))
+    assert sorted(seen[0]) == list(range(8))
+    assert seen[0] != list(range(8))
 
 
 def test_shuffled_batches_reshuffle_every_epoch_and_repeat_across_runs():
