@@ -1,8 +1,8 @@
-"""The book itself is a test: build it (quick profile; ``make check-site``: full) and check
-the site.
+"""The book itself is a test: build it and check the site.
 
-The build fails on any Sphinx warning or cell error (``-W`` and ``raise_on_error``);
-the checks below look at what a reader gets.
+The quick profile is built here; ``make check-site`` checks the full one. The build fails
+on any Sphinx warning or cell error (``-W`` and ``raise_on_error``); the checks below look
+at what a reader gets.
 """
 
 from __future__ import annotations

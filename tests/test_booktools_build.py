@@ -1,5 +1,8 @@
-"""The build driver: profile folders never share a cache; a page runs again only when
-its code, a module it imports or the pinned requirements change."""
+"""The build driver.
+
+Profile folders never share a cache; a page runs again only when its code, a module it
+imports or the pinned requirements change.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ sphinx:
 
 
 def make_book(root: Path, myst_page) -> Path:
-    """A two-page book whose pages import one module each from its own ``src/mlbook``."""
+    """Make a two-page book whose pages import one module each from its own ``src/mlbook``."""
     package = root / "src" / "mlbook"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text('"""Toy library."""\n')
@@ -91,9 +94,11 @@ def _executed(cache, root: Path) -> dict[str, int]:
 
 @pytest.mark.slow  # starts Jupyter kernels
 def test_execute_ahead_reruns_only_the_pages_whose_inputs_changed(tmp_path, myst_page):
-    """Pages executed ahead are found by myst-nb's own lookup (same key); editing a module
-    re-executes only the page that imports it; editing requirements.txt re-executes all;
-    a failing page is reported and left for the build to run and show."""
+    """Pages executed ahead are found by myst-nb's own lookup (same key).
+
+    Editing a module re-executes only the page that imports it; editing requirements.txt
+    re-executes all; a failing page is reported and left for the build to run and show.
+    """
     from jupyter_cache import get_cache
     from myst_nb.core.read import read_myst_markdown_notebook
 

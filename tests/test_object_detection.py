@@ -51,8 +51,11 @@ def test_encode_decode_round_trip():
 
 
 def crossing():
-    """A at x = 10 + 4t, B at x = 50 - 4t; at frame 5 both are at x = 30 and only one
-    box is detected."""
+    """Give the detections of two objects that cross.
+
+    A is at x = 10 + 4t, B at x = 50 - 4t; at frame 5 both are at x = 30 and only one
+    box is detected.
+    """
     frames = od.crossing_detections()
     assert np.allclose(frames[0], [box(20, 10), box(20, 50)])
     assert len(frames[5]) == 1
@@ -70,8 +73,10 @@ def test_tracker_assigns_ids_one_to_one():
 
 
 def ids_along(outputs, cx0, vx):
-    """The track IDs given to the object at x = cx0 + vx * t (frame 5, where both objects
-    are at the same place, excluded)."""
+    """Return the track IDs given to the object at x = cx0 + vx * t.
+
+    Frame 5, where both objects are at the same place, is excluded.
+    """
     found = []
     for t, out in enumerate(outputs):
         if t == 5:

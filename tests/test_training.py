@@ -39,7 +39,7 @@ def epochs_seen(fit_args, epochs=3, **kwargs):
 
 
 def orders_trained(epochs=3, **kwargs):
-    """The batches ``training.train`` feeds a model: 10 examples in batches of 5."""
+    """Return the batches ``training.train`` feeds a model: 10 examples in batches of 5."""
     model = _RecordBatches()
     x = np.arange(10, dtype="float32").reshape(-1, 1)
     training.train(model, x, np.zeros(10), epochs=epochs, batch_size=5, verbose=0, **kwargs)
@@ -47,9 +47,12 @@ def orders_trained(epochs=3, **kwargs):
 
 
 def test_keras_fit_shuffle_repeats_one_order_under_a_global_seed():
-    """The trap shuffled_batches exists for: with TensorFlow's global seed set, Keras 3's
-    own per-epoch shuffle gives every epoch the same order. If this test starts failing,
-    Keras has fixed it and shuffled_batches could go."""
+    """Show the trap shuffled_batches exists for.
+
+    With TensorFlow's global seed set, Keras 3's own per-epoch shuffle gives every epoch
+    the same order. If this test starts failing, Keras has fixed it and shuffled_batches
+    could go.
+    """
     seed_everything(0)
     x = np.arange(8, dtype="float32").reshape(-1, 1)
     seen = epochs_seen((x, np.zeros(8)), batch_size=8, shuffle=True)
@@ -148,8 +151,11 @@ def test_train_with_a_seed_repeats_its_orders_whatever_numpy_did():
 
 
 def test_train_without_a_seed_draws_it_once_from_numpy():
-    """``seed=None`` consumes one draw of NumPy's global generator, as pages always did:
-    the same orders as that draw passed explicitly, and the generator moved on by one."""
+    """``seed=None`` consumes one draw of NumPy's global generator, as pages always did.
+
+    It gives the same orders as that draw passed explicitly, and the generator moves on
+    by one.
+    """
     seed_everything(0)
     state = np.random.get_state()
     drawn = int(np.random.randint(2**31 - 1))
