@@ -33,7 +33,7 @@ READER = {"type": "plugin", "name": "booktools_md"}
 
 
 def build_root(profile: str, root: Path, name: str | None = None) -> Path:
-    """The ``--path-output`` folder of a profile (``_build`` lives inside it).
+    """Return the ``--path-output`` folder of a profile (``_build`` lives inside it).
 
     *name* gives a partial build (``--toc``) a folder and cache of its own.
     """
@@ -43,10 +43,12 @@ def build_root(profile: str, root: Path, name: str | None = None) -> Path:
 
 
 def html_dir(profile: str, root: Path, name: str | None = None) -> Path:
+    """Return the folder of a profile's built site."""
     return build_root(profile, root, name) / "_build" / "html"
 
 
 def cache_dir(profile: str, root: Path, name: str | None = None) -> Path:
+    """Return the folder of a profile's execution cache."""
     return build_root(profile, root, name) / "_build" / ".jupyter_cache"
 
 
@@ -63,10 +65,11 @@ def default_jobs() -> int:
 def execute_ahead(
     profile: str, root: Path, toc: Path | None = None, jobs: int = 2, timeout: int = 900
 ) -> list[str]:
-    """Execute the pages whose result is not in the profile's execution cache (their
-    code or inputs changed), *jobs* at a time, and cache them, so that the Sphinx build
-    (which runs one page at a time) finds them executed. Returns the pages that failed;
-    the build then runs those itself and reports their errors.
+    """Execute the pages missing from the profile's execution cache, *jobs* at a time.
+
+    These are the pages whose code or inputs changed. They are executed and cached so
+    that the Sphinx build (which runs one page at a time) finds them executed. Returns
+    the pages that failed; the build then runs those itself and reports their errors.
 
     This is jupyter-cache's own parallel worker (``jcache`` staging with myst-nb's
     reader plus the inputs key, as the build reads the pages); only the scheduling is
@@ -105,6 +108,7 @@ def execute_ahead(
 
 
 def command(profile: str, root: Path, toc: Path | None = None, builder: str = "html") -> list[str]:
+    """Return the ``jupyter-book build`` command line: warnings are errors, keep going."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")  # same environment
     name = toc.stem.lstrip("_") if toc else None
     cmd = [
@@ -123,6 +127,7 @@ def command(profile: str, root: Path, toc: Path | None = None, builder: str = "h
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Build the book in a profile (executing changed pages ahead) and say where it is."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--profile", default=None, help=f"full or quick (default: ${ENV_VAR} or full)"
