@@ -35,7 +35,7 @@ def tiny_digits(rng):
 
 @pytest.fixture
 def data_home(tmp_path, monkeypatch):
-    """An empty mlbook cache folder and no Keras cache."""
+    """Point mlbook at an empty cache folder and Keras at no cache."""
     monkeypatch.setenv("MLBOOK_DATA_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     return tmp_path / "cache"
@@ -64,8 +64,11 @@ kernelspec:
 
 @pytest.fixture
 def myst_page():
-    """Write a MyST notebook page (the book's front matter, a title, *cells* as code
-    cells) to *path*; returns the path."""
+    """Give a writer of MyST notebook pages.
+
+    It writes the book's front matter, a title and *cells* as code cells to *path*, and
+    returns the path.
+    """
 
     def write(path: Path, *cells: str, title: str = "A chapter") -> Path:
         body = "".join(f"\n```{{code-cell}} ipython3\n{cell}\n```\n" for cell in cells)

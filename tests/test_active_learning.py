@@ -63,13 +63,16 @@ def test_uncertainty_scores_are_low_for_confident_points():
         label_distributions_ = np.array([[1.0, 0.0], [0.5, 0.5], [0.9, 0.1]])
 
     ent, margin = al.entropy_scores(Fake()), al.margin_scores(Fake())
-    assert ent[0] == pytest.approx(0) and ent.argmax() == 1
-    assert margin.argmax() == 1 and margin[0] == pytest.approx(0)
+    assert ent[0] == pytest.approx(0)
+    assert ent.argmax() == 1
+    assert margin.argmax() == 1
+    assert margin[0] == pytest.approx(0)
 
 
 def test_rounds_table_has_a_row_per_round(seed_rounds):
     table = al.rounds_table(seed_rounds)
-    assert len(table) == 5 and table["accuracy"].is_monotonic_increasing
+    assert len(table) == 5
+    assert table["accuracy"].is_monotonic_increasing
     assert table.iloc[1]["asked next (pred→true)"].startswith("4→4")
 
 
@@ -91,17 +94,19 @@ class TestActiveLearner:
     def test_teach_retrains_and_records(self, learner):
         asked = learner.ask(5)
         acc = learner.teach(asked, learner.y_true[asked])
-        assert learner.n_labeled == 45 and learner.history[-1] == (45, acc)
+        assert learner.n_labeled == 45
+        assert learner.history[-1] == (45, acc)
 
     @pytest.mark.parametrize(
-        "labels, message", [([], "nothing to learn"), ([12], "0–9"), ([1, 2], "labels")]
+        ("labels", "message"), [([], "nothing to learn"), ([12], "0–9"), ([1, 2], "labels")]
     )
     def test_bad_input_changes_nothing(self, learner, labels, message):
         before = learner.y_partial.copy(), list(learner.history)
         indices = learner.ask(len(labels) if len(labels) != 2 else 1) if labels else []
         with pytest.raises(ValueError, match=message):
             learner.teach(indices, labels)
-        assert np.array_equal(learner.y_partial, before[0]) and learner.history == before[1]
+        assert np.array_equal(learner.y_partial, before[0])
+        assert learner.history == before[1]
 
     def test_cannot_relabel_a_labelled_digit(self, learner):
         with pytest.raises(ValueError, match="already labelled"):
@@ -112,7 +117,8 @@ class TestActiveLearner:
         asked = learner.ask(3)
         learner.teach(asked, learner.y_true[asked])
         assert learner.undo() is True
-        assert np.array_equal(learner.y_partial, start) and len(learner.history) == 1
+        assert np.array_equal(learner.y_partial, start)
+        assert len(learner.history) == 1
         assert learner.undo() is False
         learner.teach(asked, learner.y_true[asked])
         learner.reset()

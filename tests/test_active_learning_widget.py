@@ -3,9 +3,7 @@
 import numpy as np
 import pytest
 
-pytest.importorskip("ipywidgets")
-
-from mlbook import active_learning as al  # noqa: E402
+from mlbook import active_learning as al
 from mlbook import active_learning_widget as alw
 
 
@@ -17,7 +15,8 @@ def loop():
 
 def test_shows_the_most_uncertain_digits(loop):
     assert loop.asked.tolist() == [128, 64, 202, 171, 71]  # the notes' first round
-    assert len(loop.queries.children) == 5 and len(loop.inputs) == 5
+    assert len(loop.queries.children) == 5
+    assert len(loop.inputs) == 5
     assert bytes(loop.curve.value)[:4] == bytes(loop.confusion.value)[:4] == b"\x89PNG"
 
 
@@ -27,11 +26,12 @@ def test_oracle_then_retrain_improves_and_asks_new_digits(loop):
     assert [b.value for b in loop.inputs] == [str(v) for v in loop.learner.y_true[first]]
     loop.on_retrain()
     assert "Learnt 5 label(s)" in loop.message.value
-    assert loop.learner.n_labeled == 45 and not set(first) & set(loop.asked)
+    assert loop.learner.n_labeled == 45
+    assert not set(first) & set(loop.asked)
 
 
 @pytest.mark.parametrize(
-    "typed, message",
+    ("typed", "message"),
     [
         (["", "", "", "", ""], "Nothing to learn"),
         (["7", "x", "", "", ""], "Not a digit"),
@@ -65,7 +65,8 @@ def test_undo_reset_and_per_round(loop):
     loop.on_oracle()
     loop.on_retrain()
     loop.on_undo()
-    assert loop.learner.n_labeled == 40 and "Took back" in loop.message.value
+    assert loop.learner.n_labeled == 40
+    assert "Took back" in loop.message.value
     loop.on_undo()
     assert "Nothing to undo" in loop.message.value
     loop.per_round.value = 3
@@ -82,7 +83,8 @@ def test_static_player_links_play_slider_and_stack():
     player = alw.static_player(rounds, images)
     controls, stack = player.children
     play, slider = controls.children
-    assert len(stack.children) == 3 and play.max == slider.max == 2
+    assert len(stack.children) == 3
+    assert play.max == slider.max == 2
     # jslinks live in the widget registry, linking play→slider→stack in the browser
     from ipywidgets.widgets.widget import _instances
 
@@ -98,8 +100,10 @@ def test_static_player_images_have_alt_text():
     _, stack = alw.static_player(rounds, images).children
     for i, panel in enumerate(stack.children):
         html = " ".join(c.value for c in _walk(panel) if hasattr(c, "value") and "<img" in c.value)
-        assert html.count("<img") == 3 and html.count('alt="Round') == 1
-        assert f"round {i + 1}" in html and 'alt=""' not in html
+        assert html.count("<img") == 3
+        assert html.count('alt="Round') == 1
+        assert f"round {i + 1}" in html
+        assert 'alt=""' not in html
 
 
 def _walk(widget):

@@ -1,8 +1,8 @@
-"""The book itself is a test: build it (quick profile; ``make check-site``: full) and check
-the site.
+"""The book itself is a test: build it and check the site.
 
-The build fails on any Sphinx warning or cell error (``-W`` and ``raise_on_error``);
-the checks below look at what a reader gets.
+The quick profile is built here; ``make check-site`` checks the full one. The build fails
+on any Sphinx warning or cell error (``-W`` and ``raise_on_error``); the checks below look
+at what a reader gets.
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ def test_chapter_executed_and_states_how(site, name):
     noise = LOG_NOISE.search(outputs)
     assert not noise, f"log or warning output on the page: {noise.group(0)!r}"
     pasted = soup.select(".pasted-text")
-    assert pasted and all(p.get_text().strip() for p in pasted), "empty glued value"
+    assert pasted, "no glued value"
+    assert all(p.get_text().strip() for p in pasted), "empty glued value"
     assert "{glue" not in text
 
 
@@ -88,9 +89,11 @@ def test_errata_page_collects_every_erratum(site):
     )
     errata = page(site, "book/appendix/errata")
     collected = errata.select("div.erratum")
-    assert in_chapters >= 3 and len(collected) == in_chapters
+    assert in_chapters >= 3
+    assert len(collected) == in_chapters
     links = [a["href"] for a in errata.select("p.erratum-source a")]
-    assert len(links) == in_chapters and all("#erratum-" in h for h in links)
+    assert len(links) == in_chapters
+    assert all("#erratum-" in h for h in links)
 
 
 def test_deep_learning_page_glues_its_results(site):

@@ -1,5 +1,8 @@
-"""The build driver: profile folders never share a cache; a page runs again only when
-its code, a module it imports or the pinned requirements change."""
+"""The build driver.
+
+Profile folders never share a cache; a page runs again only when its code, a module it
+imports or the pinned requirements change.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ sphinx:
 
 
 def make_book(root: Path, myst_page) -> Path:
-    """A two-page book whose pages import one module each from its own ``src/mlbook``."""
+    """Make a two-page book whose pages import one module each from its own ``src/mlbook``."""
     package = root / "src" / "mlbook"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text('"""Toy library."""\n')
@@ -50,7 +53,8 @@ def test_profiles_have_separate_outputs_and_caches(tmp_path):
 
 def test_build_command_turns_warnings_into_errors(tmp_path):
     cmd = build.command("quick", tmp_path)
-    assert "-W" in cmd and "--keep-going" in cmd
+    assert "-W" in cmd
+    assert "--keep-going" in cmd
     assert cmd[cmd.index("--path-output") + 1] == str(build.build_root("quick", tmp_path))
 
 
@@ -90,9 +94,11 @@ def _executed(cache, root: Path) -> dict[str, int]:
 
 @pytest.mark.slow  # starts Jupyter kernels
 def test_execute_ahead_reruns_only_the_pages_whose_inputs_changed(tmp_path, myst_page):
-    """Pages executed ahead are found by myst-nb's own lookup (same key); editing a module
-    re-executes only the page that imports it; editing requirements.txt re-executes all;
-    a failing page is reported and left for the build to run and show."""
+    """Pages executed ahead are found by myst-nb's own lookup (same key).
+
+    Editing a module re-executes only the page that imports it; editing requirements.txt
+    re-executes all; a failing page is reported and left for the build to run and show.
+    """
     from jupyter_cache import get_cache
     from myst_nb.core.read import read_myst_markdown_notebook
 
@@ -108,7 +114,7 @@ def test_execute_ahead_reruns_only_the_pages_whose_inputs_changed(tmp_path, myst
     text = (root / "page_a.md").read_text()
     nb = read_myst_markdown_notebook(with_key(text, inputs_key(text, root)))
     _, merged = cache.merge_match_into_notebook(nb)
-    assert [c for c in merged.cells if c.cell_type == "code"][0].outputs[0]["text"] == "42\n"
+    assert next(c for c in merged.cells if c.cell_type == "code").outputs[0]["text"] == "42\n"
 
     assert build.execute_ahead("quick", root, jobs=2, timeout=60) == []  # nothing to do
     assert _executed(cache, root) == {"page_a": 1, "page_b": 1}
@@ -173,8 +179,10 @@ def test_the_full_profile_stops_before_running_anything_without_graphviz(
 
 @pytest.mark.slow  # a real (toy) Jupyter Book build
 def test_a_contradicted_claim_fails_the_build_naming_page_and_sentence(tmp_path, myst_page):
-    """The build fails, with the page and the sentence in its output, when a page's run
-    contradicts a sentence guarded by mlbook.page.claim (the installed mlbook here)."""
+    """Fail the build, naming page and sentence, when the run contradicts a claim.
+
+    The sentence is guarded by mlbook.page.claim (the installed mlbook here).
+    """
     (tmp_path / "_config.yml").write_text(TOY_CONFIG)
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n- file: ranks\n")
     (tmp_path / "intro.md").write_text("# Intro\n")

@@ -1,5 +1,8 @@
-"""What a page's cached result depends on: its code, the mlbook modules it imports
-(transitively, lazy imports included), and the pinned requirements -- nothing else."""
+"""What a page's cached result depends on.
+
+Its code, the mlbook modules it imports (transitively, lazy imports included), and the
+pinned requirements -- nothing else.
+"""
 
 from __future__ import annotations
 
@@ -71,8 +74,11 @@ def test_the_key_changes_with_an_imported_module_or_the_requirements_only(book):
 
 
 def test_the_sphinx_stamp_and_the_cache_reader_give_one_key(book):
-    """myst-nb hashes the notebook it reads from the stamped text; the build's parallel
-    executor caches the notebook from ``read_page``: both must give the same hash."""
+    """Sphinx and the parallel executor hash one notebook.
+
+    myst-nb hashes the notebook it reads from the stamped text; the build's parallel
+    executor caches the notebook from ``read_page``: both must give the same hash.
+    """
     from jupyter_cache.cache.main import JupyterCacheBase
     from myst_nb.core.read import read_myst_markdown_notebook
 

@@ -1,5 +1,7 @@
-"""booktools.prose: a typed number in prose is reported unless it is code, math, glued,
-a quotation of the notes, a fixed fact or part of a name."""
+"""booktools.prose: a typed number in prose is reported.
+
+Unless it is code, math, glued, a quotation of the notes, a fixed fact or part of a name.
+"""
 
 from __future__ import annotations
 

@@ -27,7 +27,6 @@ def chromium_path() -> str:
         if os.environ.get("CI"):
             pytest.fail("CI must run the browser tests: install Debian's `chromium` package")
         pytest.skip("no Chromium installed (apt-get install chromium) - browser tests skipped")
-    pytest.importorskip("playwright")
     return CHROMIUM
 
 
@@ -115,7 +114,7 @@ def al_page(browser, server):
 
 
 def shown_round(page) -> str:
-    """The heading of the panel the Stack shows (it renders only the selected child)."""
+    """Return the heading of the panel the Stack shows (it renders only the selected child)."""
     headings = page.locator(".widget-html-content", has_text="Round")
     assert headings.count() == 1
     return headings.first.inner_text()

@@ -19,13 +19,15 @@ def seed_run(cancer):
 
 def test_load_data(cancer):
     X, y = cancer
-    assert X.shape == (569, 30) and set(y.unique()) == {0, 1}
+    assert X.shape == (569, 30)
+    assert set(y.unique()) == {0, 1}
 
 
 def test_seed_logistic_regression_does_not_converge_on_unscaled_data(seed_run):
     scores, messages = seed_run
     assert scores.shape == (3,)
-    assert messages and all(m.startswith("ConvergenceWarning") for m in messages)
+    assert messages
+    assert all(m.startswith("ConvergenceWarning") for m in messages)
 
 
 def test_scaled_pipeline_converges_and_is_more_accurate(cancer, seed_run):

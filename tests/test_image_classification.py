@@ -1,17 +1,17 @@
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")
-
-from mlbook import image_classification as ic  # noqa: E402
-from mlbook.repro import seed_everything  # noqa: E402
+from mlbook import image_classification as ic
+from mlbook.repro import seed_everything
 
 
 def test_the_notes_preprocessing_gives_a_299_batch_in_minus_one_one(tmp_path):
     path = ic.save_sample_photo(tmp_path)
     x = ic.load_for_inception(path)
-    assert x.shape == (1, 299, 299, 3) and x.dtype == np.float32
-    assert -1.0 <= x.min() < -0.5 and 0.5 < x.max() <= 1.0
+    assert x.shape == (1, 299, 299, 3)
+    assert x.dtype == np.float32
+    assert -1.0 <= x.min() < -0.5
+    assert 0.5 < x.max() <= 1.0
 
 
 @pytest.mark.slow
@@ -26,7 +26,8 @@ def test_inception_transfer_model_freezes_the_base():
     model = ic.inception_transfer_model(5, weights=None, input_shape=(75, 75, 3))
     assert model.output_shape == (None, 5)
     base = model.layers[1]
-    assert not base.trainable and base.output_shape == (None, 2048)
+    assert not base.trainable
+    assert base.output_shape == (None, 2048)
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     assert trainable == 2048 * 5 + 5  # only the new head learns
 
@@ -44,7 +45,8 @@ def test_select_digits_renumbers_labels(tiny_digits):
     x, y = tiny_digits
     xs, ys = ic.select_digits(x, y, (5, 6, 7, 8, 9))
     assert set(np.unique(ys)) == {0, 1, 2, 3, 4}
-    assert len(xs) == np.isin(y, [5, 6, 7, 8, 9]).sum() and xs.shape[1:] == (28, 28, 1)
+    assert len(xs) == np.isin(y, [5, 6, 7, 8, 9]).sum()
+    assert xs.shape[1:] == (28, 28, 1)
     assert xs.max() <= 1.0
     assert (y[np.isin(y, [5, 6, 7, 8, 9])] - 5 == ys).all()
 
@@ -52,7 +54,8 @@ def test_select_digits_renumbers_labels(tiny_digits):
 def test_few_shot_takes_k_per_class(tiny_digits):
     x, y = ic.select_digits(*tiny_digits, range(10))
     xs, ys = ic.few_shot(x, y, 3)
-    assert len(xs) == 30 and np.bincount(ys).tolist() == [3] * 10
+    assert len(xs) == 30
+    assert np.bincount(ys).tolist() == [3] * 10
 
 
 def test_frozen_base_does_not_change_during_training(tiny_digits):
@@ -67,9 +70,8 @@ def test_frozen_base_does_not_change_during_training(tiny_digits):
         model.evaluate(x, y, verbose=0)[1], abs=1e-6
     )
     copy = ic.copy_base(base)
-    assert copy is not base and all(
-        np.array_equal(a, b) for a, b in zip(copy.get_weights(), base.get_weights())
-    )
+    assert copy is not base
+    assert all(np.array_equal(a, b) for a, b in zip(copy.get_weights(), base.get_weights()))
 
 
 @pytest.mark.slow
@@ -77,12 +79,14 @@ def test_compare_transfer_trains_a_head_on_frozen_pretrained_features(tiny_digit
     """Frozen features from pretraining let a new head learn from 3 labels per class.
 
     (The tiny data code classes by position, so we reuse the pretraining classes; the
-    chapter measures transfer to *new* digits on MNIST.)"""
+    chapter measures transfer to *new* digits on MNIST.)
+    """
     seed_everything(0)
     x, y = ic.select_digits(*tiny_digits, range(5))
     base = ic.pretrain_base(x, y, epochs=3, verbose=0)
     rows = ic.compare_transfer(base, x, y, x, y, shots=(3,), steps=60)
-    assert set(rows[0]) == {"shots", "transfer", "scratch"} and rows[0]["shots"] == 3
+    assert set(rows[0]) == {"shots", "transfer", "scratch"}
+    assert rows[0]["shots"] == 3
     assert rows[0]["transfer"] > 0.6  # chance is 0.2
     assert 0 <= rows[0]["scratch"] <= 1
 
@@ -99,8 +103,11 @@ def test_base_ends_at_the_convolutional_features():
 
 @pytest.mark.parametrize("n_examples", [5, 100])
 def test_fit_steps_takes_exactly_the_asked_number_of_steps(tiny_digits, n_examples):
-    """Fewer examples than a batch (1 label per class) or several batches per pass: the
-    optimiser updates the weights exactly *steps* times either way."""
+    """The optimiser updates the weights exactly *steps* times.
+
+    That holds with fewer examples than a batch (1 label per class) and with several
+    batches per pass.
+    """
     x, y = ic.select_digits(*tiny_digits, range(5))
     model = ic.with_head(ic.build_base(), 5)
     ic.fit_steps(model, x[:n_examples], y[:n_examples], steps=7)

@@ -20,7 +20,8 @@ def test_dense_by_hand_matches_keras_dense():
     x = np.random.default_rng(0).normal(size=(3, 5)).astype("float32")
     expected = np.asarray(layer(x))
     kernel, bias = layer.get_weights()
-    assert kernel.shape == (5, 4) and bias.shape == (4,)
+    assert kernel.shape == (5, 4)
+    assert bias.shape == (4,)
     np.testing.assert_allclose(nn.dense_by_hand(x, kernel, bias), expected, atol=1e-5)
     assert nn.dense_params(5, 4) == layer.count_params() == 24
 
@@ -29,7 +30,7 @@ def test_dense_by_hand_softmax_rows_sum_to_one():
     x = np.ones((2, 3))
     out = nn.dense_by_hand(x, np.eye(3), np.zeros(3), activation="softmax")
     np.testing.assert_allclose(out.sum(axis=1), 1.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown activation 'tanh2'"):
         nn.dense_by_hand(x, np.eye(3), np.zeros(3), activation="tanh2")
 
 
@@ -69,17 +70,20 @@ def test_draw_model_writes_a_png(tmp_path):
     if nn.graphviz_problem() is not None:
         pytest.skip("Graphviz/pydot not installed here")
     diagram = nn.draw_model(nn.build_functional(8), tmp_path / "m.png")
-    assert diagram.note is None and diagram.path.read_bytes()[:4] == b"\x89PNG"
+    assert diagram.note is None
+    assert diagram.path.read_bytes()[:4] == b"\x89PNG"
     assert type(diagram.display()).__name__ == "Image"
 
 
 def test_draw_model_without_graphviz_gives_a_note(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` on PATH
     diagram = nn.draw_model(nn.build_functional(8), tmp_path / "m.png")
-    assert diagram.path is None and "graphviz" in diagram.note.lower()
+    assert diagram.path is None
+    assert "graphviz" in diagram.note.lower()
     assert not (tmp_path / "m.png").exists()
     shown = diagram.display()
-    assert type(shown).__name__ == "Markdown" and "not drawn" in shown.data
+    assert type(shown).__name__ == "Markdown"
+    assert "not drawn" in shown.data
 
 
 def test_env_switch_forces_the_fallback(monkeypatch):

@@ -19,7 +19,6 @@ def test_iou_on_hand_made_boxes():
 
 
 def test_nms_keeps_the_best_of_overlapping_boxes():
-    pytest.importorskip("tensorflow")
     boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [30, 30, 40, 40], [0, 0, 10, 9]], float)
     scores = np.array([0.9, 0.95, 0.8, 0.3])
     keep = od.non_max_suppression(boxes, scores, iou_threshold=0.5, score_threshold=0.5)
@@ -31,7 +30,8 @@ def test_nms_keeps_the_best_of_overlapping_boxes():
 def test_encode_decode_round_trip():
     boxes = [np.array([box(20.0, 37.0, 12), box(50.0, 10.0, 16)])]
     target = od.encode_targets(boxes, [np.array([0, 1])])
-    assert target.shape == (1, od.GRID, od.GRID, 6) and target[..., 0].sum() == 2
+    assert target.shape == (1, od.GRID, od.GRID, 6)
+    assert target[..., 0].sum() == 2
     # a perfect prediction: logits that reproduce the targets
     k = len(od.CLASSES)
     pred = np.full((od.GRID, od.GRID, 1 + k + 4), -10.0)
@@ -45,15 +45,20 @@ def test_encode_decode_round_trip():
     keep = scores > 0.5
     assert keep.sum() == 2
     pairs = od.match(boxes[0], dec_boxes[keep])
-    assert len(pairs) == 2 and min(p[2] for p in pairs) > 0.99
+    assert len(pairs) == 2
+    assert min(p[2] for p in pairs) > 0.99
     assert sorted(classes[keep].tolist()) == [0, 1]
 
 
 def crossing():
-    """A at x = 10 + 4t, B at x = 50 - 4t; at frame 5 both are at x = 30 and only one
-    box is detected."""
+    """Give the detections of two objects that cross.
+
+    A is at x = 10 + 4t, B at x = 50 - 4t; at frame 5 both are at x = 30 and only one
+    box is detected.
+    """
     frames = od.crossing_detections()
-    assert np.allclose(frames[0], [box(20, 10), box(20, 50)]) and len(frames[5]) == 1
+    assert np.allclose(frames[0], [box(20, 10), box(20, 50)])
+    assert len(frames[5]) == 1
     return frames
 
 
@@ -63,12 +68,15 @@ def test_tracker_assigns_ids_one_to_one():
     assert sorted(first) == [1, 2]
     second = tracker.update(np.array([box(41, 41), box(11, 11)]))  # order swapped
     ids = {tid: tuple(b) for tid, b in second}
-    assert ids[1] == tuple(box(11, 11)) and ids[2] == tuple(box(41, 41))
+    assert ids[1] == tuple(box(11, 11))
+    assert ids[2] == tuple(box(41, 41))
 
 
 def ids_along(outputs, cx0, vx):
-    """The track IDs given to the object at x = cx0 + vx * t (frame 5, where both objects
-    are at the same place, excluded)."""
+    """Return the track IDs given to the object at x = cx0 + vx * t.
+
+    Frame 5, where both objects are at the same place, is excluded.
+    """
     found = []
     for t, out in enumerate(outputs):
         if t == 5:
@@ -105,18 +113,23 @@ def test_evaluate_tracking_counts_switches_misses_and_false_positives():
     )
     perfect = [[(1, box(10, 10))]] * 3
     scores = od.evaluate_tracking(video, perfect)
-    assert scores["id_switches"] == 0 and scores["misses"] == 0 and scores["mota"] == 1
+    assert scores["id_switches"] == 0
+    assert scores["misses"] == 0
+    assert scores["mota"] == 1
     assert scores["mean_iou"] == pytest.approx(1.0)
     swapped = [[(1, box(10, 10))], [], [(2, box(10, 10)), (3, box(40, 40))]]
     scores = od.evaluate_tracking(video, swapped)
-    assert scores["id_switches"] == 1 and scores["misses"] == 1
-    assert scores["false_positives"] == 1 and scores["mota"] == pytest.approx(0.0)
+    assert scores["id_switches"] == 1
+    assert scores["misses"] == 1
+    assert scores["false_positives"] == 1
+    assert scores["mota"] == pytest.approx(0.0)
 
 
 def test_video_ground_truth_is_consistent():
     video = od.make_video(20, seed=0)
     assert video.frames.shape == (20, od.FRAME, od.FRAME)
-    assert 0 <= video.frames.min() and video.frames.max() <= 1
+    assert 0 <= video.frames.min()
+    assert video.frames.max() <= 1
     assert all(len(b) == len(i) == 3 for b, i in zip(video.boxes, video.ids))
     # objects 0 and 1 overlap at some frame: the video contains a crossing
     assert max(od.iou(b[0], b[1])[0, 0] for b in video.boxes) > 0.2
@@ -124,7 +137,6 @@ def test_video_ground_truth_is_consistent():
 
 
 def test_detect_pretrained_batches_thresholds_and_labels():
-    pytest.importorskip("tensorflow")
     seen = {}
 
     def fake_detector(batch):
@@ -138,11 +150,11 @@ def test_detect_pretrained_batches_thresholds_and_labels():
     image = np.zeros((100, 200, 3), np.uint8)
     boxes, scores, labels = od.detect_pretrained(fake_detector, image, min_score=0.5)
     assert seen == {"shape": (1, 100, 200, 3), "dtype": "uint8"}
-    assert labels == ["dog"] and scores.tolist() == [0.9]
+    assert labels == ["dog"]
+    assert scores.tolist() == [0.9]
     assert np.allclose(boxes, [[10, 40, 50, 120]])
 
 
 def test_detector_output_grid():
-    pytest.importorskip("tensorflow")
     model = od.build_detector()
     assert model.output_shape == (None, od.GRID, od.GRID, 1 + len(od.CLASSES) + 4)

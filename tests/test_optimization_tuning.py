@@ -46,13 +46,15 @@ def test_optimizer_factories_give_fresh_objects():
 @pytest.mark.parametrize("name", ["exponential decay", "piecewise constant", "cosine with warm-up"])
 def test_schedules_stay_positive_and_end_lower(name):
     at, lr = ot.schedule_values(ot.schedules(1e-3, 100)[name], 100)
-    assert lr.shape == at.shape == (100,) and (lr > 0).all()
+    assert lr.shape == at.shape == (100,)
+    assert (lr > 0).all()
     assert lr[-1] < lr.max() <= 1e-3 + 1e-9
 
 
 def test_warmup_rises_first():
     at, lr = ot.schedule_values(ot.schedules(1e-3, 100)["cosine with warm-up"], 100)
-    assert lr[0] < lr[10] and at[lr.argmax()] == 10
+    assert lr[0] < lr[10]
+    assert at[lr.argmax()] == 10
     assert (
         len(ot.schedule_values(ot.schedules(1e-3, 10_000)["exponential decay"], 10_000)[0]) == 101
     )
@@ -73,7 +75,8 @@ def test_callbacks_reduce_lr_and_keep_the_best_model(small, tmp_path):
         directory=tmp_path,
         learning_rate=0.05,
     )
-    assert best.exists() and best.parent == tmp_path
+    assert best.exists()
+    assert best.parent == tmp_path
     assert hist["learning_rate"][0] == pytest.approx(0.05)
     assert float(model.optimizer.learning_rate) < 0.05
     reloaded = keras.models.load_model(best)

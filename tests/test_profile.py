@@ -9,7 +9,7 @@ def test_default_is_full(monkeypatch):
     assert get_profile().name == "full"
 
 
-@pytest.mark.parametrize("raw, name", [("quick", "quick"), (" FULL ", "full")])
+@pytest.mark.parametrize(("raw", "name"), [("quick", "quick"), (" FULL ", "full")])
 def test_reads_environment(monkeypatch, raw, name):
     monkeypatch.setenv("MLBOOK_PROFILE", raw)
     assert get_profile().name == name

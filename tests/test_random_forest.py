@@ -23,13 +23,14 @@ def test_seed_code_uses_undefined_training_data():
 
 def test_load_with_noise_adds_two_uninformative_columns():
     X, y = rf.load_with_noise()
-    assert X.shape == (569, 32) and list(X.columns[-2:]) == ["random_num", "random_cat"]
+    assert X.shape == (569, 32)
+    assert list(X.columns[-2:]) == ["random_num", "random_cat"]
     assert X["random_cat"].nunique() > 50
     assert abs(np.corrcoef(X["random_num"], y)[0, 1]) < 0.15
 
 
 def test_forest_is_reproducible_with_a_seed(split):
-    X_train, X_test, y_train, y_test = split
+    X_train, X_test, y_train, _y_test = split
     a = rf.forest(20, seed=3).fit(X_train, y_train).predict_proba(X_test)
     b = rf.forest(20, seed=3).fit(X_train, y_train).predict_proba(X_test)
     np.testing.assert_array_equal(a, b)

@@ -12,12 +12,14 @@ def diabetes():
 
 def test_seed_code_fails_because_its_data_file_does_not_exist():
     message = rg.run_seed_code()
-    assert message.startswith("FileNotFoundError") and "stock_prices.csv" in message
+    assert message.startswith("FileNotFoundError")
+    assert "stock_prices.csv" in message
 
 
 def test_load_data_shapes(diabetes):
     X, y = diabetes
-    assert X.shape == (442, 10) and y.shape == (442,)
+    assert X.shape == (442, 10)
+    assert y.shape == (442,)
     assert set(X["sex"].unique()) == {1.0, 2.0}  # original units, not pre-scaled
 
 
@@ -40,7 +42,8 @@ def test_in_sample_error_is_optimistic(diabetes):
     gap = rg.in_sample_vs_held_out(models, Xtr, Xte, ytr, yte)
     assert (gap["in-sample MSE"] < gap["held-out MSE"]).all()
     # the most flexible model looks best in-sample and is worst on new data
-    assert gap["in-sample MSE"].idxmin() == "cubic" and gap["held-out MSE"].idxmax() == "cubic"
+    assert gap["in-sample MSE"].idxmin() == "cubic"
+    assert gap["held-out MSE"].idxmax() == "cubic"
 
 
 def test_cross_validated_scores_table(diabetes):
@@ -53,7 +56,8 @@ def test_cross_validated_scores_table(diabetes):
 
 def test_polynomial_overfits_noisy_curve():
     x, y = rg.make_curve_data(40)
-    assert x.shape == (40, 1) and y.shape == (40,)
+    assert x.shape == (40, 1)
+    assert y.shape == (40,)
     xt, yt = rg.make_curve_data(200, seed=1)
     mse = {
         d: (
@@ -63,4 +67,5 @@ def test_polynomial_overfits_noisy_curve():
         for d in (1, 4, 15)
     }
     assert mse[15][0] < mse[4][0] < mse[1][0]  # training error always falls
-    assert mse[4][1] < mse[1][1] and mse[4][1] < mse[15][1]  # held-out error does not
+    assert mse[4][1] < mse[1][1]  # held-out error does not: degree 4 beats 1
+    assert mse[4][1] < mse[15][1]  # ... and 15

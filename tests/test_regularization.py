@@ -51,7 +51,8 @@ def test_regularised_layers_add_a_loss():
     plain, l2 = rg.build_model("baseline", 8), rg.build_model("L2", 8)
     x = np.ones((2, 28, 28), "float32")
     plain(x), l2(x)
-    assert len(plain.losses) == 0 and len(l2.losses) == 2
+    assert len(plain.losses) == 0
+    assert len(l2.losses) == 2
     assert all(float(keras.ops.convert_to_numpy(v)) > 0 for v in l2.losses)
 
 

@@ -3,13 +3,13 @@ import pytest
 
 from mlbook import rnn, training
 
-pytest.importorskip("tensorflow")
-
 
 def test_as_sequences_rows_are_time_steps(tiny_digits):
     x, y = tiny_digits
     xs, ys = rnn.as_sequences(x, y, size=100)
-    assert xs.shape == (100, 28, 28) and xs.dtype == np.float32 and xs.max() <= 1.0
+    assert xs.shape == (100, 28, 28)
+    assert xs.dtype == np.float32
+    assert xs.max() <= 1.0
     assert len(np.unique(ys)) == 10
     with pytest.raises(ValueError, match="expected images"):
         rnn.as_sequences(x.reshape(len(x), -1), y)
@@ -19,7 +19,9 @@ def test_the_seed_model_fails_on_pixels(tiny_digits):
     """The notes feed pixel intensities to Embedding(784, 128), then a 4-D tensor to an LSTM."""
     x, y = rnn.as_sequences(*tiny_digits)
     error = rnn.run_seed_code(x[:16], y[:16])
-    assert error.startswith("ValueError") and "ndim=3" in error and "ndim=4" in error
+    assert error.startswith("ValueError")
+    assert "ndim=3" in error
+    assert "ndim=4" in error
     # the corrected model (rows as time steps) runs on the same data
     model = rnn.build_rnn("SimpleRNN", units=8)
     assert np.isfinite(
@@ -38,7 +40,7 @@ def test_numpy_recurrence_matches_keras_simple_rnn():
     assert np.allclose(states, expected, atol=1e-5)
 
 
-@pytest.mark.parametrize("kind, sets", [("SimpleRNN", 1), ("LSTM", 4), ("GRU", 3)])
+@pytest.mark.parametrize(("kind", "sets"), [("SimpleRNN", 1), ("LSTM", 4), ("GRU", 3)])
 def test_build_rnn_cells_and_parameter_counts(kind, sets):
     model = rnn.build_rnn(kind, units=8)
     simple = 8 * (28 + 8 + 1)
@@ -56,7 +58,8 @@ def test_stepwise_proba_ends_at_the_model_prediction(tiny_digits):
     x, _ = rnn.as_sequences(*tiny_digits)
     model = rnn.build_rnn("GRU", units=8)
     states, proba = rnn.stepwise_proba(model, x[0])
-    assert states.shape == (28, 8) and proba.shape == (28, 10)
+    assert states.shape == (28, 8)
+    assert proba.shape == (28, 10)
     assert np.allclose(proba.sum(axis=1), 1, atol=1e-5)
     assert np.allclose(proba[-1], model.predict(x[:1], verbose=0)[0], atol=1e-5)
 
@@ -68,14 +71,18 @@ def test_fit_and_score_reports_a_row(tiny_digits):
         "SimpleRNN", x[:64], y[:64], x[64:96], y[64:96], units=4, epochs=1, batch_size=64
     )
     assert set(row) == {"kind", "params", "seconds", "accuracy"}
-    assert row["seconds"] > 0 and 0 <= row["accuracy"] <= 1
+    assert row["seconds"] > 0
+    assert 0 <= row["accuracy"] <= 1
 
 
 def test_windows_pair_each_window_with_the_next_value():
     series = np.arange(10, dtype="float32")
     X, y = rnn.make_windows(series, 3)
-    assert X.shape == (7, 3, 1) and y.shape == (7,)
-    assert X[0, :, 0].tolist() == [0, 1, 2] and y[0] == 3 and y[-1] == 9
+    assert X.shape == (7, 3, 1)
+    assert y.shape == (7,)
+    assert X[0, :, 0].tolist() == [0, 1, 2]
+    assert y[0] == 3
+    assert y[-1] == 9
 
 
 def test_signal_is_periodic_plus_noise():
@@ -100,4 +107,5 @@ def test_forecaster_shapes_and_recursive_forecast():
     model = rnn.build_forecaster("GRU", units=4, window=12)
     assert model.output_shape == (None, 1)
     out = rnn.forecast_recursive(model, np.zeros(12, "float32"), steps=5)
-    assert out.shape == (5,) and np.isfinite(out).all()
+    assert out.shape == (5,)
+    assert np.isfinite(out).all()

@@ -1,13 +1,9 @@
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.datasets import make_blobs  # noqa: E402
-
-from mlbook import semi_supervised as ss  # noqa: E402
+from mlbook import semi_supervised as ss
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +42,8 @@ def test_hide_labels_keeps_a_stratified_subset(blobs):
     _, y = blobs
     y_partial = ss.hide_labels(y, 30, seed=1)
     kept = y_partial != ss.UNLABELED
-    assert kept.sum() == 30 and set(np.bincount(y_partial[kept])) == {10}
+    assert kept.sum() == 30
+    assert set(np.bincount(y_partial[kept])) == {10}
     np.testing.assert_array_equal(y_partial[kept], y[kept])
 
 

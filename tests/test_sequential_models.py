@@ -23,9 +23,11 @@ def test_list_and_add_build_the_same_architecture():
 
 def test_model_without_input_has_no_weights_until_built():
     model = sm.build_without_input()
-    assert not model.built and model.weights == []
+    assert not model.built
+    assert model.weights == []
     model.build((None, 28, 28))
-    assert model.built and model.count_params() == sm.build_with_list().count_params()
+    assert model.built
+    assert model.count_params() == sm.build_with_list().count_params()
 
 
 @pytest.mark.slow  # trains models: a few seconds
@@ -36,7 +38,8 @@ def test_train_returns_validation_history(tiny_digits):
         model, x / 255.0, y, epochs=2, batch_size=32, validation_split=0.1, verbose=0
     )
     assert set(hist) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
-    assert len(hist["loss"]) == 2 and hist["loss"][1] < hist["loss"][0]
+    assert len(hist["loss"]) == 2
+    assert hist["loss"][1] < hist["loss"][0]
 
 
 @pytest.mark.slow  # trains models: a few seconds
@@ -46,8 +49,10 @@ def test_saved_model_reloads_and_predicts_the_same(tmp_path, tiny_digits):
     model = sm.compile_classifier(sm.build_with_list())
     model.fit(x, y, epochs=1, verbose=0)
     path, reloaded = sm.save_and_reload(model, tmp_path)
-    assert path.suffix == ".keras" and path.exists()
-    assert reloaded is not model and reloaded.name == model.name
+    assert path.suffix == ".keras"
+    assert path.exists()
+    assert reloaded is not model
+    assert reloaded.name == model.name
     assert sm.prediction_gap(model, reloaded, x[:20]) == 0.0
     # the compile settings travel too: the reloaded model can be evaluated directly
     assert np.isclose(reloaded.evaluate(x, y, verbose=0)[1], model.evaluate(x, y, verbose=0)[1])

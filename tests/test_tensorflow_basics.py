@@ -1,14 +1,14 @@
 import pytest
+import tensorflow as tf
 
-tf = pytest.importorskip("tensorflow")
-
-from mlbook import tensorflow_basics as tb  # noqa: E402
+from mlbook import tensorflow_basics as tb
 
 
 def test_seed_code_fails_on_tensorflow_2():
     """The notes' tf.Session example cannot run: this is why the chapter has an Erratum."""
     message = tb.run_seed_code()
-    assert message.startswith("AttributeError") and "Session" in message
+    assert message.startswith("AttributeError")
+    assert "Session" in message
 
 
 def test_eager_and_legacy_session_agree():
@@ -29,7 +29,7 @@ def test_tracing_happens_per_shape_and_per_python_value():
 
 
 @pytest.mark.parametrize(
-    "fn, x, expected",
+    ("fn", "x", "expected"),
     [
         (lambda x: x**3 + 2 * x, 2.0, 14.0),
         (tf.sin, 0.0, 1.0),
@@ -41,7 +41,8 @@ def test_derivative(fn, x, expected):
 
 def test_timing_returns_positive_times():
     t = tb.time_eager_vs_function(steps=5, repeats=2)
-    assert t["eager_ms"] > 0 and t["function_ms"] > 0
+    assert t["eager_ms"] > 0
+    assert t["function_ms"] > 0
     assert tb.many_small_ops(tf.constant(1.0), steps=3).numpy() == pytest.approx(1.0)
 
 

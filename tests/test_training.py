@@ -3,11 +3,9 @@
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")
-
-from mlbook import deep_learning as dl  # noqa: E402
-from mlbook import training  # noqa: E402
-from mlbook.repro import seed_everything  # noqa: E402
+from mlbook import deep_learning as dl
+from mlbook import training
+from mlbook.repro import seed_everything
 
 
 class _RecordBatches:
@@ -41,29 +39,33 @@ def epochs_seen(fit_args, epochs=3, **kwargs):
 
 
 def orders_trained(epochs=3, **kwargs):
-    """The batches ``training.train`` feeds a model: 10 examples in batches of 5."""
+    """Return the batches ``training.train`` feeds a model: 10 examples in batches of 5."""
     model = _RecordBatches()
     x = np.arange(10, dtype="float32").reshape(-1, 1)
     training.train(model, x, np.zeros(10), epochs=epochs, batch_size=5, verbose=0, **kwargs)
-    return [sum(model.seen[e : e + 2], []) for e in range(0, 2 * epochs, 2)]  # one per epoch
+    return [model.seen[e] + model.seen[e + 1] for e in range(0, 2 * epochs, 2)]  # one per epoch
 
 
 def test_keras_fit_shuffle_repeats_one_order_under_a_global_seed():
-    """The trap shuffled_batches exists for: with TensorFlow's global seed set, Keras 3's
-    own per-epoch shuffle gives every epoch the same order. If this test starts failing,
-    Keras has fixed it and shuffled_batches could go."""
+    """Show the trap shuffled_batches exists for.
+
+    With TensorFlow's global seed set, Keras 3's own per-epoch shuffle gives every epoch
+    the same order. If this test starts failing, Keras has fixed it and shuffled_batches
+    could go.
+    """
     seed_everything(0)
     x = np.arange(8, dtype="float32").reshape(-1, 1)
     seen = epochs_seen((x, np.zeros(8)), batch_size=8, shuffle=True)
     assert seen[0] == seen[1] == seen[2]
-    assert sorted(seen[0]) == list(range(8)) and seen[0] != list(range(8))
+    assert sorted(seen[0]) == list(range(8))
+    assert seen[0] != list(range(8))
 
 
 def test_shuffled_batches_reshuffle_every_epoch_and_repeat_across_runs():
     seed_everything(0)
     x = np.arange(10, dtype="float32").reshape(-1, 1)
     first = epochs_seen((training.shuffled_batches(x, np.zeros(10), 5),), shuffle=False)
-    batches = [sum(first[e : e + 2], []) for e in range(0, 6, 2)]  # 2 batches per epoch
+    batches = [first[e] + first[e + 1] for e in range(0, 6, 2)]  # 2 batches per epoch
     assert all(sorted(b) == list(range(10)) for b in batches)  # each epoch: every example once
     assert len({tuple(b) for b in batches}) == 3  # a new order every epoch
     seed_everything(0)
@@ -90,8 +92,8 @@ def test_split_last_matches_keras_validation_split():
     from keras.src.trainers.data_adapters.array_slicing import train_validation_split
 
     x, y = np.arange(25).reshape(-1, 1), np.arange(25)
-    ((xh, yh), (xt, yt)) = training.split_last((x, y), 0.1)
-    (kx, ky), (vx, vy) = train_validation_split((x, y), validation_split=0.1)
+    ((xh, _yh), (_xt, yt)) = training.split_last((x, y), 0.1)
+    (kx, _ky), (_vx, vy) = train_validation_split((x, y), validation_split=0.1)
     np.testing.assert_array_equal(xh, kx)
     np.testing.assert_array_equal(yt, vy)
     with pytest.raises(ValueError, match="between 0 and 1"):
@@ -149,8 +151,11 @@ def test_train_with_a_seed_repeats_its_orders_whatever_numpy_did():
 
 
 def test_train_without_a_seed_draws_it_once_from_numpy():
-    """``seed=None`` consumes one draw of NumPy's global generator, as pages always did:
-    the same orders as that draw passed explicitly, and the generator moved on by one."""
+    """``seed=None`` consumes one draw of NumPy's global generator, as pages always did.
+
+    It gives the same orders as that draw passed explicitly, and the generator moves on
+    by one.
+    """
     seed_everything(0)
     state = np.random.get_state()
     drawn = int(np.random.randint(2**31 - 1))

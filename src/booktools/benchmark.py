@@ -34,6 +34,8 @@ EDIT = "\n# booktools.benchmark: an edit\n"
 
 @dataclass
 class Step:
+    """One benchmark step: an edit to make, then a rebuild to time against a target."""
+
     name: str
     edit: str  # file to append to ("" for none)
     text: str
@@ -57,7 +59,7 @@ STEPS = (
 
 
 def copy_book(root: Path, dest: Path) -> None:
-    """The files git tracks or would track (uncommitted work included), no build output."""
+    """Copy the files git tracks or would track (uncommitted work included), no build output."""
     listed = subprocess.run(
         ["git", "ls-files", "-co", "--exclude-standard", "-z"],
         cwd=root,
@@ -73,7 +75,7 @@ def copy_book(root: Path, dest: Path) -> None:
 
 
 def importers(root: Path, module: str) -> list[str]:
-    """The executed pages whose inputs include *module* (a path under ``src/``)."""
+    """Return the executed pages whose inputs include *module* (a path under ``src/``)."""
     name = Path(module).relative_to("src").with_suffix("").as_posix().replace("/", ".")
     return [
         p.relative_to(root).as_posix()
@@ -102,6 +104,7 @@ def build(root: Path, profile: str) -> tuple[float, int, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark steps on a scratch copy of the book and print a table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", default="full", help="full (default) or quick")
     parser.add_argument("--root", type=Path, default=None, help="the book (default: here)")

@@ -34,7 +34,7 @@ READER = {"type": "plugin", "name": "booktools_md"}
 
 
 def build_root(profile: str, root: Path, name: str | None = None) -> Path:
-    """The ``--path-output`` folder of a profile (``_build`` lives inside it).
+    """Return the ``--path-output`` folder of a profile (``_build`` lives inside it).
 
     *name* gives a partial build (``--toc``) a folder and cache of its own.
     """
@@ -44,10 +44,12 @@ def build_root(profile: str, root: Path, name: str | None = None) -> Path:
 
 
 def html_dir(profile: str, root: Path, name: str | None = None) -> Path:
+    """Return the folder of a profile's built site."""
     return build_root(profile, root, name) / "_build" / "html"
 
 
 def cache_dir(profile: str, root: Path, name: str | None = None) -> Path:
+    """Return the folder of a profile's execution cache."""
     return build_root(profile, root, name) / "_build" / ".jupyter_cache"
 
 
@@ -64,10 +66,11 @@ def default_jobs() -> int:
 def execute_ahead(
     profile: str, root: Path, toc: Path | None = None, jobs: int = 2, timeout: int = 900
 ) -> list[str]:
-    """Execute the pages whose result is not in the profile's execution cache (their
-    code or inputs changed), *jobs* at a time, and cache them, so that the Sphinx build
-    (which runs one page at a time) finds them executed. Returns the pages that failed;
-    the build then runs those itself and reports their errors.
+    """Execute the pages missing from the profile's execution cache, *jobs* at a time.
+
+    These are the pages whose code or inputs changed. They are executed and cached so
+    that the Sphinx build (which runs one page at a time) finds them executed. Returns
+    the pages that failed; the build then runs those itself and reports their errors.
 
     This is jupyter-cache's own parallel worker (``jcache`` staging with myst-nb's
     reader plus the inputs key, as the build reads the pages); only the scheduling is
@@ -106,9 +109,12 @@ def execute_ahead(
 
 
 def prune_cache(profile: str, root: Path, toc: Path | None = None) -> int:
-    """Drop the cached results of the book's pages that no longer match their page (an
-    older version of its code or inputs); returns how many. Keeps the cache the size of
-    the book instead of growing with every edit (the publish workflow saves it)."""
+    """Drop cached results that no longer match their page; return how many.
+
+    An outdated result comes from an older version of the page's code or inputs. Dropping
+    them keeps the cache the size of the book instead of growing with every edit (the
+    publish workflow saves it).
+    """
     from jupyter_cache import get_cache
 
     cache = get_cache(cache_dir(profile, root, toc.stem.lstrip("_") if toc else None))
@@ -124,6 +130,7 @@ def prune_cache(profile: str, root: Path, toc: Path | None = None) -> int:
 
 
 def command(profile: str, root: Path, toc: Path | None = None, builder: str = "html") -> list[str]:
+    """Return the ``jupyter-book build`` command line: warnings are errors, keep going."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")  # same environment
     name = toc.stem.lstrip("_") if toc else None
     cmd = [
@@ -152,7 +159,7 @@ SYSTEM_REQUIREMENTS = {
 
 
 def missing_system_requirements(profile: str) -> list[str]:
-    """What the *profile*'s build needs but this machine lacks (one line each).
+    """List what the *profile*'s build needs but this machine lacks (one line each).
 
     The full profile publishes every figure, so a missing program stops the build before
     anything runs; a quick preview marks the figure as missing on the page instead.
@@ -167,6 +174,7 @@ def missing_system_requirements(profile: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Build the book in a profile (executing changed pages ahead) and say where it is."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--profile", default=None, help=f"full or quick (default: ${ENV_VAR} or full)"

@@ -48,7 +48,7 @@ def glued(cache_folder: Path) -> dict[str, str]:
 
 
 def _text(output: dict, record: dict) -> str:
-    """A glued value as text: its Markdown or plain text; a figure by its digest."""
+    """Return a glued value as text: its Markdown or plain text; a figure by its digest."""
     prefix = record.get("mime_prefix", "")
     data = {k.removeprefix(prefix): v for k, v in output.get("data", {}).items()}
     for mime in ("text/markdown", "text/plain"):
@@ -72,6 +72,7 @@ def diff(before: dict[str, str], after: dict[str, str]) -> tuple[list[str], list
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Print a build's glued values as JSON, or compare two such files (``--diff``)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", nargs="?", type=Path, help="a build's .jupyter_cache folder")
     parser.add_argument("--diff", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))

@@ -37,7 +37,7 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})\s*\{code-cell\}[^\n]*\n(.*?)^\1\s*$", re.M 
 
 
 def code_cells(text: str) -> list[str]:
-    """The sources of the ``{code-cell}`` blocks of a MyST notebook's text."""
+    """Return the sources of the ``{code-cell}`` blocks of a MyST notebook's text."""
     cells = []
     for match in _FENCE.finditer(text):
         body = match.group(2)
@@ -87,7 +87,7 @@ def imported_names(tree: ast.AST, module: str | None = None, is_package: bool = 
 
 
 def module_file(name: str, package_dir: Path) -> Path | None:
-    """The source file of the dotted module *name* under *package_dir*'s parent, if any."""
+    """Return the source file of the dotted module *name* under *package_dir*'s parent."""
     parts = name.split(".")
     base = package_dir.parent.joinpath(*parts)
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
@@ -97,8 +97,11 @@ def module_file(name: str, package_dir: Path) -> Path | None:
 
 
 def module_closure(names: Iterable[str], package_dir: Path) -> dict[str, Path]:
-    """Every module of the package that importing *names* runs: the named modules,
-    their parent packages' ``__init__``, and what those import, transitively."""
+    """Return every module of the package that importing *names* runs.
+
+    That is the named modules, their parent packages' ``__init__``, and what those
+    import, transitively.
+    """
     package = package_dir.name
     found: dict[str, Path] = {}
     todo = [n for n in names if n == package or n.startswith(package + ".")]
@@ -123,7 +126,7 @@ def module_closure(names: Iterable[str], package_dir: Path) -> dict[str, Path]:
 
 
 def page_modules(text: str, root: Path) -> dict[str, Path]:
-    """The ``mlbook`` modules (dotted name -> file) that a page's code imports."""
+    """Return the ``mlbook`` modules (dotted name -> file) that a page's code imports."""
     names: set[str] = set()
     for cell in code_cells(text):
         names |= imported_names(_python(cell))
@@ -131,7 +134,7 @@ def page_modules(text: str, root: Path) -> dict[str, Path]:
 
 
 def page_inputs(text: str, root: Path) -> list[Path]:
-    """The files besides the page itself that its executed result depends on."""
+    """Return the files besides the page itself that its executed result depends on."""
     modules = sorted(page_modules(text, root).values())
     return modules + [root / f for f in ENVIRONMENT_FILES if (root / f).is_file()]
 
@@ -152,7 +155,7 @@ def stamp(notebook, text: str, root: Path):
 
 
 def find_book_root(page: Path) -> Path:
-    """The nearest folder above *page* that holds ``_config.yml`` and ``_toc.yml``."""
+    """Return the nearest folder above *page* that holds ``_config.yml`` and ``_toc.yml``."""
     from booktools.toc import BOOK_FILES, BookNotFound
 
     for folder in Path(page).resolve().parents:

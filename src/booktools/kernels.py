@@ -16,7 +16,7 @@ c.IPKernelApp.log_level = "ERROR"
 
 
 def kernel_env(root: Path, profile: str) -> dict[str, str]:
-    """The environment for executing *root*'s pages in *profile*.
+    """Return the environment for executing *root*'s pages in *profile*.
 
     The kernels import ``mlbook`` from *root*'s ``src/`` first, whatever checkout the
     environment was installed from, and log errors only (see ``KERNEL_CONFIG``).

@@ -108,6 +108,7 @@ def typed_numbers(text: str) -> list[tuple[int, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """List the typed numbers of the given pages (default: every page of the book)."""
     from booktools.toc import find_root, toc_pages
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -36,6 +36,8 @@ DEFAULT_TIMEOUT = 900
 
 @dataclass
 class CellTime:
+    """How long one code cell took, and its first line to recognise it by."""
+
     index: int
     seconds: float
     first_line: str
@@ -43,6 +45,8 @@ class CellTime:
 
 @dataclass
 class ChapterRun:
+    """The result of executing one chapter: times per cell, the error if any, peak memory."""
+
     path: Path
     profile: str
     seconds: float
@@ -75,16 +79,18 @@ class PeakMemory:
             self._stop.wait(self.interval)
 
     def __enter__(self) -> PeakMemory:
+        """Start polling."""
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
+        """Stop polling; ``peak_mb`` then holds the maximum seen."""
         self._stop.set()
         self._thread.join()
 
 
 def read_chapter(path: Path):
-    """A MyST-markdown chapter as an ``nbformat`` notebook (front matter required)."""
+    """Read a MyST-markdown chapter as an ``nbformat`` notebook (front matter required)."""
     from myst_nb.core.read import read_myst_markdown_notebook
 
     reason = not_executed_reason(path)
@@ -148,6 +154,7 @@ def run_chapter(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Execute one chapter (or every executed page) and report errors, times and memory."""
     parser = argparse.ArgumentParser(description="Execute one chapter and report errors and time.")
     parser.add_argument("chapter", type=Path, nargs="?")
     parser.add_argument(

@@ -32,9 +32,12 @@ class errata_list(nodes.General, nodes.Element):
 
 
 class ErrataListDirective(SphinxDirective):
+    """The ``{errata-list}`` directive: a placeholder, and a note that this page lists errata."""
+
     has_content = False
 
     def run(self) -> list[nodes.Node]:
+        """Record the page as an errata list and return the placeholder node."""
         pages = getattr(self.env, "mlbook_errata_pages", set())
         pages.add(self.env.docname)
         self.env.mlbook_errata_pages = pages
@@ -42,6 +45,7 @@ class ErrataListDirective(SphinxDirective):
 
 
 def is_erratum(node: nodes.Node) -> bool:
+    """Return whether *node* is an admonition of class ``erratum`` or titled "Erratum..."."""
     if not isinstance(node, nodes.admonition):
         return False
     titles = [c for c in node.children if isinstance(c, nodes.title)]
@@ -51,6 +55,7 @@ def is_erratum(node: nodes.Node) -> bool:
 
 
 def collect_errata(app: Sphinx, doctree: nodes.document) -> None:
+    """Store a copy of each erratum of a page (with an id to link to) in the environment."""
     env = app.env
     found = getattr(env, "mlbook_errata", {})
     entries = []
@@ -68,11 +73,13 @@ def collect_errata(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    """Forget what was collected from a page that is about to be read again."""
     getattr(env, "mlbook_errata", {}).pop(docname, None)
     getattr(env, "mlbook_errata_pages", set()).discard(docname)
 
 
 def merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    """Merge what a parallel reader collected into the main environment."""
     env.mlbook_errata = {**getattr(env, "mlbook_errata", {}), **getattr(other, "mlbook_errata", {})}
     env.mlbook_errata_pages = getattr(env, "mlbook_errata_pages", set()) | getattr(
         other, "mlbook_errata_pages", set()
@@ -80,7 +87,7 @@ def merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEn
 
 
 def always_rewrite_list_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """An erratum edited in a chapter must show on the list page too."""
+    """Rewrite the list pages on every build: an erratum edited in a chapter must show there too."""
     return sorted(getattr(env, "mlbook_errata_pages", set()))
 
 
@@ -122,6 +129,7 @@ def relink(tree: nodes.Node, builder: Any, source: str, dest: str) -> None:
 
 
 def fill_lists(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
+    """Replace each placeholder by the errata in reading order, each with a link back."""
     env = app.env
     errata = getattr(env, "mlbook_errata", {})
     ordered = [d for d in toc_order(env, app.config.root_doc) if d in errata]
@@ -149,6 +157,7 @@ def fill_lists(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the directive and the event handlers with Sphinx."""
     app.add_node(errata_list)
     app.add_directive("errata-list", ErrataListDirective)
     app.connect("doctree-read", collect_errata)

@@ -67,6 +67,7 @@ def with_key(text: str, key: str) -> str:
 
 
 def add_inputs(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Stamp an executed page with its inputs key and note its inputs as dependencies."""
     root = Path(app.srcdir)
     text = source[0]
     stamped = with_key(text, "")  # cheap test: is it an executed page?
@@ -78,5 +79,6 @@ def add_inputs(app: Sphinx, docname: str, source: list[str]) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the ``source-read`` handler with Sphinx."""
     app.connect("source-read", add_inputs)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -25,6 +25,7 @@ def _role(css_class: str):
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the ``notes`` and ``fact`` roles."""
     app.add_role("notes", _role("notes-quote"))
     app.add_role("fact", _role("fixed-fact"))
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -14,7 +14,10 @@ from sphinx.application import Sphinx
 
 
 def _key(script: Any) -> tuple:
-    """Same file (or inline body) and attributes; the priority does not matter."""
+    """Return what makes two scripts the same: file (or inline body) and attributes.
+
+    The priority does not matter.
+    """
     attributes = tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items()))
     # an inline script comes once with filename None and once with "": the same script
     return (getattr(script, "filename", str(script)) or "", attributes)
@@ -23,6 +26,7 @@ def _key(script: Any) -> tuple:
 def dedupe_scripts(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
 ) -> None:
+    """Drop repeated entries from a page's script list, keeping the first."""
     scripts = context.get("script_files")
     if not isinstance(scripts, list):
         return
@@ -37,6 +41,7 @@ def dedupe_scripts(
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the ``html-page-context`` handler with Sphinx."""
     # Early: ``html-page-context`` stops at the first handler that returns a value.
     app.connect("html-page-context", dedupe_scripts, priority=100)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -20,7 +20,7 @@ class BookNotFound(FileNotFoundError):
 
 
 def find_root(root: Path | str | None = None) -> Path:
-    """The book's root: *root* if given, else the working directory.
+    """Return the book's root: *root* if given, else the working directory.
 
     Raises :class:`BookNotFound`, saying what to do, when the folder lacks
     ``_config.yml`` or ``_toc.yml``. Never falls back to where the tools are installed.
@@ -36,7 +36,7 @@ def find_root(root: Path | str | None = None) -> Path:
 
 
 def front_matter(path: Path) -> dict:
-    """The YAML front matter of a Markdown page (``{}`` if it has none)."""
+    """Return the YAML front matter of a Markdown page (``{}`` if it has none)."""
     text = path.read_text(encoding="utf-8")
     if not text.startswith("---"):
         return {}
@@ -88,16 +88,16 @@ def toc_docnames(root: Path, toc: Path | None = None) -> list[str]:
 
 
 def toc_pages(root: Path, toc: Path | None = None) -> list[Path]:
-    """The source files of the table of contents, in reading order."""
+    """Return the source files of the table of contents, in reading order."""
     return [root / f"{name}.md" for name in toc_docnames(root, toc)]
 
 
 def executed_pages(root: Path, toc: Path | None = None) -> list[Path]:
-    """The pages of the table of contents that run code (MyST notebooks), in reading order."""
+    """Return the pages of the table of contents that run code (MyST notebooks), in order."""
     return [page for page in toc_pages(root, toc) if is_executed(page)]
 
 
 def execution_timeout(root: Path) -> int:
-    """The per-cell execution timeout (seconds), ``execute: timeout`` in ``_config.yml``."""
+    """Return the per-cell execution timeout (seconds), ``execute: timeout`` in ``_config.yml``."""
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     return int(config["execute"]["timeout"])

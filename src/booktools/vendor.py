@@ -271,6 +271,7 @@ TEST_ONLY = ("axe-core",)
 
 
 def target(spec: str, member: str, root: Path) -> Path:
+    """Return where a package's file is kept: the site's vendor folder, or the tests'."""
     name = spec.rsplit("@", 1)[0]
     base = root / (TEST_VENDOR if name in TEST_ONLY else VENDOR)
     return base / name / member.removeprefix("package/")
@@ -282,6 +283,7 @@ FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".eot", ".svg")
 
 
 def targets(spec: str, member: str, root: Path) -> list[Path]:
+    """Return every place a package's file is kept (widget fonts also one folder up)."""
     main = target(spec, member, root)
     if spec.startswith("@jupyter-widgets/html-manager") and member.endswith(FONT_SUFFIXES):
         return [main, root / VENDOR / "@jupyter-widgets" / main.name]
@@ -289,6 +291,7 @@ def targets(spec: str, member: str, root: Path) -> list[Path]:
 
 
 def sha256(path: Path) -> str:
+    """Return the SHA-256 hex digest of a file."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -324,6 +327,7 @@ def fetch(spec: str, dest: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Fetch the pinned packages and copy their files in, or only check the copy."""
     parser = argparse.ArgumentParser(description="Vendor the widget JavaScript into book/_vendor.")
     parser.add_argument("--check", action="store_true", help="only verify the committed copy")
     parser.add_argument(

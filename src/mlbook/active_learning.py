@@ -35,7 +35,7 @@ UNLABELED = -1
 
 
 def load_seed_digits(n_samples: int = 330, shuffle_seed: int = 0):
-    """The notes' data: the digits shuffled with ``RandomState(seed)``, first *n_samples*.
+    """Load the notes' data: the digits shuffled with ``RandomState(seed)``, first *n_samples*.
 
     Returns
     -------
@@ -82,7 +82,7 @@ def margin_scores(model) -> np.ndarray:
 
 
 def select_most_uncertain(scores: np.ndarray, unlabeled: np.ndarray, k: int) -> np.ndarray:
-    """The *k* unlabelled indices with the highest scores, most uncertain first.
+    """Return the *k* unlabelled indices with the highest scores, most uncertain first.
 
     The notes filter with ``np.in1d``, removed in NumPy 2; ``np.isin`` is its replacement.
     """
@@ -114,7 +114,7 @@ def run_rounds(
     max_iter: int = 20,
     scorer: Callable = entropy_scores,
 ) -> list[Round]:
-    """The notes' loop: start with the first *n_labeled* points, label *per_round* each round.
+    """Run the notes' loop: start with the first *n_labeled* points, label *per_round* a round.
 
     The oracle (the true ``y``) answers every query.
     """
@@ -170,7 +170,10 @@ def rounds_table(rounds: list[Round]):
 def query(
     strategy: str, model, unlabeled: np.ndarray, k: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """Indices to label next by ``"uncertainty"`` (entropy), ``"margin"`` or ``"random"``."""
+    """Return the indices to label next by ``"uncertainty"``, ``"margin"`` or ``"random"``.
+
+    ``"uncertainty"`` ranks by entropy.
+    """
     if strategy == "random":
         return rng.choice(unlabeled, size=min(k, len(unlabeled)), replace=False)
     scorer = {"uncertainty": entropy_scores, "margin": margin_scores}[strategy]
@@ -290,10 +293,12 @@ class ActiveLearner:
 
     @property
     def unlabeled(self) -> np.ndarray:
+        """Indices of the points without a label."""
         return np.flatnonzero(self.y_partial == UNLABELED)
 
     @property
     def n_labeled(self) -> int:
+        """Number of labelled points."""
         return int(np.sum(self.y_partial != UNLABELED))
 
     def fit(self) -> float:
@@ -305,10 +310,11 @@ class ActiveLearner:
         return acc
 
     def ask(self, k: int) -> np.ndarray:
-        """The *k* most uncertain unlabelled points (entropy), most uncertain first."""
+        """Return the *k* most uncertain unlabelled points (entropy), most uncertain first."""
         return select_most_uncertain(entropy_scores(self.model), self.unlabeled, k)
 
     def predicted(self, indices: np.ndarray) -> np.ndarray:
+        """Return the model's labels for the points *indices*."""
         return self.model.transduction_[indices]
 
     def teach(self, indices, labels) -> float:

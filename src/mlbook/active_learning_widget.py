@@ -22,7 +22,7 @@ DIGIT_PX = 64
 
 
 def digit_png(image: np.ndarray, size: int = DIGIT_PX) -> bytes:
-    """An 8×8 digit (values 0–16) as a *size*-pixel PNG, dark ink on white."""
+    """Render an 8×8 digit (values 0–16) as a *size*-pixel PNG, dark ink on white."""
     from PIL import Image
 
     pixels = (255 - np.clip(image, 0, 16) * (255 / 16)).astype(np.uint8)
@@ -57,6 +57,7 @@ def curve_figure(history: list[tuple[int, float]], *, title: str = "Accuracy as 
 
 
 def confusion_figure(confusion: np.ndarray, *, title: str = "Confusion on unlabelled digits"):
+    """Draw a 10 x 10 confusion matrix (counts) as a small figure; return the figure."""
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
 
@@ -71,7 +72,7 @@ def confusion_figure(confusion: np.ndarray, *, title: str = "Confusion on unlabe
 
 
 def queries_figure(images: np.ndarray, pred: np.ndarray, true: np.ndarray | None, title: str):
-    """The asked digits in a row, each captioned with the model's guess (and the truth)."""
+    """Draw the asked digits in a row, captioned with the model's guess (and the truth)."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(
@@ -89,7 +90,7 @@ def queries_figure(images: np.ndarray, pred: np.ndarray, true: np.ndarray | None
 
 
 def png_html(png: bytes, alt: str):
-    """An ``HTML`` widget showing a PNG with alt text (``Image`` widgets cannot have any)."""
+    """Return an ``HTML`` widget showing a PNG with alt text (``Image`` widgets have none)."""
     import base64
     import html
 
@@ -100,12 +101,12 @@ def png_html(png: bytes, alt: str):
 
 
 def static_player(rounds: list[Round], images: np.ndarray, *, interval_ms: int = 1500):
-    """A kernel-free player over precomputed rounds (``Play`` → slider → ``Stack``).
+    """Build a kernel-free player over precomputed rounds (``Play`` → slider → ``Stack``).
 
     Parameters
     ----------
     rounds : list of Round
-        From :func:`mlbook.active_learning.run_rounds`.
+        From ``mlbook.active_learning.run_rounds``.
     images : ndarray, shape (n, 8, 8)
         The digits the rounds index into.
     """
@@ -194,6 +195,7 @@ class LiveLoop:
 
     # -- display ---------------------------------------------------------------------
     def show_queries(self) -> None:
+        """Ask the learner for the next digits and show each with an input box."""
         import ipywidgets as w
 
         self.asked = self.learner.ask(self.per_round.value)
@@ -213,6 +215,7 @@ class LiveLoop:
             self.say("Every digit is labelled.", "info")
 
     def refresh(self) -> None:
+        """Show new queries and redraw the accuracy curve and the confusion matrix."""
         from sklearn.metrics import confusion_matrix
 
         self.show_queries()
@@ -224,12 +227,13 @@ class LiveLoop:
         self.confusion.value = figure_png(confusion_figure(cm))
 
     def say(self, text: str, kind: str = "info") -> None:
+        """Show a message, coloured by *kind*: ``"info"``, ``"error"`` or ``"ok"``."""
         color = {"info": "#1a5fb4", "error": "#c01c28", "ok": "#26a269"}[kind]
         self.message.value = f'<span style="color:{color}">{html.escape(text)}</span>'
 
     # -- callbacks ----------------------------------------------------------------------
     def parse_labels(self) -> tuple[np.ndarray, np.ndarray]:
-        """The digits the reader labelled and their labels; ``ValueError`` on bad input."""
+        """Return the digits the reader labelled and their labels; ``ValueError`` on bad input."""
         chosen, labels, bad = [], [], []
         for n, (idx, box) in enumerate(zip(self.asked, self.inputs), start=1):
             text = box.value.strip()
@@ -250,6 +254,7 @@ class LiveLoop:
         return np.array(chosen), np.array(labels)
 
     def on_retrain(self, _=None) -> None:
+        """Teach the typed labels and retrain; on bad input, say why and change nothing."""
         try:
             indices, labels = self.parse_labels()
             before = self.learner.history[-1][1]
@@ -265,11 +270,13 @@ class LiveLoop:
         self.refresh()
 
     def on_oracle(self, _=None) -> None:
+        """Fill the input boxes with the true labels."""
         for idx, box in zip(self.asked, self.inputs):
             box.value = str(int(self.learner.y_true[idx]))
         self.say("The oracle filled in the true labels; press Retrain.", "info")
 
     def on_undo(self, _=None) -> None:
+        """Take back the last round, if there is one."""
         if self.learner.undo():
             self.say("Took back the last round.", "info")
             self.refresh()
@@ -277,6 +284,7 @@ class LiveLoop:
             self.say("Nothing to undo.", "error")
 
     def on_reset(self, _=None) -> None:
+        """Go back to the starting labels."""
         self.learner.reset()
         self.say("Back to the starting labels.", "info")
         self.refresh()

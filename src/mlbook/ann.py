@@ -1,5 +1,6 @@
-"""Chapter *Artificial Neural Networks*: perceptron, activations, forward pass and
-backpropagation, written in NumPy and checked against numerical and TensorFlow gradients.
+"""Chapter *Artificial Neural Networks*: perceptron, activations, forward pass, backpropagation.
+
+They are written in NumPy and checked against numerical and TensorFlow gradients.
 
 Parameters of a network are a list of ``(W, b)`` pairs, one per layer, with ``W`` of
 shape ``(n_in, n_out)`` and ``b`` of shape ``(n_out,)``. Hidden layers use ``tanh``, the
@@ -10,6 +11,7 @@ cross-entropy.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 
 import numpy as np
 
@@ -103,12 +105,12 @@ def init_params(sizes: list[int], seed: int = 0) -> Params:
     rng = np.random.default_rng(seed)
     return [
         (rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), (n_in, n_out)), np.zeros(n_out))
-        for n_in, n_out in zip(sizes[:-1], sizes[1:])
+        for n_in, n_out in pairwise(sizes)
     ]
 
 
 def forward(params: Params, X: np.ndarray) -> list[np.ndarray]:
-    """The forward pass: the activations of every layer, input first.
+    """Compute the forward pass: the activations of every layer, input first.
 
     Parameters
     ----------
@@ -134,12 +136,12 @@ def loss(params: Params, X: np.ndarray, y: np.ndarray) -> float:
 
 
 def backward(params: Params, acts: list[np.ndarray], y: np.ndarray) -> Params:
-    """Backpropagation: the gradient of :func:`loss` for every ``(W, b)``.
+    """Backpropagation: the gradient of ``loss`` for every ``(W, b)``.
 
     Parameters
     ----------
     acts : list of ndarray
-        The output of :func:`forward` on the same examples.
+        The output of ``forward`` on the same examples.
     y : ndarray, shape (n,)
 
     Returns
@@ -179,7 +181,7 @@ def numerical_gradients(params: Params, X: np.ndarray, y: np.ndarray, eps: float
 
 
 def tf_gradients(params: Params, X: np.ndarray, y: np.ndarray) -> Params:
-    """The same gradients from TensorFlow's automatic differentiation (``tf.GradientTape``)."""
+    """Get the same gradients from TensorFlow's automatic differentiation (``tf.GradientTape``)."""
     import tensorflow as tf
 
     variables = [
@@ -205,7 +207,7 @@ def max_abs_difference(a: Params, b: Params) -> float:
 def train_mlp(
     X: np.ndarray, y: np.ndarray, hidden: list[int], *, lr: float, epochs: int, seed: int = 0
 ) -> tuple[Params, list[float]]:
-    """Full-batch gradient descent with :func:`forward` and :func:`backward`.
+    """Full-batch gradient descent with ``forward`` and ``backward``.
 
     Parameters
     ----------
@@ -244,8 +246,11 @@ def plot_decision_boundary(
     title: str = "Decision boundary",
     resolution: int = 200,
 ):
-    """Shade ``predict_proba`` (a function of ``(m, 2)`` points → ``(m,)``) over the plane
-    of *X* ``(n, 2)``, draw the 0.5 contour and the points coloured by *y*; return the axes."""
+    """Shade ``predict_proba`` over the plane of *X*, with the points; return the axes.
+
+    ``predict_proba`` maps ``(m, 2)`` points to ``(m,)``; *X* is ``(n, 2)``. The 0.5 contour
+    is drawn and the points are coloured by *y*.
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:

@@ -19,7 +19,7 @@ SETTINGS = freeze(
 
 
 def load_data() -> tuple[pd.DataFrame, pd.Series]:
-    """The breast-cancer data that ships with scikit-learn (Wisconsin diagnostic).
+    """Load the breast-cancer data that ships with scikit-learn (Wisconsin diagnostic).
 
     Returns
     -------
@@ -35,7 +35,9 @@ def load_data() -> tuple[pd.DataFrame, pd.Series]:
 
 
 def seed_cross_validation(X, y, cv: int = 5) -> tuple[np.ndarray, list[str]]:
-    """The notes' model selection, verbatim: ``cross_val_score(LogisticRegression(), X, y, cv=5)``.
+    """Run the notes' model selection: ``cross_val_score(LogisticRegression(), X, y, cv=5)``.
+
+    The call is the notes' own, verbatim.
 
     Returns
     -------
@@ -67,7 +69,7 @@ def scaled_logistic(C: float = 1.0):
 
 
 def grid_search_C(X, y, Cs: np.ndarray, cv: int = 5):
-    """Search the regularisation strength ``C`` of :func:`scaled_logistic` by cross-validation.
+    """Search the regularisation strength ``C`` of ``scaled_logistic`` by cross-validation.
 
     Returns
     -------
@@ -88,7 +90,7 @@ def grid_search_C(X, y, Cs: np.ndarray, cv: int = 5):
 
 
 def search_table(search) -> pd.DataFrame:
-    """The grid search as a table: one row per ``C`` with mean/std of train and CV accuracy."""
+    """Tabulate the grid search: one row per ``C``, mean/std of train and CV accuracy."""
     res = search.cv_results_
     return pd.DataFrame(
         {
@@ -101,7 +103,7 @@ def search_table(search) -> pd.DataFrame:
 
 
 def validation_display(search):
-    """A ``ValidationCurveDisplay`` of a fitted :func:`grid_search_C`, from its own fold scores.
+    """Draw a ``ValidationCurveDisplay`` of a fitted ``grid_search_C`` from its fold scores.
 
     The search already scored every ``C`` on every fold; this draws those scores
     (no refitting), training and cross-validation, mean and spread.

@@ -103,7 +103,7 @@ def build_cnn(
     input_shape: tuple[int, int, int] = (32, 32, 3),
     loss: str = "sparse_categorical_crossentropy",
 ) -> keras.Model:
-    """The notes' CNN (conv 32 → pool → conv 64 → pool → dense 128 → softmax), compiled.
+    """Build the notes' CNN (conv 32 → pool → conv 64 → pool → dense 128 → softmax), compiled.
 
     ``sparse_categorical_crossentropy`` takes integer labels ``(n,)``; pass
     ``loss="categorical_crossentropy"`` only with one-hot labels ``(n, n_classes)``.
@@ -187,7 +187,7 @@ def per_class_accuracy(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 
 def most_confused(
     y_true: np.ndarray, y_pred: np.ndarray, names: Sequence[str], k: int = 3
 ) -> list[tuple[str, str, int]]:
-    """The *k* most frequent confusions, as ``(true name, predicted name, count)``."""
+    """Return the *k* most frequent confusions, as ``(true name, predicted name, count)``."""
     n = len(names)
     cm = np.zeros((n, n), int)
     np.add.at(cm, (np.ravel(y_true), np.ravel(y_pred)), 1)
@@ -197,12 +197,12 @@ def most_confused(
 
 
 def class_names(source: str) -> tuple[str, ...]:
-    """The class names that go with a dataset loaded by :func:`mlbook.data.load_cifar10`."""
+    """Return the class names of a dataset loaded by :func:`mlbook.data.load_cifar10`."""
     from mlbook import data
 
     return data.CIFAR10_STAND_IN_CLASSES if is_stand_in(source) else data.CIFAR10_CLASSES
 
 
 def is_stand_in(source: str) -> bool:
-    """True when :func:`mlbook.data.load_cifar10` fell back to its stand-in."""
+    """Return True when :func:`mlbook.data.load_cifar10` fell back to its stand-in."""
     return source.startswith("stand-in")

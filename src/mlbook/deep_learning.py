@@ -70,7 +70,7 @@ def build_mlp(
     input_shape: tuple[int, int] = (28, 28),
     optimizer: str | keras.optimizers.Optimizer = "adam",
 ) -> keras.Model:
-    """The seed's network: flatten, **one** hidden ReLU layer, a softmax output.
+    """Build the seed's network: flatten, **one** hidden ReLU layer, a softmax output.
 
     ``optimizer`` is the notes' ``"adam"`` (constant learning rate 0.001) unless given.
     """
@@ -96,8 +96,10 @@ def build_mlp(
 
 
 def cosine_adam(total_steps: int, initial_rate: float = 1e-3) -> keras.optimizers.Adam:
-    """Adam whose learning rate starts at the notes' 0.001 and falls to 0 along half a
-    cosine over *total_steps* gradient steps (the whole training run)."""
+    """Adam whose learning rate falls from the notes' 0.001 to 0 along half a cosine.
+
+    The fall takes *total_steps* gradient steps (the whole training run).
+    """
     import keras
 
     if total_steps < 1:
@@ -129,7 +131,7 @@ def seed_spread(
     """Train the same network once per seed and return ``{seed: test accuracy}``.
 
     The seed sets the initial weights and the order of the batches; nothing else
-    changes. ``cosine=True`` trains with :func:`cosine_adam` instead of the notes'
+    changes. ``cosine=True`` trains with ``cosine_adam`` instead of the notes'
     constant rate. Re-seed afterwards if the caller goes on with its own seed.
     """
     from mlbook.repro import seed_everything
@@ -146,7 +148,7 @@ def seed_spread(
 
 
 def most_confident_mistakes(proba: np.ndarray, y: np.ndarray, n: int = 16) -> np.ndarray:
-    """Indices of misclassified examples, the most confidently wrong first.
+    """Return the indices of misclassified examples, the most confidently wrong first.
 
     Parameters
     ----------

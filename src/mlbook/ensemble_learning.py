@@ -1,5 +1,7 @@
-"""Chapter *Ensemble learning*: bagging, boosting, voting and stacking, compared by
-cross-validation."""
+"""Chapter *Ensemble learning*: bagging, boosting, voting and stacking, compared.
+
+The comparison is by cross-validation.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ def base_learners(seed: int = 0) -> list[tuple[str, object]]:
 
 
 def make_ensembles(n_estimators: int = 100, seed: int = 0) -> dict[str, object]:
-    """A single tree (the baseline) and seven ensembles, all with a fixed ``random_state``.
+    """Make a single tree (the baseline) and seven ensembles, all with a fixed ``random_state``.
 
     Returns
     -------
@@ -41,7 +43,7 @@ def make_ensembles(n_estimators: int = 100, seed: int = 0) -> dict[str, object]:
         ``name -> unfitted estimator``. Bagging and the forest average deep trees;
         AdaBoost and the two gradient-boosting models add shallow trees one after
         another, each correcting the previous ones; voting averages the predicted
-        probabilities of :func:`base_learners`, stacking learns how to combine them.
+        probabilities of ``base_learners``, stacking learns how to combine them.
     """
     from sklearn.ensemble import (
         AdaBoostClassifier,

@@ -1,5 +1,7 @@
-"""Chapter *Functional models*: two inputs, two outputs, a shared encoder with a residual
-connection, on pairs of MNIST digits."""
+"""Chapter *Functional models*: two inputs, two outputs, a shared encoder.
+
+The encoder has a residual connection; the model reads pairs of MNIST digits.
+"""
 
 from __future__ import annotations
 
@@ -119,5 +121,5 @@ def compile_pair_model(model: keras.Model, same_weight: float = 1.0) -> keras.Mo
 
 
 def weights_by_part(model: keras.Model) -> dict[str, int]:
-    """Number of weights in each top-level layer with weights (the encoder counts once)."""
+    """Count the weights of each top-level layer that has any (the encoder counts once)."""
     return {layer.name: layer.count_params() for layer in model.layers if layer.count_params()}

@@ -100,7 +100,7 @@ def prepare_images(x: np.ndarray, size: int | None = None, seed: int = 0) -> np.
 
 
 def build_generator(latent_dim: int = LATENT_DIM) -> keras.Model:
-    """The notes' generator: noise ``(latent_dim,)`` -> image ``(28, 28, 1)`` in [-1, 1]."""
+    """Build the notes' generator: noise ``(latent_dim,)`` -> image ``(28, 28, 1)`` in [-1, 1]."""
     import keras
     from keras import layers
 
@@ -121,7 +121,7 @@ def build_generator(latent_dim: int = LATENT_DIM) -> keras.Model:
 
 
 def build_discriminator(output: str = "logit") -> keras.Model:
-    """The notes' discriminator: image -> one score, "real" when high.
+    """Build the notes' discriminator: image -> one score, "real" when high.
 
     Parameters
     ----------
@@ -182,7 +182,7 @@ def make_train_step(
     from_logits: bool = True,
     jit_compile: bool = False,
 ):
-    """The complete training step the notes intend, compiled with ``tf.function``.
+    """Make the complete training step the notes intend, compiled with ``tf.function``.
 
     Returns
     -------
@@ -243,7 +243,7 @@ class GANRun:
 
 
 def sample_images(generator, noise) -> np.ndarray:
-    """Generated images for *noise* ``(n, latent_dim)`` as ``(n, 28, 28)`` in [0, 1]."""
+    """Generate images for *noise* ``(n, latent_dim)`` as ``(n, 28, 28)`` in [0, 1]."""
     images = generator(noise, training=False).numpy()[..., 0]
     return images * 0.5 + 0.5
 
@@ -383,7 +383,7 @@ def mismatch_table(probabilities=(0.01, 0.5, 0.99)) -> list[dict[str, float]]:
 
 
 def build_judge(n_classes: int = 10) -> keras.Model:
-    """A small MNIST classifier used to read generated digits (inputs in [0, 1])."""
+    """Build a small MNIST classifier used to read generated digits (inputs in [0, 1])."""
     import keras
     from keras import layers
 
@@ -434,7 +434,7 @@ def judge_samples(judge, images: np.ndarray) -> dict[str, object]:
 
 
 def plot_losses(run: GANRun, *, ax=None, smooth: int = 25):
-    """Generator and discriminator loss per training step (a moving average), returns ax."""
+    """Plot generator and discriminator loss per training step (moving average); return ax."""
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -456,7 +456,7 @@ def plot_losses(run: GANRun, *, ax=None, smooth: int = 25):
 
 
 def plot_sample_evolution(samples: np.ndarray, epochs: list[int], *, n: int = 8):
-    """A grid: one row per chosen epoch, the same *n* noise vectors in the columns."""
+    """Draw a grid: one row per chosen epoch, the same *n* noise vectors in the columns."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(len(epochs), n, figsize=(1.1 * n, 1.15 * len(epochs)), squeeze=False)

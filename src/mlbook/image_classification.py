@@ -70,7 +70,7 @@ def save_sample_photo(folder: str | Path, name: str = "china.jpg") -> Path:
 
 
 def load_for_inception(img_path: str | Path, size: int = 299) -> np.ndarray:
-    """The notes' preprocessing: load, resize to 299 x 299, add a batch axis, scale.
+    """Apply the notes' preprocessing: load, resize to 299 x 299, add a batch axis, scale.
 
     Returns
     -------
@@ -86,8 +86,11 @@ def load_for_inception(img_path: str | Path, size: int = 299) -> np.ndarray:
 
 
 def inception_available(timeout: float = 3.0) -> bool:
-    """True if the ImageNet weights and class index are in Keras' cache, or if Google's
-    storage answers within *timeout* seconds."""
+    """Return True if InceptionV3's ImageNet weights and class index can be had.
+
+    That is, if they are in Keras' cache, or if Google's storage answers within *timeout*
+    seconds.
+    """
     from mlbook.data import keras_home, network_available
 
     if all((keras_home() / f).exists() for f in INCEPTION_FILES):
@@ -96,7 +99,7 @@ def inception_available(timeout: float = 3.0) -> bool:
 
 
 def classify_photo(img_path: str | Path, top: int = 3):
-    """The notes' example: InceptionV3 with ImageNet weights, top-*top* predictions.
+    """Run the notes' example: InceptionV3 with ImageNet weights, top-*top* predictions.
 
     Returns
     -------
@@ -171,7 +174,7 @@ def few_shot(x: np.ndarray, y: np.ndarray, per_class: int, seed: int = 0):
 
 
 def build_base() -> keras.Model:
-    """The convolutional base: 28 x 28 digit -> 1600 features (64 maps of 5 x 5)."""
+    """Build the convolutional base: 28 x 28 digit -> 1600 features (64 maps of 5 x 5)."""
     import keras
     from keras import layers
 
@@ -196,9 +199,11 @@ def with_head(
     hidden: int | None = None,
     learning_rate: float = 1e-3,
 ) -> keras.Model:
-    """*base* followed by a new head, compiled: a softmax layer, after a ReLU layer of
-    *hidden* units if given. ``trainable_base=False`` freezes the base, so training
-    changes only the head."""
+    """Put a new head on *base* and compile.
+
+    The head is a softmax layer, after a ReLU layer of *hidden* units if given.
+    ``trainable_base=False`` freezes the base, so training changes only the head.
+    """
     import keras
 
     base.trainable = trainable_base
@@ -219,8 +224,11 @@ def with_head(
 def pretrain_base(
     x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int = 64, verbose: int = 2
 ) -> keras.Model:
-    """Train base + a head (128 ReLU units, softmax) on the source task; return the
-    trained **base** only: the head's units combine features for the source classes."""
+    """Train base + a head (128 ReLU units, softmax) on the source task; return the base.
+
+    Only the trained **base** is returned: the head's units combine features for the
+    source classes.
+    """
     base = build_base()
     model = with_head(base, int(y.max()) + 1, hidden=128)
     training.train(model, x, y, epochs=epochs, batch_size=batch_size, verbose=verbose)
@@ -228,8 +236,7 @@ def pretrain_base(
 
 
 def copy_base(base) -> keras.Model:
-    """An independent copy of a trained base (same weights), so each experiment starts
-    from the same pretrained state."""
+    """Copy a trained base (same weights), so each experiment starts from the same state."""
     import keras
 
     clone = keras.models.clone_model(base)
@@ -240,17 +247,21 @@ def copy_base(base) -> keras.Model:
 def fit_steps(
     model, x: np.ndarray, y: np.ndarray, steps: int, batch_size: int = 32, seed: int = 0
 ) -> None:
-    """Train for exactly *steps* gradient steps, however few examples there are: the
-    shuffled batches repeat (in a new order each pass) and ``fit`` runs one "epoch" of
-    *steps* batches, so a tiny training set costs no per-epoch overhead (which is why it
-    does not use :func:`mlbook.training.train`, whose epochs are passes over the data)."""
+    """Train for exactly *steps* gradient steps, however few examples there are.
+
+    The shuffled batches repeat (in a new order each pass) and ``fit`` runs one "epoch"
+    of *steps* batches, so a tiny training set costs no per-epoch overhead (which is why
+    it does not use :func:`mlbook.training.train`, whose epochs are passes over the data).
+    """
     batches = training.shuffled_batches(x, y, batch_size, seed=seed).repeat()
     model.fit(batches, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
 
 
 def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> float:
-    """Share of *x* classified as *y*, computed eagerly in chunks (no graph to trace,
-    which matters when many small models are each scored once)."""
+    """Return the share of *x* classified as *y*, computed eagerly in chunks.
+
+    There is no graph to trace, which matters when many small models are each scored once.
+    """
     hits = 0
     for i in range(0, len(x), batch_size):
         proba = model(x[i : i + batch_size], training=False)
@@ -261,8 +272,10 @@ def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> flo
 def compare_transfer(
     base, x_target, y_target, x_test, y_test, *, shots, steps: int, repeats: int = 1
 ) -> list[dict[str, float]]:
-    """Few-shot accuracy on the new classes: frozen pretrained base + new head vs the
-    same network trained from scratch on the same few labels.
+    """Compare few-shot accuracy on the new classes: transfer vs training from scratch.
+
+    Transfer is the frozen pretrained base + a new head; scratch is the same network
+    trained from scratch on the same few labels.
 
     Returns
     -------

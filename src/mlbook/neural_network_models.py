@@ -1,5 +1,7 @@
-"""Chapter *Neural network models*: layers, models, the compile/fit/evaluate/predict
-cycle, model diagrams, and the three ways to build a Keras model."""
+"""Chapter *Neural network models*: layers, models and the three ways to build one in Keras.
+
+Also the compile/fit/evaluate/predict cycle and model diagrams.
+"""
 
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ KERAS3_BACKENDS = ("tensorflow", "jax", "torch")
 def dense_by_hand(
     x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, activation: str = "relu"
 ) -> np.ndarray:
-    """What a ``Dense`` layer computes: ``activation(x @ kernel + bias)``, in NumPy.
+    """Apply a ``Dense`` layer by hand: ``activation(x @ kernel + bias)``, in NumPy.
 
     Parameters
     ----------
@@ -81,7 +83,7 @@ def dense_params(n_in: int, n_out: int) -> int:
 
 
 def build_sequential(units: int = 64, n_classes: int = 10) -> keras.Model:
-    """The chapter's MLP as a **Sequential** model: a list of layers, applied in order."""
+    """Build the chapter's MLP as a **Sequential** model: a list of layers, applied in order."""
     import keras
     from keras import layers
 
@@ -97,7 +99,7 @@ def build_sequential(units: int = 64, n_classes: int = 10) -> keras.Model:
 
 
 def build_functional(units: int = 64, n_classes: int = 10) -> keras.Model:
-    """The same MLP with the **Functional** API: call layers on symbolic tensors."""
+    """Build the same MLP with the **Functional** API: call layers on symbolic tensors."""
     import keras
     from keras import layers
 
@@ -128,7 +130,7 @@ def _subclassed_class():
 
 
 def build_subclassed(units: int = 64, n_classes: int = 10) -> keras.Model:
-    """The same MLP as a subclass of ``keras.Model``, built by calling it once on a batch."""
+    """Build the same MLP as a subclass of ``keras.Model``, by calling it once on a batch."""
     model = _subclassed_class()(units, n_classes, name="subclassed_mlp")
     model(np.zeros((1, 28, 28), "float32"))  # creates the weights (no Input to infer them)
     return model
@@ -191,8 +193,9 @@ def fit_evaluate(
     batch_size: int,
     verbose: int = 0,
 ) -> dict[str, float]:
-    """The whole cycle: ``fit`` on the training data (10 % held out for validation),
-    ``evaluate`` on the test data.
+    """Run the whole cycle: ``fit`` on the training data, ``evaluate`` on the test data.
+
+    10 % of the training data is held out for validation.
 
     Parameters
     ----------
@@ -236,7 +239,7 @@ class Diagram:
     note: str | None = None
 
     def display(self):
-        """An IPython object to show or glue: the PNG, or a Markdown note in its place."""
+        """Return an IPython object to show or glue: the PNG, or a Markdown note in its place."""
         from IPython.display import Image, Markdown
 
         if self.path is not None:
@@ -285,7 +288,7 @@ def draw_model(
 
     Extra keyword arguments go to ``plot_model`` (e.g. ``expand_nested=True``).
 
-    Returns a :class:`Diagram` whose ``note`` says what to install when Graphviz or
+    Returns a ``Diagram`` whose ``note`` says what to install when Graphviz or
     pydot is missing; never raises for that reason.
     """
     import keras

@@ -85,8 +85,9 @@ def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     h = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
     w = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
     inter = h * w
-    area = lambda box: (box[..., 2] - box[..., 0]) * (box[..., 3] - box[..., 1])  # noqa: E731
-    union = area(a) + area(b) - inter
+    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
+    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+    union = area_a + area_b - inter
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 
 
@@ -114,7 +115,7 @@ def draw(
 
 
 def box_of(cy: float, cx: float, size: float) -> np.ndarray:
-    """The box ``[ymin, xmin, ymax, xmax]`` of an object of *size* centred at (cy, cx)."""
+    """Return the box ``[ymin, xmin, ymax, xmax]`` of an object of *size* centred at (cy, cx)."""
     r = size / 2
     return np.array([cy - r, cx - r, cy + r, cx + r])
 
@@ -124,8 +125,10 @@ def render(
     rng: np.random.Generator,
     noise: float = 0.08,
 ) -> np.ndarray:
-    """A frame ``(FRAME, FRAME)`` float32 in [0, 1]: objects (cls, cy, cx, size, brightness)
-    on a noisy background."""
+    """Draw a frame ``(FRAME, FRAME)`` float32 in [0, 1]: objects on a noisy background.
+
+    Each object is ``(cls, cy, cx, size, brightness)``.
+    """
     frame = rng.uniform(0, noise * 2, (FRAME, FRAME))
     for cls, cy, cx, size, bright in objects:
         draw(frame, cls, cy, cx, size, bright)
@@ -266,10 +269,10 @@ def detection_loss(y_true, y_pred):
 
 
 def build_detector() -> keras.Model:
-    """A one-stage detector: a small CNN that downsamples 64 x 64 to an 8 x 8 grid.
+    """Build a one-stage detector: a small CNN that downsamples 64 x 64 to an 8 x 8 grid.
 
     Each grid cell predicts ``1 + len(CLASSES) + 4`` numbers: is there an object centre
-    here, which class, and where is its box (see :func:`encode_targets`).
+    here, which class, and where is its box (see ``encode_targets``).
     """
     import keras
     from keras import layers
@@ -323,7 +326,7 @@ def non_max_suppression(
     score_threshold: float = 0.5,
     max_output: int = 10,
 ) -> np.ndarray:
-    """Indices of the boxes to keep, best first (``tf.image.non_max_suppression``).
+    """Return the indices of the boxes to keep, best first (``tf.image.non_max_suppression``).
 
     Boxes below *score_threshold* are dropped; of boxes that overlap more than
     *iou_threshold*, only the highest-scoring one is kept.
@@ -483,9 +486,11 @@ class IoUTracker:
 def crossing_detections(
     n_frames: int = 11, hidden: tuple[int, ...] = (5,), speed: float = 4.0, size: float = 10.0
 ) -> list[np.ndarray]:
-    """Hand-made detections of two boxes on one row that move towards each other and
-    cross: A from the left (detected first in every frame), B from the right. In the
-    *hidden* frames they coincide and only one box is detected (an occlusion)."""
+    """Make detections by hand of two boxes on one row that move towards each other and cross.
+
+    A comes from the left (detected first in every frame), B from the right. In the
+    *hidden* frames they coincide and only one box is detected (an occlusion).
+    """
     frames = []
     for t in range(n_frames):
         a = box_of(20, 10 + speed * t, size)
@@ -577,7 +582,7 @@ def draw_boxes(
 
 
 def plot_track_strip(video: Video, tracks, frames: list[int]):
-    """A strip of frames with each track's box and ID, a colour per ID; returns the figure."""
+    """Draw a strip of frames with each track's box and ID, a colour per ID; return the figure."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(frames), figsize=(1.6 * len(frames), 2.1), squeeze=False)
@@ -600,7 +605,7 @@ def plot_track_strip(video: Video, tracks, frames: list[int]):
 
 
 def pretrained_available(timeout: float = 3.0) -> bool:
-    """True if the zoo's SSD is in Keras' cache or its server answers within *timeout* s."""
+    """Return True if the zoo's SSD is in Keras' cache or its server answers within *timeout* s."""
     from mlbook.data import keras_home, network_available
 
     cached = keras_home() / "datasets" / SSD_NAME / "saved_model"

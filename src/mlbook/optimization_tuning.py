@@ -1,5 +1,8 @@
-"""Chapter *Model optimization and tuning*: an optimiser race, learning-rate schedules,
-callbacks, and a hyper-parameter search with KerasTuner."""
+"""Chapter *Model optimization and tuning*: optimisers, schedules, callbacks, tuning.
+
+An optimiser race, learning-rate schedules, callbacks, and a hyper-parameter search with
+KerasTuner.
+"""
 
 from __future__ import annotations
 
@@ -53,7 +56,7 @@ SETTINGS = freeze(
 
 
 def optimizers() -> dict[str, Callable[[], keras.optimizers.Optimizer]]:
-    """The race's contestants, each with its usual default learning rate.
+    """Return the race's contestants, each with its usual default learning rate.
 
     Returns factories, because an optimiser holds state (momenta) for the model it trains
     and must not be reused.
@@ -72,10 +75,12 @@ def optimizers() -> dict[str, Callable[[], keras.optimizers.Optimizer]]:
 
 
 def build_uncompiled_mlp(units: int = 128, dropout: float = 0.0) -> keras.Model:
-    """The model every optimiser trains: flatten, one hidden ReLU layer, dropout (none by
-    default), softmax. Left **uncompiled**: each caller compiles it with the optimiser
-    (or the tuner's learning rate) under study, unlike
-    :func:`mlbook.deep_learning.build_mlp`, which compiles the notes' Adam."""
+    """Build the model every optimiser trains: flatten, ReLU layer, dropout, softmax.
+
+    Dropout is none by default. Left **uncompiled**: each caller compiles it with the
+    optimiser (or the tuner's learning rate) under study, unlike
+    :func:`mlbook.deep_learning.build_mlp`, which compiles the notes' Adam.
+    """
     import keras
     from keras import layers
 
@@ -169,7 +174,7 @@ def schedules(initial: float = 1e-3, steps: int = 1000) -> dict:
 
 
 def schedule_values(schedule, steps: int, n_points: int = 101) -> tuple[np.ndarray, np.ndarray]:
-    """The learning rate a schedule gives at up to ``n_points`` steps in ``0 .. steps-1``.
+    """Return the learning rate a schedule gives at up to ``n_points`` steps in ``0 .. steps-1``.
 
     Returns
     -------
@@ -192,8 +197,10 @@ def train_with_callbacks(
     directory: str | Path,
     learning_rate: float = 3e-3,
 ) -> tuple[dict, Path, keras.Model]:
-    """Adam with two callbacks: halve the learning rate when the validation loss stalls,
-    and keep the model of the best epoch on disk.
+    """Train with Adam and two callbacks.
+
+    One halves the learning rate when the validation loss stalls, the other keeps the
+    model of the best epoch on disk.
 
     Returns
     -------
@@ -231,7 +238,7 @@ def train_with_callbacks(
 
 
 def build_tunable(hp: keras_tuner.HyperParameters) -> keras.Model:
-    """The search space: hidden units, dropout rate and Adam's learning rate."""
+    """Build a model from the search space: hidden units, dropout rate, Adam's learning rate."""
     import keras
 
     model = build_uncompiled_mlp(
@@ -256,8 +263,9 @@ def search(
     directory: str | Path | None = None,
     seed: int = 0,
 ) -> keras_tuner.Tuner:
-    """Random search over :func:`build_tunable`, scored by validation accuracy on the
-    last 20 % of ``(x, y)``.
+    """Random search over ``build_tunable``.
+
+    Each trial is scored by validation accuracy on the last 20 % of ``(x, y)``.
 
     The tuner's trial folder goes to ``directory`` (a new temporary folder by default),
     never into the working directory; ``verbose=0`` keeps the log quiet.

@@ -50,7 +50,7 @@ class Page:
         return source
 
     def record(self) -> dict[str, str | float]:
-        """The run record as plain values (what :meth:`finish` glues)."""
+        """Return the run record as plain values (what :meth:`finish` glues)."""
         return {
             "page_profile": self.profile.name,
             "page_seconds": round(elapsed_since_kernel_start(), 1),
@@ -108,7 +108,7 @@ def elapsed_since_kernel_start() -> float:
 
 
 def hardware() -> str:
-    """A one-line description of the machine, e.g. ``"2 CPU cores (x86_64), no GPU"``."""
+    """Describe the machine in one line, e.g. ``"2 CPU cores (x86_64), no GPU"``."""
     gpus = 0
     if "tensorflow" in sys.modules:
         gpus = len(sys.modules["tensorflow"].config.list_physical_devices("GPU"))

@@ -108,7 +108,7 @@ def plot_confusion_matrix(
     normalize: str | None = None,
     title: str = "Confusion matrix",
 ):
-    """A scikit-learn ``ConfusionMatrixDisplay`` with the book's labels; returns the axes."""
+    """Draw a scikit-learn ``ConfusionMatrixDisplay`` with the book's labels; return the axes."""
     from sklearn.metrics import ConfusionMatrixDisplay
 
     ax = _axes(ax, figsize=(6, 5.5))

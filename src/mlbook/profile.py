@@ -41,6 +41,7 @@ class Profile:
 
     @property
     def is_quick(self) -> bool:
+        """Whether this is the quick profile."""
         return self.name == "quick"
 
     def pick(self, table: Mapping[str, Mapping[str, Any]]) -> SimpleNamespace:

@@ -38,7 +38,7 @@ def run_seed_code(code: str = SEED_CODE) -> str:
 
 
 def load_with_noise(seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
-    """The breast-cancer data plus two columns of pure noise.
+    """Load the breast-cancer data plus two columns of pure noise.
 
     Returns
     -------
@@ -58,7 +58,7 @@ def load_with_noise(seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
 
 
 def forest(n_estimators: int = 100, seed: int = 0, **kwargs):
-    """A ``RandomForestClassifier`` with the out-of-bag score switched on and a fixed seed."""
+    """Make a ``RandomForestClassifier`` with the out-of-bag score on and a fixed seed."""
     from sklearn.ensemble import RandomForestClassifier
 
     return RandomForestClassifier(

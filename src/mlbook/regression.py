@@ -1,5 +1,7 @@
-"""Chapter *Regression models*: linear, polynomial and support-vector regression, judged on
-held-out data."""
+"""Chapter *Regression models*: linear, polynomial and support-vector regression.
+
+Each is judged on held-out data.
+"""
 
 from __future__ import annotations
 
@@ -64,7 +66,7 @@ def run_seed_code(code: str = SEED_CODE) -> str:
 
 
 def load_data() -> tuple[pd.DataFrame, pd.Series]:
-    """The diabetes data that ships with scikit-learn, in its original units.
+    """Load the diabetes data that ships with scikit-learn, in its original units.
 
     Returns
     -------
@@ -80,8 +82,10 @@ def load_data() -> tuple[pd.DataFrame, pd.Series]:
 
 
 def preprocessor(categorical: tuple[str, ...] = ("sex",)):
-    """Standardise the numeric columns, one-hot encode the categorical ones
-    (a ``ColumnTransformer``)."""
+    """Standardise the numeric columns, one-hot encode the categorical ones.
+
+    Returns a ``ColumnTransformer``.
+    """
     from sklearn.compose import ColumnTransformer
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -95,7 +99,7 @@ def preprocessor(categorical: tuple[str, ...] = ("sex",)):
 
 
 def make_models(degree: int = 2, svr_C: float = 30.0) -> dict:
-    """Three regressors, each a ``Pipeline`` that starts with :func:`preprocessor`.
+    """Three regressors, each a ``Pipeline`` that starts with ``preprocessor``.
 
     ``"linear"``: least squares. ``"polynomial"``: least squares on every product of
     up to ``degree`` features. ``"SVR"``: a support-vector regressor with an RBF kernel.
@@ -167,7 +171,7 @@ def cross_validated_scores(models: dict, X, y, cv: int = 5, seed: int = 0) -> pd
 def make_curve_data(
     n: int = 40, noise: float = 0.25, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A noisy sine wave for polynomial fits.
+    """Make a noisy sine wave for polynomial fits.
 
     Returns
     -------

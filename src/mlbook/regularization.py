@@ -1,5 +1,8 @@
-"""Chapter *Regularization techniques*: an MLP made to overfit a small training set, and
-six ways to make it generalise better, each compared with the same baseline."""
+"""Chapter *Regularization techniques*: six ways to make an overfitting MLP generalise.
+
+The MLP is made to overfit a small training set; each technique is compared with the
+same baseline.
+"""
 
 from __future__ import annotations
 
@@ -59,7 +62,7 @@ TRANSLATION = 0.1  # fraction of the image: ±2.8 pixels
 
 
 def build_model(technique: str = "baseline", units: int = 256) -> keras.Model:
-    """A two-hidden-layer MLP for 28 × 28 images, with one regularisation technique.
+    """Build a two-hidden-layer MLP for 28 × 28 images, with one regularisation technique.
 
     ``"baseline"`` and ``"early stopping"`` build the same plain network (early stopping
     is a callback of ``fit``, not part of the model).
@@ -162,7 +165,7 @@ def summary_table(scores: dict[str, dict[str, float]]) -> pd.DataFrame:
 
 
 def first_kernel(model: keras.Model) -> np.ndarray:
-    """The weights of the first ``Dense`` layer, flattened: shape ``(784 * units,)``."""
+    """Return the weights of the first ``Dense`` layer, flattened: shape ``(784 * units,)``."""
     import keras
 
     dense = next(layer for layer in model.layers if isinstance(layer, keras.layers.Dense))

@@ -44,8 +44,9 @@ def seed_everything(
 
 @contextlib.contextmanager
 def native_stderr_silenced():
-    """Send what C/C++ code writes to the process's stderr (file descriptor 2) to
-    ``/dev/null`` while the block runs; Python exceptions still propagate.
+    """Send what C/C++ code writes to stderr (file descriptor 2) to ``/dev/null``.
+
+    This lasts while the block runs; Python exceptions still propagate.
 
     TensorFlow's import writes two log lines through absl ("oneDNN custom operations
     are on ...") before any log level applies, so ``TF_CPP_MIN_LOG_LEVEL`` cannot hide

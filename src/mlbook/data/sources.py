@@ -89,7 +89,7 @@ def load_first(
     verbose: bool = True,
     note: str = "",
 ) -> Dataset:
-    """The chain: the first of *sources* whose arrays pass *verify* wins.
+    """Try *sources* in order: the first whose arrays pass *verify* wins.
 
     Parameters
     ----------
@@ -176,7 +176,7 @@ def array_sha256(a: np.ndarray) -> str:
 def network_available(
     host: str = "storage.googleapis.com", port: int = 443, timeout: float | None = None
 ) -> bool:
-    """True if *host* answers a TCP connection within *timeout* seconds.
+    """Return True if *host* answers a TCP connection within *timeout* seconds.
 
     DNS resolution has no timeout of its own, so the probe runs in a daemon thread
     and is abandoned after *timeout*. ``MLBOOK_OFFLINE=1`` skips it (always False).
@@ -201,7 +201,7 @@ def network_available(
 
 
 def keras_arrays(name: str, cached: Path, host: str, *, download: bool) -> Arrays:
-    """The canonical loader ``keras.datasets.<name>.load_data()`` as a source.
+    """Load with the canonical ``keras.datasets.<name>.load_data()``, as a source.
 
     Without *download*, only from Keras' own cache *cached*; with it, only if *host*
     answers the probe within :data:`NETWORK_TIMEOUT`, so an offline machine never

@@ -112,7 +112,7 @@ def _images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def cifar10_stand_in(
     n_train: int = 50_000, n_test: int = 10_000, seed: int = 10
 ) -> dict[str, np.ndarray]:
-    """mlbook's offline stand-in for CIFAR-10: procedural 'shapes and textures'.
+    """Generate mlbook's offline stand-in for CIFAR-10: procedural 'shapes and textures'.
 
     Ten balanced classes (:data:`CIFAR10_STAND_IN_CLASSES`): six shapes (disc, ring,
     square, frame, triangle, cross) of random size, position and rotation, and four
