@@ -104,3 +104,26 @@ def test_dedupe_keeps_the_first_of_each_script():
     context = {"script_files": [a, inline1, b, inline2, a]}
     dedupe_scripts(None, "index", "page.html", context, None)
     assert context["script_files"] == [a, inline1, b]
+
+
+def test_mathjax_only_where_there_is_math_including_copied_errata(tmp_path):
+    erratum = ":::{admonition} Erratum: the loss\n:class: erratum\n\nUse $-\\log p$.\n:::\n"
+    html = build(
+        tmp_path,
+        {
+            "index.md": "# Book\n\n```{toctree}\nmath\nplain\nerrata\n```\n",
+            "math.md": "# Math\n\n" + erratum,
+            "plain.md": "# Plain\n\nNo formula.\n",
+            "errata.md": "# Errata\n\n```{errata-list}\n```\n",
+        },
+        ["booktools.sphinx_errata", "booktools.sphinx_site"],
+        conf='myst_enable_extensions = ["colon_fence", "dollarmath"]\n',
+    )
+
+    def loads_mathjax(name: str) -> bool:
+        return any("mathjax" in (s.get("src") or "") for s in soup(html, name).select("script"))
+
+    assert loads_mathjax("math.html")
+    assert loads_mathjax("errata.html")  # the copied box carries the math
+    assert not loads_mathjax("plain.html")
+    assert not loads_mathjax("index.html")  # only its table of contents reaches math
