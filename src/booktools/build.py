@@ -64,7 +64,13 @@ def default_jobs() -> int:
 
 
 def execute_ahead(
-    profile: str, root: Path, toc: Path | None = None, jobs: int = 2, timeout: int = 900
+    profile: str,
+    root: Path,
+    toc: Path | None = None,
+    jobs: int = 2,
+    timeout: int = 900,
+    *,
+    prune: bool = False,
 ) -> list[str]:
     """Execute the pages missing from the profile's execution cache, *jobs* at a time.
 
@@ -75,7 +81,8 @@ def execute_ahead(
     This is jupyter-cache's own parallel worker (``jcache`` staging with myst-nb's
     reader plus the inputs key, as the build reads the pages); only the scheduling is
     ours: one page per task, in TOC order, so no worker idles while the other runs the
-    rest.
+    rest. With *prune*, cached results that no longer match their page are dropped
+    afterwards when anything ran (:func:`prune_cache`).
     """
     from multiprocessing import Pool
 
@@ -105,6 +112,10 @@ def execute_ahead(
     finally:
         os.environ.clear()
         os.environ.update(saved)
+    if prune:  # results were replaced: drop the outdated ones (only then can there be any)
+        pruned = prune_cache(profile, root, toc)
+        if pruned:
+            print(f"Removed {pruned} outdated cached page result(s).", flush=True)
     return failed
 
 
@@ -219,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     env = kernel_env(root, profile)
     t0 = time.perf_counter()
     if args.jobs > 1:
-        failed = execute_ahead(profile, root, toc, jobs=args.jobs, timeout=execution_timeout(root))
+        failed = execute_ahead(
+            profile, root, toc, jobs=args.jobs, timeout=execution_timeout(root), prune=True
+        )
         for uri in failed:
             print(f"Executing {uri} failed; the build runs it again and shows the error.")
     proc = subprocess.run(command(profile, root, toc), cwd=root, env=env)
@@ -230,10 +243,6 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return proc.returncode
-    if args.jobs > 1:
-        pruned = prune_cache(profile, root, toc)
-        if pruned:
-            print(f"Removed {pruned} outdated cached page result(s).")
     site = html_dir(profile, root, name)
     print(
         f"\nBuilt the {profile}-profile site in {seconds:.0f} s: "
