@@ -19,7 +19,10 @@ import sys
 from pathlib import Path
 
 #: Glue names that measure the run, not the result.
-RUN_RECORD = re.compile(r"(time|seconds|_s$|_ms$|minutes|date|when|memory|_mb$|elapsed|speed)")
+RUN_RECORD = re.compile(
+    r"(time|seconds|_s$|_ms$|^sec_|_sec$|minutes|date|when|memory|_mb$|elapsed|speed|"
+    r"slow_ratio|fig_cost)"
+)
 
 
 def executed_notebooks(cache_folder: Path) -> dict[str, object]:
@@ -51,7 +54,7 @@ def _text(output: dict, record: dict) -> str:
     """Return a glued value as text: its Markdown or plain text; a figure by its digest."""
     prefix = record.get("mime_prefix", "")
     data = {k.removeprefix(prefix): v for k, v in output.get("data", {}).items()}
-    for mime in ("text/markdown", "text/plain"):
+    for mime in ("text/markdown", "text/html", "text/plain"):  # a table by its HTML
         if mime in data and not (mime == "text/plain" and "image/png" in data):
             text = data[mime]
             return "".join(text) if isinstance(text, list) else text
