@@ -127,3 +127,32 @@ def test_mathjax_only_where_there_is_math_including_copied_errata(tmp_path):
     assert loads_mathjax("errata.html")  # the copied box carries the math
     assert not loads_mathjax("plain.html")
     assert not loads_mathjax("index.html")  # only its table of contents reaches math
+
+
+def test_the_execution_report_lists_pages_in_reading_order(tmp_path, monkeypatch):
+    from booktools import sphinx_report
+
+    records = {
+        "second": {"page_seconds": "12.4", "page_profile": "'quick'", "page_date": "'2026-11-30'"},
+        "first": {"page_seconds": "100.0", "page_profile": "'quick'", "page_date": "'2026-11-30'"},
+    }
+    monkeypatch.setattr(sphinx_report, "run_records", lambda app: records)
+    html = build(
+        tmp_path,
+        {
+            "index.md": "# Book\n\n```{toctree}\nsecond\nfirst\nreport\n```\n",
+            "first.md": "# First\n",
+            "second.md": "# Second\n",
+            "report.md": "# Report\n\n```{execution-report}\n```\n",
+        },
+        ["booktools.sphinx_report"],
+    )
+    rows = [
+        [cell.get_text(strip=True) for cell in row.select("td")]
+        for row in soup(html, "report.html").select("table.execution-report tbody tr")
+    ]
+    assert rows == [
+        ["Second", "quick", "12", "2026-11-30"],
+        ["First", "quick", "100", "2026-11-30"],
+        ["All pages", "", "112", ""],
+    ]

@@ -38,16 +38,24 @@ def executed_notebooks(cache_folder: Path) -> dict[str, object]:
     return {page: cache.get_cache_bundle(pk).nb for page, pk in newest.items()}
 
 
+def notebook_glue(nb) -> dict[str, str]:
+    """Glue name -> its value as text, for one executed notebook."""
+    values = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get("scrapbook", {})
+            if record.get("name"):
+                values[record["name"]] = _text(output, record)
+    return values
+
+
 def glued(cache_folder: Path) -> dict[str, str]:
     """``"<page>:<name>" -> text`` of every glued value of a build's executed pages."""
-    values = {}
-    for page, nb in sorted(executed_notebooks(cache_folder).items()):
-        for cell in nb.cells:
-            for output in cell.get("outputs", []):
-                record = output.get("metadata", {}).get("scrapbook", {})
-                if record.get("name"):
-                    values[f"{page}:{record['name']}"] = _text(output, record)
-    return values
+    return {
+        f"{page}:{name}": value
+        for page, nb in sorted(executed_notebooks(cache_folder).items())
+        for name, value in notebook_glue(nb).items()
+    }
 
 
 def _text(output: dict, record: dict) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.domains.math import MathDomain
 
 
 def _key(script: Any) -> tuple:
@@ -43,26 +44,23 @@ def dedupe_scripts(
     scripts[:] = unique  # in place: extensions that run later append to this same list
 
 
-def drop_unused_mathjax(
-    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
-) -> None:
-    """Load MathJax only on pages that have math of their own.
+class PageMathDomain(MathDomain):
+    """Sphinx's math domain, but a page "has equations" only if it has math of its own.
 
-    Sphinx also loads it on every page whose table of contents *includes* a page with
-    math, so the book's front page carried 1 MB of MathJax and no formula.
+    Sphinx also counts every page its table of contents reaches, so the book's front page
+    loaded 1 MB of MathJax and showed no formula.
     """
-    if app.env.get_domain("math").data["has_equations"].get(pagename):
-        return
-    scripts = context.get("script_files")
-    path = app.config.mathjax_path
-    if isinstance(scripts, list) and path:
-        scripts[:] = [s for s in scripts if getattr(s, "filename", None) != path]
+
+    def has_equations(self, docname: str | None = None) -> bool:
+        """Whether *docname* (or, with no name, any page) has math."""
+        if not docname:
+            return super().has_equations()
+        return bool(self.data["has_equations"].get(docname, False))
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the ``html-page-context`` handlers with Sphinx."""
     # Early: ``html-page-context`` stops at the first handler that returns a value.
     app.connect("html-page-context", dedupe_scripts, priority=100)
-    # Late: after sphinx.ext.mathjax (default priority) has added its script.
-    app.connect("html-page-context", drop_unused_mathjax, priority=900)
+    app.add_domain(PageMathDomain, override=True)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
