@@ -86,6 +86,9 @@ def built_site() -> Path:
     """
     from booktools import build
 
+    if os.environ.get("MLBOOK_SITE_DIR"):  # check a site already built (e.g. a scratch copy)
+        return Path(os.environ["MLBOOK_SITE_DIR"])
+
     env = {**os.environ, "MLBOOK_PROFILE": SITE_PROFILE}
     env.pop("MLBOOK_OFFLINE", None)  # the book uses the real data chain
     proc = subprocess.run(

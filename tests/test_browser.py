@@ -186,6 +186,35 @@ def test_every_page_loads_cleanly(browser, server, path):
         visit.page.close()
 
 
+#: Text of the page outside code, with MathJax's rendered formulas removed.
+RAW_MATH_JS = """() => {
+  const copy = document.querySelector('main').cloneNode(true);
+  copy.querySelectorAll('pre, code, mjx-container, script, style').forEach(e => e.remove());
+  return copy.textContent;
+}"""
+
+
+@pytest.mark.parametrize("path", toc_pages())
+def test_math_is_typeset_and_mathjax_only_where_needed(browser, server, path):
+    """Every formula is typeset (no raw LaTeX left); MathJax loads only where there is math."""
+    visit = Visit(browser, server, path)
+    try:
+        page = visit.page
+        has_math = page.locator("main .math").count() > 0
+        loads = page.evaluate("() => !!document.querySelector('script[src*=mathjax]')")
+        assert loads == has_math, "MathJax must load exactly on the pages with math"
+        if has_math:
+            page.wait_for_function(
+                "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=15000
+            )
+            page.evaluate("() => MathJax.startup.promise")
+        text = page.evaluate(RAW_MATH_JS)
+        assert "\\(" not in text
+        assert "\\[" not in text
+    finally:
+        page.close()
+
+
 AXE = Path(__file__).resolve().parent / "_vendor" / "axe-core" / "axe.min.js"
 
 
