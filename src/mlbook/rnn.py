@@ -19,9 +19,9 @@ if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import keras
 
 #: Per-profile settings. The notes train an LSTM of 128 units for 10 epochs on all 60 000
-#: images; on the book's 2 shared CPU cores that alone takes over ten minutes, and the
-#: chapter trains three cell types, so ``full`` keeps the 128 units but uses a subset and
-#: fewer epochs (the page says so).
+#: images; on the book's 2 shared CPU cores that alone takes several minutes (the page
+#: measures it), and the chapter trains three cell types, so ``full`` keeps the 128 units
+#: but uses a subset and fewer epochs (the page shows both settings side by side).
 SETTINGS = freeze(
     {
         "full": {
