@@ -69,3 +69,10 @@ def test_polynomial_overfits_noisy_curve():
     assert mse[15][0] < mse[4][0] < mse[1][0]  # training error always falls
     assert mse[4][1] < mse[1][1]  # held-out error does not: degree 4 beats 1
     assert mse[4][1] < mse[15][1]  # ... and 15
+
+
+def test_polynomial_training_error_never_rises_with_the_degree():
+    """Nested least-squares models: a higher degree can always do at least as well in-sample."""
+    x, y = rg.make_curve_data(40)
+    mse = [np.mean((rg.polynomial_model(d).fit(x, y).predict(x) - y) ** 2) for d in range(1, 16)]
+    assert np.all(np.diff(mse) <= 1e-9)

@@ -15,10 +15,23 @@ from mlbook.notes import run_notes_code
 from mlbook.profile import freeze
 
 #: Per-profile settings. The data are small; ``quick`` only tries fewer polynomial degrees.
+#: ``cv_repeats``: how many times the validation curve repeats its shuffled K-fold split.
 SETTINGS = freeze(
     {
-        "full": {"cv_folds": 5, "max_degree": 15, "curve_points": 40, "svr_C": 30.0},
-        "quick": {"cv_folds": 5, "max_degree": 10, "curve_points": 40, "svr_C": 30.0},
+        "full": {
+            "cv_folds": 5,
+            "cv_repeats": 10,
+            "max_degree": 15,
+            "curve_points": 40,
+            "svr_C": 30.0,
+        },
+        "quick": {
+            "cv_folds": 5,
+            "cv_repeats": 10,
+            "max_degree": 10,
+            "curve_points": 40,
+            "svr_C": 30.0,
+        },
     }
 )
 
@@ -186,11 +199,19 @@ def make_curve_data(
 
 
 def polynomial_model(degree: int):
-    """``PolynomialFeatures(degree)`` → ``StandardScaler`` → ``LinearRegression``, one pipeline."""
+    """Make a least-squares polynomial of x: scale x, take its powers, scale them, fit.
+
+    x is standardised *before* its powers are taken: the powers of an x in [0, 1] are
+    so alike at high degree that the solver cannot tell them apart and silently drops
+    some, and the training error would then stop falling as the degree grows.
+    """
     from sklearn.linear_model import LinearRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
     return make_pipeline(
-        PolynomialFeatures(degree, include_bias=False), StandardScaler(), LinearRegression()
+        StandardScaler(),
+        PolynomialFeatures(degree, include_bias=False),
+        StandardScaler(),
+        LinearRegression(),
     )
