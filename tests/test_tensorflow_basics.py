@@ -43,6 +43,7 @@ def test_timing_returns_positive_times():
     t = tb.time_eager_vs_function(steps=5, repeats=2)
     assert t["eager_ms"] > 0
     assert t["function_ms"] > 0
+    assert t["steps"] == 5
     assert tb.many_small_ops(tf.constant(1.0), steps=3).numpy() == pytest.approx(1.0)
 
 
