@@ -97,3 +97,26 @@ def test_the_seed_backends_are_not_keras3_backends():
     assert keras.backend.backend() in nn.KERAS3_BACKENDS
     assert {"cntk", "theano"}.isdisjoint(nn.KERAS3_BACKENDS)
     assert {"cntk", "theano"} <= set(nn.SEED_BACKENDS)
+
+
+def test_caption_never_describes_an_absent_diagram(tmp_path, monkeypatch):
+    monkeypatch.setenv(nn.NO_GRAPHVIZ_ENV, "1")
+    missing = nn.draw_model(nn.build_functional(8))
+    assert missing.caption("Boxes and arrows.", "No diagram.") == "No diagram."
+    assert "not be drawn" in missing.caption("Boxes and arrows.")
+    assert nn.Diagram(path=tmp_path / "m.png").caption("Boxes and arrows.") == "Boxes and arrows."
+
+
+@pytest.mark.parametrize(("profile", "columns"), [("full", 3), ("quick", 4)])
+def test_settings_vs_notes_table(profile, columns):
+    table = nn.settings_vs_notes(
+        {"epochs": (10, 5, 1), "training images": (60_000, 60_000, 2000), "x": (None, 1, 1)},
+        profile,
+    )
+    lines = table.splitlines()
+    assert len(lines) == 2 + 3
+    assert all(line.count("|") == columns + 1 for line in lines)
+    assert "| training images | 60,000 | 60,000 |" in table
+    assert ("this run (quick)" in table) == (profile == "quick")
+    assert "| x | – |" in table
+    assert nn.NOTES_MLP["hidden units"] == 128

@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,6 +40,13 @@ SETTINGS = freeze(
             "units": 64,
         },
     }
+)
+
+#: The course notes' MNIST classifier (their deep-learning example, which this part of
+#: the book builds on): one hidden layer of 128 units, trained with Adam for 10 epochs on
+#: all 60 000 training images in Keras' default batches of 32 (1875 steps an epoch).
+NOTES_MLP = MappingProxyType(
+    {"hidden units": 128, "training images": 60_000, "epochs": 10, "batch size": 32}
 )
 
 #: Set this environment variable to ``1`` to behave as if Graphviz were missing
@@ -228,6 +236,40 @@ def fit_evaluate(
     }
 
 
+def settings_vs_notes(rows: dict[str, tuple], profile: str) -> str:
+    """Return a Markdown table of settings: the course notes', the full profile's, this run's.
+
+    Parameters
+    ----------
+    rows : dict
+        Setting name -> ``(notes, full, this_run)`` values; ``None`` shows as a dash
+        (e.g. a setting the notes do not give).
+    profile : str
+        The profile of this run; its column is left out when it is ``"full"``.
+
+    Returns
+    -------
+    str
+        A Markdown table, one row per setting.
+    """
+
+    def show(value) -> str:
+        if value is None:
+            return "–"
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value:,}"
+        return str(value)
+
+    header = ["setting", "course notes", "full profile (published page)"]
+    if profile != "full":
+        header.append(f"this run ({profile})")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name, values in rows.items():
+        cells = [name, *(show(v) for v in values[: len(header) - 1])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 # --- model diagrams -------------------------------------------------------------------
 
 
@@ -245,6 +287,16 @@ class Diagram:
         if self.path is not None:
             return Image(filename=str(self.path))
         return Markdown(f"**Diagram not drawn.** {self.note}")
+
+    def caption(self, drawn: str, missing: str | None = None) -> str:
+        """Return the caption for :meth:`display`: *drawn* if the diagram exists, else *missing*.
+
+        A caption must never describe a figure that is not there: glue the result and
+        paste it into the figure's caption (``{glue:md}``).
+        """
+        if self.path is not None:
+            return drawn
+        return missing or "The diagram could not be drawn when this page was executed."
 
 
 def graphviz_problem() -> str | None:
