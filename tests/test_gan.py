@@ -101,3 +101,15 @@ def test_judge_samples_measures_mode_collapse():
     assert diverse["entropy_bits"] == pytest.approx(np.log2(10))
     assert diverse["n_digits"] == 10
     assert collapsed["counts"][3] == 100
+
+
+def test_the_generator_loss_is_non_saturating():
+    """-log D(G(z)): its gradient stays near -1 when the discriminator rejects the fakes."""
+    import tensorflow as tf
+
+    fake = tf.Variable([[-8.0], [-6.0]])  # logits of fakes the discriminator rejects
+    with tf.GradientTape() as tape:
+        gen_loss, _ = gan.gan_losses(tf.constant([[5.0], [5.0]]), fake)
+    grad = tape.gradient(gen_loss, fake).numpy().ravel() * 2  # undo the batch mean
+    assert float(gen_loss) == pytest.approx(np.mean(np.log1p(np.exp([8.0, 6.0]))), rel=1e-4)
+    assert np.all(grad < -0.99)  # the minimax loss log(1 - D) would give about -D ≈ 0

@@ -19,8 +19,8 @@ from mlbook.profile import freeze
 if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import keras
 
-#: Per-profile settings. The notes train 50 epochs on all 60 000 images (about 20 min
-#: here); ``full`` keeps the notes' models and batch size and trains on all of MNIST for
+#: Per-profile settings. The notes train 50 epochs on all 60 000 images (about half an
+#: hour here, the page measures it); ``full`` keeps the notes' models and batch size and trains on all of MNIST for
 #: as many epochs as fit in about 5 minutes, with the DCGAN paper's Adam settings
 #: (learning rate 2e-4, beta_1 = 0.5) instead of the notes' (1e-4, default beta_1 = 0.9),
 #: which learn too slowly for so few steps.
@@ -56,6 +56,9 @@ SETTINGS = freeze(
 )
 
 LATENT_DIM = 100
+
+#: A digit counts as drawn by the generator if it is at least this share of the samples.
+MIN_SHARE = 0.02
 
 #: The notes' training step and the lines that follow it, as printed in the notes (the
 #: notes' page break leaves the second half outside the function).
@@ -159,8 +162,8 @@ def gan_losses(real_output, fake_output, *, from_logits: bool = True):
     Returns
     -------
     gen_loss, disc_loss : scalar tensors
-        The generator wants its fakes scored "real" (1); the discriminator wants real
-        images scored 1 and fakes 0.
+        The generator wants its fakes scored "real" (1): ``-log D(G(z))``, the
+        non-saturating loss. The discriminator wants real images scored 1 and fakes 0.
     """
     import tensorflow as tf
 
@@ -405,7 +408,7 @@ def build_judge(n_classes: int = 10) -> keras.Model:
     return model
 
 
-def judge_samples(judge, images: np.ndarray) -> dict[str, object]:
+def judge_samples(judge, images: np.ndarray, min_share: float = MIN_SHARE) -> dict[str, object]:
     """Read generated digits with a classifier: which digits, how confidently.
 
     Parameters
@@ -418,7 +421,7 @@ def judge_samples(judge, images: np.ndarray) -> dict[str, object]:
         ``counts`` (10,) how many images were read as each digit; ``confidence``: mean
         top probability; ``entropy_bits``: entropy of the digit distribution (log2 10 =
         3.32 bits when all ten digits are equally frequent, 0 under total mode collapse);
-        ``n_digits``: digits that make up at least 2 % of the samples.
+        ``n_digits``: digits that make up at least *min_share* of the samples.
     """
     proba = judge.predict(images, verbose=0)
     pred = proba.argmax(axis=1)
@@ -429,7 +432,7 @@ def judge_samples(judge, images: np.ndarray) -> dict[str, object]:
         "counts": counts,
         "confidence": float(proba.max(axis=1).mean()),
         "entropy_bits": float(-(nz * np.log2(nz)).sum()),
-        "n_digits": int((share >= 0.02).sum()),
+        "n_digits": int((share >= min_share).sum()),
     }
 
 
