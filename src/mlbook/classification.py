@@ -17,6 +17,10 @@ SETTINGS = freeze(
     }
 )
 
+#: The label of a malignant tumour in ``load_breast_cancer`` (benign is 1). A diagnosis
+#: is about finding the malignant ones, so the error analysis treats them as positive.
+MALIGNANT = 0
+
 
 def load_data() -> tuple[pd.DataFrame, pd.Series]:
     """Load the breast-cancer data that ships with scikit-learn (Wisconsin diagnostic).
@@ -118,3 +122,68 @@ def validation_display(search):
     return ValidationCurveDisplay(
         param_name="C", param_range=Cs, train_scores=train, test_scores=test, score_name="accuracy"
     )
+
+
+def malignant_probability(model, X) -> np.ndarray:
+    """Return the predicted probability that each tumour is malignant, shape (n,).
+
+    ``model`` is a fitted classifier with ``predict_proba``; its column for the class
+    ``MALIGNANT`` is returned. ``model.predict`` says *malignant* exactly when this
+    probability is at least one half.
+    """
+    column = list(model.classes_).index(MALIGNANT)
+    return model.predict_proba(X)[:, column]
+
+
+def threshold_table(y_true, p_malignant: np.ndarray, thresholds) -> pd.DataFrame:
+    """Count what each decision threshold costs, calling a tumour malignant when ``p >= threshold``.
+
+    Parameters
+    ----------
+    y_true : array-like, shape (n,)
+        True labels (``MALIGNANT`` or benign).
+    p_malignant : ndarray, shape (n,)
+        Predicted probability of malignancy (see ``malignant_probability``).
+    thresholds : iterable of float
+
+    Returns
+    -------
+    DataFrame
+        One row per threshold: ``threshold``, ``malignant found`` (true positives),
+        ``malignant missed`` (false negatives), ``false alarms`` (benign called
+        malignant), ``recall`` and ``precision`` of the malignant class, ``accuracy``.
+    """
+    malignant = np.asarray(y_true) == MALIGNANT
+    p_malignant = np.asarray(p_malignant)
+    rows = []
+    for t in thresholds:
+        flagged = p_malignant >= t
+        tp = int(np.sum(flagged & malignant))
+        fp = int(np.sum(flagged & ~malignant))
+        fn = int(np.sum(~flagged & malignant))
+        rows.append(
+            {
+                "threshold": float(t),
+                "malignant found": tp,
+                "malignant missed": fn,
+                "false alarms": fp,
+                "recall": tp / max(tp + fn, 1),
+                "precision": tp / max(tp + fp, 1),
+                "accuracy": float(np.mean(flagged == malignant)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def threshold_for_recall(y_true, p_malignant: np.ndarray, target: float) -> float:
+    """Return the highest threshold at which the recall of malignant tumours reaches *target*.
+
+    Calling a tumour malignant when ``p >= threshold`` then finds at least a share
+    *target* of the malignant tumours in ``y_true``. Choose it on training data (e.g.
+    cross-validated probabilities), never on the test set that will judge it.
+    """
+    p = np.sort(np.asarray(p_malignant)[np.asarray(y_true) == MALIGNANT])[::-1]
+    if len(p) == 0:
+        raise ValueError("no malignant tumour in y_true")
+    needed = int(np.ceil(target * len(p) - 1e-9))  # malignant tumours that must be found
+    return float(p[max(needed, 1) - 1])
