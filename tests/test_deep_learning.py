@@ -76,3 +76,11 @@ def test_steps_per_execution_changes_speed_not_the_result(tiny_digits):
         weights.append(model.get_weights())
     for a, b in zip(*weights, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_full_profile_trains_as_the_notes_do():
+    """The page says 'the notes' settings' in full: the table must agree with NOTES."""
+    full = dl.SETTINGS["full"]
+    assert full["train_size"] is None  # all of MNIST's training images
+    assert (full["epochs"], full["batch_size"]) == (dl.NOTES["epochs"], dl.NOTES["batch_size"])
+    assert dl.NOTES["train_size"] == 60_000
