@@ -158,3 +158,26 @@ def test_detect_pretrained_batches_thresholds_and_labels():
 def test_detector_output_grid():
     model = od.build_detector()
     assert model.output_shape == (None, od.GRID, od.GRID, 1 + len(od.CLASSES) + 4)
+
+
+def test_nms_is_class_agnostic():
+    """Two cells claim one object with different classes: NMS keeps only the better box."""
+    k = len(od.CLASSES)
+    pred = np.full((od.GRID, od.GRID, 1 + k + 4), -10.0)
+    for (gy, gx), cls, logit in (((2, 2), 0, 5.0), ((2, 3), 1, 4.0)):
+        pred[gy, gx, 0] = logit  # objectness
+        pred[gy, gx, 1 + cls] = 10.0  # class
+        pred[gy, gx, 1 + k : 3 + k] = 0.0  # centre of the cell
+        pred[gy, gx, 3 + k :] = 0.5  # half the frame high and wide: the boxes overlap
+
+    class FakeDetector:
+        def predict(self, frames, **kwargs):
+            return np.repeat(pred[None], len(frames), axis=0)
+
+    frames = np.zeros((1, od.FRAME, od.FRAME), "float32")
+    ((raw_boxes, _, raw_classes),) = od.detect(FakeDetector(), frames, nms=False)
+    ((boxes, _, classes),) = od.detect(FakeDetector(), frames)
+    assert sorted(raw_classes.tolist()) == [0, 1]
+    assert od.iou(raw_boxes[0], raw_boxes[1])[0, 0] > od.NMS_IOU
+    assert len(boxes) == 1
+    assert classes.tolist() == [0]  # the square's box was suppressed by the disc's

@@ -35,6 +35,9 @@ FRAME = 64  #: frames are FRAME x FRAME grey images
 GRID = 8  #: the detector predicts on a GRID x GRID grid of cells
 CELL = FRAME // GRID
 CLASSES = ("disc", "square")
+SCORE_THRESHOLD = 0.5  #: a cell's box counts as a detection from this objectness on
+NMS_IOU = 0.4  #: non-max suppression drops a box overlapping a better one more than this
+MATCH_IOU = 0.5  #: a box matches a true object (for scoring) from this IoU on
 
 #: The model the real path loads: SSD MobileNet v2 (320x320) trained on COCO 2017.
 SSD_URL = (
@@ -322,14 +325,15 @@ def non_max_suppression(
     boxes: np.ndarray,
     scores: np.ndarray,
     *,
-    iou_threshold: float = 0.4,
-    score_threshold: float = 0.5,
+    iou_threshold: float = NMS_IOU,
+    score_threshold: float = SCORE_THRESHOLD,
     max_output: int = 10,
 ) -> np.ndarray:
     """Return the indices of the boxes to keep, best first (``tf.image.non_max_suppression``).
 
     Boxes below *score_threshold* are dropped; of boxes that overlap more than
-    *iou_threshold*, only the highest-scoring one is kept.
+    *iou_threshold*, only the highest-scoring one is kept. Class-agnostic: boxes of all
+    classes compete with each other.
     """
     import tensorflow as tf
 
@@ -347,8 +351,8 @@ def detect(
     model,
     frames: np.ndarray,
     *,
-    score_threshold: float = 0.5,
-    iou_threshold: float = 0.4,
+    score_threshold: float = SCORE_THRESHOLD,
+    iou_threshold: float = NMS_IOU,
     nms: bool = True,
 ):
     """Run the detector on frames ``(n, FRAME, FRAME)``; per frame: boxes, scores, classes."""
@@ -367,7 +371,7 @@ def detect(
 
 
 def match(
-    true_boxes: np.ndarray, pred_boxes: np.ndarray, threshold: float = 0.5
+    true_boxes: np.ndarray, pred_boxes: np.ndarray, threshold: float = MATCH_IOU
 ) -> list[tuple[int, int, float]]:
     """One-to-one matching of true and predicted boxes maximising IoU (Hungarian).
 
@@ -388,7 +392,7 @@ def match(
     ]
 
 
-def detection_scores(true_boxes, true_classes, detections, threshold: float = 0.5) -> dict:
+def detection_scores(true_boxes, true_classes, detections, threshold: float = MATCH_IOU) -> dict:
     """Precision, recall, mean IoU and class accuracy of matched detections over frames."""
     tp = n_true = n_pred = correct_cls = 0
     ious = []
@@ -507,11 +511,13 @@ def run_tracker(
 
 
 def evaluate_tracking(
-    video: Video, tracks: list[list[tuple[int, np.ndarray]]], threshold: float = 0.5
+    video: Video, tracks: list[list[tuple[int, np.ndarray]]], threshold: float = MATCH_IOU
 ) -> dict[str, float]:
     """CLEAR-MOT style scores of a tracker's output against the video's ground truth.
 
-    Per frame, true objects are matched one-to-one to track outputs (IoU >= threshold).
+    Per frame, true objects are matched one-to-one to track outputs (IoU >= threshold),
+    each frame afresh. (CLEAR-MOT first keeps the previous frame's object-track pairs that
+    still overlap enough, and matches only the rest.)
 
     Returns
     -------
