@@ -103,9 +103,26 @@ def test_deep_learning_page_glues_its_results(site):
     assert "MNIST loaded from" in soup.get_text()
 
 
-def test_execution_report_lists_pages(site):
+def test_execution_report_lists_pages_in_reading_order(site):
     rows = page(site, "book/appendix/execution-report").select("table tbody tr")
-    assert len(rows) >= len(executed_pages())
+    links = [row.select_one("a") for row in rows if row.select_one("a")]
+    hrefs = [a["href"].split("#")[0].removeprefix("../").removesuffix(".html") for a in links]
+    assert [f"book/{h}" for h in hrefs] == executed_pages()
+    assert rows[-1].get_text(strip=True).startswith("All pages")
+
+
+@pytest.mark.parametrize("name", executed_pages())
+def test_the_notebook_download_has_the_outputs(site, name):
+    """The page's .ipynb download is the executed notebook, without the build's cache key."""
+    import nbformat
+
+    nb = nbformat.read(str(site / "_sources" / f"{name}.ipynb"), as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    with_outputs = [c for c in code if c.get("outputs")]
+    assert len(with_outputs) >= len(code) // 2
+    assert "mlbook_inputs" not in nb.metadata["kernelspec"]
+    assert any(c.cell_type == "markdown" for c in nb.cells)  # the prose too
 
 
 def test_internal_links_and_anchors_resolve(site):

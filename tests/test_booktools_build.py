@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from booktools import build
@@ -23,7 +24,7 @@ execute:
   timeout: 60
   raise_on_error: true
 sphinx:
-  extra_extensions: [booktools.sphinx_inputs]
+  extra_extensions: [booktools.sphinx_inputs, booktools.sphinx_downloads]
 """
 
 
@@ -151,6 +152,12 @@ def test_a_module_edit_rebuilds_only_the_pages_that_import_it(tmp_path, myst_pag
     assert first.count("Executing notebook") == 2
     html = build.html_dir("quick", root) / "page_a.html"
     assert "42" in html.read_text()
+    # what the book theme offers as the .ipynb download
+    executed = build.build_root("quick", root) / "_build" / "jupyter_execute" / "page_a.ipynb"
+    download = nbformat.read(str(executed), as_version=4)
+    code = [c for c in download.cells if c.cell_type == "code"]
+    assert code[0].outputs[0]["text"] == "42\n"  # the download carries the outputs
+    assert "mlbook_inputs" not in download.metadata["kernelspec"]
     (root / "src" / "mlbook" / "a.py").write_text("VALUE = 5\n")
     second = run()
     assert second.count("Executing notebook") == 1  # page A only
