@@ -52,3 +52,16 @@ def test_importances_noise_gets_mdi_but_no_permutation_importance(split):
     # MDI, measured on training data, credits pure noise; the held-out permutation test barely does
     assert imp.loc["noise", "impurity"] > 0.02
     assert imp.loc["noise", "permutation"] < imp["permutation"].max() / 3
+
+
+def test_cardinality_demo_fools_mdi_but_not_permutation_importance():
+    X, y = rf.cardinality_demo(n=600, seed=0)
+    assert X.shape == (600, 2)
+    assert X["signal (yes/no)"].nunique() == 2
+    assert X["noise (continuous)"].nunique() == 600
+    agree = np.mean(X["signal (yes/no)"] == y)
+    assert 0.7 < agree < 0.9  # the label copies the signal four times in five
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0)
+    imp = rf.importances(rf.forest(60).fit(X_train, y_train), X_test, y_test, n_repeats=3)
+    assert imp["impurity"].idxmax() == "noise (continuous)"  # MDI ranks the noise first
+    assert imp["permutation"].idxmax() == "signal (yes/no)"  # held-out data do not

@@ -57,6 +57,32 @@ def load_with_noise(seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
     return X, y
 
 
+def cardinality_demo(
+    n: int = 2000, flip: float = 0.2, seed: int = 0
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Make data on which impurity importance prefers noise to signal.
+
+    The label copies a yes/no column, except that a share *flip* of the labels is
+    flipped at random; a second column is pure noise with a distinct value in every row.
+    A fully grown tree splits on the yes/no column once, then memorises the flipped
+    labels with splits on the noise column, and each of those splits reduces the
+    training impurity too.
+
+    Returns
+    -------
+    X : DataFrame, shape (n, 2)
+        ``signal (yes/no)``: 0 or 1, and ``noise (continuous)``: standard normal.
+    y : Series, shape (n,)
+        ``signal`` with a share *flip* of the values flipped.
+    """
+    rng = np.random.default_rng(seed)
+    signal = rng.integers(0, 2, size=n)
+    noise = rng.normal(size=n)
+    flipped = rng.uniform(size=n) < flip
+    X = pd.DataFrame({"signal (yes/no)": signal, "noise (continuous)": noise})
+    return X, pd.Series(np.where(flipped, 1 - signal, signal), name="label")
+
+
 def forest(n_estimators: int = 100, seed: int = 0, **kwargs):
     """Make a ``RandomForestClassifier`` with the out-of-bag score on and a fixed seed."""
     from sklearn.ensemble import RandomForestClassifier
