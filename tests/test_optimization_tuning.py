@@ -43,12 +43,55 @@ def test_optimizer_factories_give_fresh_objects():
     assert float(opts["SGD + momentum"]().momentum) == pytest.approx(0.9)
 
 
+def test_every_contestant_runs_at_keras_default_learning_rate():
+    import inspect
+
+    for name, make in ot.optimizers().items():
+        optimizer = make()
+        default = inspect.signature(type(optimizer).__init__).parameters["learning_rate"].default
+        assert float(optimizer.learning_rate) == pytest.approx(default), name
+    assert float(ot.optimizers()["Adagrad"]().learning_rate) == pytest.approx(1e-3)
+
+
+def test_at_learning_rate_changes_the_rate_only():
+    make = ot.at_learning_rate(ot.optimizers()["SGD + momentum"], 0.1)
+    optimizer = make()
+    assert float(optimizer.learning_rate) == pytest.approx(0.1)
+    assert float(optimizer.momentum) == pytest.approx(0.9)
+    assert make() is not optimizer
+    assert float(ot.at_learning_rate(ot.optimizers()["AdamW"], 0.02)().weight_decay) == (
+        pytest.approx(0.004)
+    )
+
+
+@pytest.mark.slow  # trains models: a few seconds
+def test_learning_rate_sweep_table(small):
+    sweep = ot.learning_rate_sweep(
+        *small, names=("SGD", "Adam"), rates=(1e-3, 1e-1), epochs=1, batch_size=32
+    )
+    assert list(sweep.columns) == ["SGD", "Adam"]
+    assert list(sweep.index) == [1e-3, 1e-1]
+    assert ((sweep >= 0) & (sweep <= 1)).all().all()
+    # plain SGD learns next to nothing in one epoch at a hundredth of its default rate
+    assert sweep.loc[1e-1, "SGD"] > sweep.loc[1e-3, "SGD"]
+
+
 @pytest.mark.parametrize("name", ["exponential decay", "piecewise constant", "cosine with warm-up"])
 def test_schedules_stay_positive_and_end_lower(name):
     at, lr = ot.schedule_values(ot.schedules(1e-3, 100)[name], 100)
     assert lr.shape == at.shape == (100,)
     assert (lr > 0).all()
     assert lr[-1] < lr.max() <= 1e-3 + 1e-9
+
+
+def test_schedules_shapes():
+    steps, initial = 1000, 1e-3
+    s = ot.schedules(initial, steps)
+    assert float(s["exponential decay"](steps // 4)) == pytest.approx(initial / 2)
+    assert float(s["piecewise constant"](steps // 2 + 1)) == pytest.approx(initial / 10)
+    assert float(s["piecewise constant"](3 * steps // 4 + 1)) == pytest.approx(initial / 100)
+    assert float(s["cosine with warm-up"](steps // 10)) == pytest.approx(initial)
+    assert float(s["cosine with warm-up"](steps)) == pytest.approx(0, abs=1e-9)
 
 
 def test_warmup_rises_first():

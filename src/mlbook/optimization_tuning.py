@@ -22,7 +22,8 @@ if TYPE_CHECKING:  # keras and keras_tuner are imported inside the functions
     import pandas as pd
 
 #: Per-profile settings. ``race_*``: the optimiser race (``race_optimizers``: names from
-#: :func:`optimizers`, ``None`` for all; quick races three); ``cb_*``: the callbacks demo;
+#: :func:`optimizers`, ``None`` for all; quick races three); ``sweep_*``: the optimisers
+#: raced again at each of the learning rates ``sweep_rates``; ``cb_*``: the callbacks demo;
 #: ``tune_*``: the KerasTuner search (trials, epochs per trial, training images);
 #: ``final_epochs``: retraining the best configuration.
 SETTINGS = freeze(
@@ -33,6 +34,8 @@ SETTINGS = freeze(
             "batch_size": 64,
             "race_epochs": 6,
             "race_optimizers": None,
+            "sweep_optimizers": ("SGD", "Adam"),
+            "sweep_rates": (1e-4, 1e-3, 1e-2, 1e-1),
             "cb_epochs": 10,
             "tune_trials": 8,
             "tune_epochs": 3,
@@ -45,6 +48,8 @@ SETTINGS = freeze(
             "batch_size": 64,
             "race_epochs": 2,
             "race_optimizers": ("SGD", "SGD + momentum", "Adam"),
+            "sweep_optimizers": ("SGD", "Adam"),
+            "sweep_rates": (1e-4, 1e-3, 1e-2, 1e-1),
             "cb_epochs": 3,
             "tune_trials": 2,
             "tune_epochs": 1,
@@ -55,23 +60,41 @@ SETTINGS = freeze(
 )
 
 
-def optimizers() -> dict[str, Callable[[], keras.optimizers.Optimizer]]:
-    """Return the race's contestants, each with its usual default learning rate.
+#: Share of the training images the race holds out (the last ones) to score each optimiser.
+RACE_VALIDATION = 0.1
 
-    Returns factories, because an optimiser holds state (momenta) for the model it trains
-    and must not be reused.
+
+def optimizers() -> dict[str, Callable[[], keras.optimizers.Optimizer]]:
+    """Return the race's contestants, each with Keras' default learning rate.
+
+    No ``learning_rate`` is passed, so each optimiser uses its class's own default (SGD
+    0.01; RMSprop, Adam, AdamW and Adagrad 0.001). Returns factories, because an
+    optimiser holds state (momenta) for the model it trains and must not be reused.
     """
-    import keras
     from keras import optimizers as o
 
     return {
-        "SGD": lambda: o.SGD(learning_rate=0.01),
-        "SGD + momentum": lambda: o.SGD(learning_rate=0.01, momentum=0.9),
-        "RMSprop": lambda: o.RMSprop(learning_rate=1e-3),
-        "Adam": lambda: o.Adam(learning_rate=1e-3),
-        "AdamW": lambda: o.AdamW(learning_rate=1e-3, weight_decay=0.004),
-        "Adagrad": lambda: keras.optimizers.Adagrad(learning_rate=0.01),
+        "SGD": lambda: o.SGD(),
+        "SGD + momentum": lambda: o.SGD(momentum=0.9),
+        "RMSprop": lambda: o.RMSprop(),
+        "Adam": lambda: o.Adam(),
+        "AdamW": lambda: o.AdamW(),  # weight decay 0.004, Keras' default
+        "Adagrad": lambda: o.Adagrad(),
     }
+
+
+def at_learning_rate(
+    make: Callable[[], keras.optimizers.Optimizer], learning_rate: float
+) -> Callable[[], keras.optimizers.Optimizer]:
+    """Return a factory like *make* whose optimisers use *learning_rate* (all else equal)."""
+
+    def make_at() -> keras.optimizers.Optimizer:
+        optimizer = make()
+        return type(optimizer).from_config(
+            {**optimizer.get_config(), "learning_rate": learning_rate}
+        )
+
+    return make_at
 
 
 def build_uncompiled_mlp(units: int = 128, dropout: float = 0.0) -> keras.Model:
@@ -108,7 +131,8 @@ def race(
     """Train the same model from the **same initial weights**, once per optimiser.
 
     The seed is reset before each run, so the batches come in the same order: the
-    optimiser is the only difference. 10 % of ``(x, y)`` is held out for validation.
+    optimiser is the only difference. The last ``RACE_VALIDATION`` of ``(x, y)`` is held
+    out for validation.
 
     Returns
     -------
@@ -119,7 +143,7 @@ def race(
 
     keras.utils.set_random_seed(seed)
     initial = build_uncompiled_mlp().get_weights()
-    fit_part, validation = training.split_last((x, y), 0.1)
+    fit_part, validation = training.split_last((x, y), RACE_VALIDATION)
     histories = {}
     for name, make in (contestants or optimizers()).items():
         keras.utils.set_random_seed(seed)
@@ -153,6 +177,34 @@ def race_table(histories: dict[str, dict[str, list[float]]]) -> pd.DataFrame:
         for name, h in histories.items()
     }
     return pd.DataFrame(rows).T.sort_values("validation accuracy", ascending=False)
+
+
+def learning_rate_sweep(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    names: tuple[str, ...],
+    rates: tuple[float, ...],
+    epochs: int,
+    batch_size: int,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Race the optimisers *names* (from :func:`optimizers`) once per learning rate.
+
+    Every run starts from the race's initial weights and batch order (:func:`race`).
+
+    Returns
+    -------
+    DataFrame
+        Last-epoch validation accuracy: one row per learning rate, one column per optimiser.
+    """
+    import pandas as pd
+
+    made = optimizers()
+    contestants = {(name, lr): at_learning_rate(made[name], lr) for name in names for lr in rates}
+    histories = race(x, y, epochs=epochs, batch_size=batch_size, seed=seed, contestants=contestants)
+    table = {name: {lr: histories[name, lr]["val_accuracy"][-1] for lr in rates} for name in names}
+    return pd.DataFrame(table).rename_axis("learning rate")
 
 
 def schedules(initial: float = 1e-3, steps: int = 1000) -> dict:
@@ -199,8 +251,9 @@ def train_with_callbacks(
 ) -> tuple[dict, Path, keras.Model]:
     """Train with Adam and two callbacks.
 
-    One halves the learning rate when the validation loss stalls, the other keeps the
-    model of the best epoch on disk.
+    One halves the learning rate after every epoch in which the validation loss did not
+    improve (Keras' defaults would divide it by ten after ten such epochs), the other
+    keeps the model of the best epoch on disk.
 
     Returns
     -------
@@ -265,7 +318,7 @@ def search(
 ) -> keras_tuner.Tuner:
     """Random search over ``build_tunable``.
 
-    Each trial is scored by validation accuracy on the last 20 % of ``(x, y)``.
+    Each trial is scored by validation accuracy on the last fifth of ``(x, y)``.
 
     The tuner's trial folder goes to ``directory`` (a new temporary folder by default),
     never into the working directory; ``verbose=0`` keeps the log quiet.
