@@ -136,3 +136,20 @@ def test_mosaic_tiles_images_with_gaps():
     assert out.shape == (2 * 4 - 1, 4 * 4 - 1, 3)
     assert out[3].min() == 1.0  # a gap row
     assert out[0, :3].max() == 0.0  # a tile
+
+
+def test_ramp_filters_finds_contrast_detectors():
+    ramp = np.array([[-1.0, 0.0, 1.0]] * 3)  # dark on the left, light on the right
+    checker = np.array([[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0], [1.0, -1.0, 1.0]])
+    flat = np.zeros((3, 3))
+    kernel = np.stack(
+        [np.repeat(f[:, :, None], 3, axis=2) for f in (ramp, ramp.T, checker, flat)], -1
+    )
+    assert kernel.shape == (3, 3, 3, 4)
+    assert cnn.ramp_filters(kernel).tolist() == [True, True, False, False]
+
+
+def test_notes_settings_are_the_notes_code():
+    assert "epochs=10)" in cnn.SEED_CNN_CODE
+    assert cnn.NOTES["epochs"] == 10
+    assert cnn.NOTES["train_size"] == 50_000

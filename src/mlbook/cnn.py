@@ -35,6 +35,10 @@ SETTINGS = freeze(
     }
 )
 
+#: What the notes run: ``fit`` on all 50 000 training images for 10 epochs (Keras' default
+#: batch of 32), then ``evaluate`` on all 10 000 test images, on the real CIFAR-10.
+NOTES = {"train_size": 50_000, "test_size": 10_000, "epochs": 10, "batch_size": 32}
+
 #: The notes' model and compile call, verbatim (the loss is wrong for integer labels).
 SEED_CNN_CODE = """\
 model = tf.keras.models.Sequential([
@@ -163,6 +167,33 @@ def filters_as_images(kernel: np.ndarray) -> np.ndarray:
     lo = k.min(axis=(1, 2, 3), keepdims=True)
     hi = k.max(axis=(1, 2, 3), keepdims=True)
     return (k - lo) / np.where(hi > lo, hi - lo, 1.0)
+
+
+def ramp_filters(kernel: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Which first-layer filters are mostly a straight light-to-dark ramp (contrast detectors).
+
+    Each filter's weights are summed over the colour channels (its response to a grey
+    image) and fitted by a plane ``a + b·row + c·col`` by least squares; a filter is a
+    *ramp* when that plane explains more than *threshold* of the weights' variance.
+
+    Parameters
+    ----------
+    kernel : ndarray, shape (kh, kw, channels, n)
+
+    Returns
+    -------
+    ndarray, shape (n,), bool
+    """
+    k = np.asarray(kernel, dtype=np.float64).sum(axis=2)  # (kh, kw, n)
+    kh, kw, n = k.shape
+    rows, cols = np.mgrid[0:kh, 0:kw]
+    design = np.c_[np.ones(kh * kw), rows.ravel(), cols.ravel()]
+    values = k.reshape(kh * kw, n)
+    coef, *_ = np.linalg.lstsq(design, values, rcond=None)
+    residual = ((values - design @ coef) ** 2).sum(axis=0)
+    total = ((values - values.mean(axis=0)) ** 2).sum(axis=0)
+    explained = 1.0 - residual / np.where(total > 0, total, 1.0)
+    return (total > 0) & (explained > threshold)
 
 
 def mosaic(images: np.ndarray, ncols: int = 8, pad: int = 1) -> np.ndarray:
