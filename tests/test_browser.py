@@ -186,6 +186,22 @@ def test_every_page_loads_cleanly(browser, server, path):
         visit.page.close()
 
 
+@pytest.mark.parametrize("path", toc_pages())
+def test_no_page_scrolls_sideways_on_a_phone(browser, server, path):
+    """At a 390 x 844 phone viewport the page is no wider than the screen.
+
+    Long inline code breaks and wide tables scroll in their own box (book.css).
+    """
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(f"{server}/{path}", wait_until="networkidle")
+        width = page.evaluate("() => document.documentElement.clientWidth")
+        scroll = page.evaluate("() => document.documentElement.scrollWidth")
+        assert scroll <= width, f"{path} is {scroll} px wide on a {width} px screen"
+    finally:
+        page.close()
+
+
 #: Text of the page outside code, with MathJax's rendered formulas removed.
 RAW_MATH_JS = """() => {
   const copy = document.querySelector('main').cloneNode(true);
