@@ -78,6 +78,12 @@ def test_early_stopping_stops_and_generalisation_measures_the_gap(data):
     assert scores["gap"] == pytest.approx(scores["train accuracy"] - scores["validation accuracy"])
     table = rg.summary_table({"baseline": scores, "early stopping": scores})
     assert (table["vs baseline"] == 0).all()
+    tested = rg.generalisation(model, data, test=(x_val[:50], y_val[:50]))
+    assert tested["gap"] == pytest.approx(tested["train accuracy"] - tested["test accuracy"])
+    assert tested["validation accuracy"] == pytest.approx(scores["validation accuracy"])
+    worse = {**tested, "test accuracy": tested["test accuracy"] - 0.1}
+    table = rg.summary_table({"baseline": tested, "early stopping": worse})
+    assert table.loc["early stopping", "vs baseline"] == pytest.approx(-0.1)
 
 
 @pytest.mark.slow  # trains models: a few seconds
