@@ -16,7 +16,7 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from booktools.inputs import find_book_root
@@ -53,6 +53,7 @@ class ChapterRun:
     cells: list[CellTime]
     error: str | None = None
     peak_mb: float = 0.0  # the kernel's peak resident memory (with its children)
+    reprs: list[tuple[int, str]] = field(default_factory=list)  # outputs showing a repr
 
 
 class PeakMemory:
@@ -150,7 +151,11 @@ def run_chapter(
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    return ChapterRun(path, profile, time.perf_counter() - t0, cells, error, peak_mb)
+    from booktools.reprs import notebook_reprs
+
+    return ChapterRun(
+        path, profile, time.perf_counter() - t0, cells, error, peak_mb, notebook_reprs(nb)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.chapter}: {len(result.cells)} code cells, {result.seconds:.1f} s, "
         f"peak memory {result.peak_mb:.0f} MB ({result.profile} profile)"
     )
+    for index, snippet in result.reprs:
+        print(f"  cell {index:3d}  shows a Python repr: ...{snippet}...")
     for c in slowest:
         print(f"  cell {c.index:3d}  {c.seconds:6.1f} s  {c.first_line}")
     if result.error:

@@ -1,0 +1,47 @@
+"""Outputs that show a Python repr instead of typeset text.
+
+A reader should see ``97.3 %`` or a table, never ``np.float64(0.9734…)``,
+``{'acc': 0.93…}``, ``namespace(epochs=…)``, a 16-digit decimal or ``<… object at 0x…>``.
+:func:`reprs_in_text` finds them in an output's text; :func:`notebook_reprs` in an executed
+notebook's visible outputs (glue records, which are not shown, are skipped);
+``run_chapter`` reports them and the site checks fail on them.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: What a repr looks like in an output.
+REPR = re.compile(
+    r"np\.(?:float|int|bool)\w*\(|namespace\(|\{'|\d\.\d{10,}|<[\w.]+ (?:object )?at 0x[0-9a-f]+>"
+)
+
+
+def reprs_in_text(text: str) -> list[str]:
+    """Return each repr-like match in *text*, with a little context."""
+    return [
+        text[max(0, m.start() - 25) : m.end() + 25].replace("\n", " ") for m in REPR.finditer(text)
+    ]
+
+
+def notebook_reprs(nb) -> list[tuple[int, str]]:
+    """Return ``(cell index, snippet)`` for each repr in a notebook's visible outputs."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or "remove-output" in cell.metadata.get("tags", []):
+            continue
+        if "remove-cell" in cell.metadata.get("tags", []):
+            continue
+        for output in cell.get("outputs", []):
+            if "scrapbook" in output.get("metadata", {}):
+                continue  # a glue record: not displayed
+            if output.get("output_type") == "stream":
+                text = output.get("text", "")
+            else:
+                data = output.get("data", {})
+                if "text/html" in data or "image/png" in data:
+                    continue  # rendered, not a repr
+                text = data.get("text/plain", "")
+            text = "".join(text) if isinstance(text, list) else text
+            found.extend((index, snippet) for snippet in reprs_in_text(text))
+    return found

@@ -1,0 +1,51 @@
+"""booktools.reprs: outputs that show a Python repr instead of typeset text."""
+
+import nbformat
+import pytest
+
+from booktools import reprs
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "np.float64(0.9555555555555556)",
+        "{'precision': 0.7619047619047619}",
+        "namespace(train_size=6000, epochs=2)",
+        "1.6479654330048277e-07",
+        "<pandas.io.formats.style.Styler at 0x7f737c139290>",
+    ],
+)
+def test_reprs_are_found(text):
+    assert reprs.reprs_in_text(text)
+
+
+@pytest.mark.parametrize("text", ["97.3 %", "Epoch 1/5 - loss: 0.2931", "tf.Tensor(15, shape=()"])
+def test_typeset_text_is_not_a_repr(text):
+    assert reprs.reprs_in_text(text) == []
+
+
+def test_only_visible_outputs_count():
+    nb = nbformat.v4.new_notebook()
+    shown = nbformat.v4.new_code_cell(
+        "d",
+        outputs=[
+            nbformat.v4.new_output("execute_result", data={"text/plain": "{'a': 0.123456789012}"})
+        ],
+    )
+    glued = nbformat.v4.new_code_cell(
+        "glue",
+        outputs=[
+            nbformat.v4.new_output(
+                "display_data", data={"text/plain": "np.float64(0.5)"}, metadata={"scrapbook": {}}
+            )
+        ],
+    )
+    hidden = nbformat.v4.new_code_cell(
+        "h",
+        metadata={"tags": ["remove-cell"]},
+        outputs=[nbformat.v4.new_output("stream", name="stdout", text="namespace(a=1)")],
+    )
+    nb.cells = [shown, glued, hidden]
+    found = reprs.notebook_reprs(nb)
+    assert [index for index, _ in found] == [0, 0]  # the dict and its long decimal
