@@ -48,10 +48,31 @@ def test_code_cells_math_blocks_and_options_are_not_prose():
     assert prose.typed_numbers(text) == []
 
 
-def test_captions_and_alt_text_are_prose():
+def test_captions_are_prose_alt_text_is_left_to_claims():
     text = (
         f"{MYST_FRONT_MATTER}\n```{{figure}} a.png\n:width: 80%\n:alt: A curve over 7 epochs.\n"
         "\nIt levels off after 5 epochs.\n```\n"
     )
     found = [line for _, line in prose.typed_numbers(text)]
-    assert found == ["A curve over 7 epochs.", "It levels off after 5 epochs."]
+    assert found == ["It levels off after 5 epochs."]
+
+
+def test_glued_figures_captions_and_alt_text_are_prose():
+    text = (
+        f"{MYST_FRONT_MATTER}\n```{{glue:figure}} fig_loss\n:alt: Loss over 12 epochs.\n"
+        ":name: fig-loss\n\nThe loss levels off after 3 epochs.\n```\n"
+    )
+    found = [line for _, line in prose.typed_numbers(text)]
+    assert found == ["The loss levels off after 3 epochs."]
+
+
+def test_the_books_prose_types_no_result():
+    """Every page of the book: numbers in prose are glued, quoted from the notes or facts."""
+    from booktools.toc import toc_pages
+    from conftest import ROOT
+
+    found = {
+        page.relative_to(ROOT).as_posix(): prose.typed_numbers(page.read_text(encoding="utf-8"))
+        for page in toc_pages(ROOT)
+    }
+    assert {page: lines for page, lines in found.items() if lines} == {}
