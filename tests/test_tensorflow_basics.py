@@ -56,3 +56,17 @@ def test_tensorflow_warnings_are_collected_not_printed(capfd):
     assert warned == ["5 out of the last 6 calls triggered tf.function retracing."]
     assert "retracing" not in capfd.readouterr().err
     assert all(type(h).__name__ != "Collect" for h in tf.get_logger().handlers)
+
+
+def test_traces_describe_tensors_by_dtype_and_shape_and_python_values_by_value():
+    square, traces = tb.make_traced(lambda x: x * x)
+    square(tf.constant([1.0, 2.0]))
+    square(2.0)
+    assert traces == ["float32 tensor of shape (2,)", "Python float 2.0"]
+    assert tb.describe_argument(tf.constant(5)) == "int32 tensor of shape ()"
+
+
+def test_tensorflow_warnings_name_functions_without_memory_addresses():
+    with tb.tensorflow_warnings() as warned:
+        tf.get_logger().warning("calls to <function f.<locals>.g at 0x7fd432e91bc0> retraced")
+    assert warned == ["calls to f.<locals>.g retraced"]

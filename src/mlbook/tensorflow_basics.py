@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 
@@ -62,18 +63,32 @@ def add_legacy_session(a: int = 5, b: int = 10) -> int:
         return int(sess.run(z))
 
 
+def describe_argument(value) -> str:
+    """Say what a traced function received, in words.
+
+    ``"float32 tensor of shape (2,)"`` for a tensor (while tracing, only its dtype and
+    shape are known), ``"Python float 2.0"`` for a Python value (its value becomes part
+    of the graph).
+    """
+    import tensorflow as tf
+
+    if isinstance(value, tf.Tensor):
+        return f"{value.dtype.name} tensor of shape {tuple(value.shape)}"
+    return f"Python {type(value).__name__} {value}"
+
+
 def make_traced(fn: Callable) -> tuple[Callable, list[str]]:
     """Wrap *fn* in ``tf.function`` and record every time TensorFlow traces it.
 
     Python side effects (the ``append``) run only while tracing, so the returned
-    list shows when a new graph was built.
+    list shows when a new graph was built, and with what arguments.
     """
     import tensorflow as tf
 
     traces: list[str] = []
 
     def wrapper(*args):
-        traces.append(", ".join(repr(a) for a in args))
+        traces.append(", ".join(describe_argument(a) for a in args))
         return fn(*args)
 
     return tf.function(wrapper), traces
@@ -84,7 +99,8 @@ def tensorflow_warnings() -> Iterator[list[str]]:
     """Collect the warnings TensorFlow logs in the block into a list.
 
     Warnings such as "triggered tf.function retracing" go to the list instead of being
-    printed to stderr by TensorFlow's logger.
+    printed to stderr by TensorFlow's logger. A function named in a message is given by
+    its name, without its memory address (``<function f at 0x7f...>`` becomes ``f``).
     """
     import tensorflow as tf
 
@@ -93,7 +109,9 @@ def tensorflow_warnings() -> Iterator[list[str]]:
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            messages.append(record.getMessage())
+            messages.append(
+                re.sub(r"<function (\S+) at 0x[0-9a-fA-F]+>", r"\1", record.getMessage())
+            )
 
     saved = logger.handlers[:], logger.propagate
     logger.handlers[:] = [Collect(logging.WARNING)]
