@@ -123,3 +123,34 @@ class TestActiveLearner:
         learner.teach(asked, learner.y_true[asked])
         learner.reset()
         assert np.array_equal(learner.y_partial, start)
+
+
+def test_the_notes_quotation_constants_match_the_pinned_experiment():
+    assert list(al.NOTES_ACCURACY) == SEED_ACCURACY
+    assert [list(r) for r in al.NOTES_ASKED] == SEED_FIGURE
+
+
+def test_two_label_share_counts_uncertain_points_split_between_two_labels():
+    from types import SimpleNamespace
+
+    dist = np.array(
+        [
+            [1.0, 0.0, 0.0],  # certain: not counted
+            [0.6, 0.4, 0.0],  # two labels
+            [0.5, 0.495, 0.005],  # two labels hold 99.5 %
+            [0.4, 0.3, 0.3],  # three labels
+        ]
+    )
+    model = SimpleNamespace(label_distributions_=dist)
+    n, share = al.two_label_share(model, np.arange(4))
+    assert n == 3
+    assert share == pytest.approx(2 / 3)
+    # on two-label points, entropy and margin rank alike
+    two = np.array([1, 2])
+    assert (
+        np.argsort(al.entropy_scores(model)[two]).tolist()
+        == np.argsort(al.margin_scores(model)[two]).tolist()
+    )
+    n_none, share_none = al.two_label_share(model, np.array([0]))
+    assert n_none == 0
+    assert np.isnan(share_none)
