@@ -1,5 +1,7 @@
 """Tests of mlbook.neural_network_models on tiny data."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -120,3 +122,20 @@ def test_settings_vs_notes_table(profile, columns):
     assert ("this run (quick)" in table) == (profile == "quick")
     assert "| x | – |" in table
     assert nn.NOTES_MLP["hidden units"] == 128
+
+
+def test_history_table_numbers_epochs_from_one_and_shows_percentages():
+    logs = {"accuracy": [0.5, 0.75], "loss": [1.5, 0.8125], "val_accuracy": [0.6, 0.8]}
+    styler = nn.history_table(logs)
+    assert list(styler.data.index) == [1, 2]
+    assert styler.data.index.name == "epoch"
+    html = styler.to_html()
+    assert "75.0 %" in html
+    assert "80.0 %" in html
+    assert "0.8125" in html  # losses to four significant digits
+    assert "0.75" not in html  # accuracies are not shown as bare fractions
+
+
+def test_history_table_takes_a_keras_history():
+    fitted = SimpleNamespace(history={"accuracy": [0.25], "loss": [2.0]})  # like a History
+    assert list(nn.history_table(fitted).data.columns) == ["accuracy", "loss"]

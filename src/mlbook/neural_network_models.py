@@ -236,6 +236,33 @@ def fit_evaluate(
     }
 
 
+def history_table(history):
+    """Return a ``fit`` record as a typeset table: one row per epoch, numbered from 1.
+
+    What ``verbose=2`` prints, one line per epoch, but in the book's house style (accuracies
+    as percentages, losses to four significant digits) and as narrow as the column allows.
+
+    Parameters
+    ----------
+    history : keras.callbacks.History or dict
+        What ``model.fit`` returns, or its ``history`` dict (``training.train``'s result):
+        metric name -> one value per epoch.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        Indexed by ``epoch``; columns ending in ``accuracy`` are percentages.
+    """
+    import pandas as pd
+
+    from mlbook import typeset
+
+    frame = pd.DataFrame(getattr(history, "history", history))
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
+    percent = {c: "percent" for c in frame.columns if c.endswith("accuracy")}
+    return typeset.table(frame, percent)
+
+
 def settings_vs_notes(rows: dict[str, tuple], profile: str) -> str:
     """Return a Markdown table of settings: the course notes', the full profile's, this run's.
 
