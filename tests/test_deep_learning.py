@@ -84,3 +84,15 @@ def test_full_profile_trains_as_the_notes_do():
     assert full["train_size"] is None  # all of MNIST's training images
     assert (full["epochs"], full["batch_size"]) == (dl.NOTES["epochs"], dl.NOTES["batch_size"])
     assert dl.NOTES["train_size"] == 60_000
+
+
+def test_accuracy_table_has_a_row_per_seed_and_percentages():
+    styler = dl.accuracy_table(
+        {"constant": {0: 0.9178, 1: 0.91821}, "falling": {0: 0.9061, 1: 0.9}}
+    )
+    assert list(styler.data.index) == [0, 1]
+    assert styler.data.index.name == "seed"
+    html = styler.to_html()
+    for shown in ("91.78 %", "91.82 %", "90.00 %"):
+        assert shown in html
+    assert "0.9178" not in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -149,6 +150,22 @@ def seed_spread(
         training.train(model, x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0)
         accuracies[seed] = float(model.evaluate(x_test, y_test, verbose=0)[1])
     return accuracies
+
+
+def accuracy_table(runs: Mapping[str, Mapping[int, float]]):
+    """Typeset test accuracies: one row per seed, one column per way of training.
+
+    *runs* maps a column title to ``{seed: test accuracy}`` (what :func:`seed_spread`
+    returns); accuracies are shown as percentages with two decimals, the resolution at
+    which seeds differ. Returns a pandas ``Styler`` (see :func:`mlbook.typeset.table`).
+    """
+    import pandas as pd
+
+    from mlbook import typeset
+
+    frame = pd.DataFrame({title: dict(accs) for title, accs in runs.items()})
+    frame = frame.rename_axis("seed")
+    return typeset.table(frame, {title: lambda a: typeset.percent(a, 2) for title in runs})
 
 
 def most_confident_mistakes(proba: np.ndarray, y: np.ndarray, n: int = 16) -> np.ndarray:
