@@ -139,3 +139,21 @@ def test_history_table_numbers_epochs_from_one_and_shows_percentages():
 def test_history_table_takes_a_keras_history():
     fitted = SimpleNamespace(history={"accuracy": [0.25], "loss": [2.0]})  # like a History
     assert list(nn.history_table(fitted).data.columns) == ["accuracy", "loss"]
+
+
+def test_history_table_by_metric_has_a_column_per_epoch():
+    logs = {"digit_accuracy": [0.5, 0.75], "loss": [1.5, 0.8125]}
+    styler = nn.history_table(logs, by_metric=True)
+    assert list(styler.data.columns) == [1, 2]
+    assert list(styler.data.index) == ["digit_accuracy", "loss"]
+    html = styler.to_html()
+    assert "75.0 %" in html
+    assert "0.8125" in html
+    assert "81.2 %" not in html  # the loss row is not a percentage
+
+
+def test_metrics_table_shows_accuracies_as_percentages():
+    html = nn.metrics_table({"loss": 0.25, "same_accuracy": 0.875}, "test").to_html()
+    assert "87.5 %" in html
+    assert "0.25" in html
+    assert "{'" not in html

@@ -236,7 +236,7 @@ def fit_evaluate(
     }
 
 
-def history_table(history):
+def history_table(history, *, by_metric: bool = False):
     """Return a ``fit`` record as a typeset table: one row per epoch, numbered from 1.
 
     What ``verbose=2`` prints, one line per epoch, but in the book's house style (accuracies
@@ -247,20 +247,49 @@ def history_table(history):
     history : keras.callbacks.History or dict
         What ``model.fit`` returns, or its ``history`` dict (``training.train``'s result):
         metric name -> one value per epoch.
+    by_metric : bool
+        One row per metric and one column per epoch instead: narrower for a model with
+        several outputs, whose record has many metrics.
 
     Returns
     -------
     pandas.io.formats.style.Styler
-        Indexed by ``epoch``; columns ending in ``accuracy`` are percentages.
+        Epochs are numbered from 1; metrics ending in ``accuracy`` are percentages.
     """
+    import pandas as pd
+
+    frame = pd.DataFrame(getattr(history, "history", history))
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
+    if by_metric:
+        frame = frame.T.rename_axis(index="metric", columns="epoch")
+    return _typeset_metrics(frame)
+
+
+def metrics_table(scores, name: str = "value"):
+    """Return ``evaluate(..., return_dict=True)``'s dict as a typeset table, a row per metric.
+
+    Accuracies are shown as percentages, losses to four significant digits.
+    """
+    import pandas as pd
+
+    frame = pd.DataFrame({name: pd.Series(scores, dtype=float)}).rename_axis("metric")
+    return _typeset_metrics(frame)
+
+
+def _typeset_metrics(frame: pd.DataFrame):
+    """Typeset *frame* whose rows or columns are named by metric: accuracies as percentages."""
     import pandas as pd
 
     from mlbook import typeset
 
-    frame = pd.DataFrame(getattr(history, "history", history))
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
-    percent = {c: "percent" for c in frame.columns if c.endswith("accuracy")}
-    return typeset.table(frame, percent)
+    styler = typeset.table(frame)
+    columns = [c for c in frame.columns if str(c).endswith("accuracy")]
+    rows = [r for r in frame.index if str(r).endswith("accuracy")]
+    if columns:
+        styler = styler.format(typeset.percent, subset=columns)
+    if rows:
+        styler = styler.format(typeset.percent, subset=pd.IndexSlice[rows, :])
+    return styler
 
 
 def settings_vs_notes(rows: dict[str, tuple], profile: str) -> str:
