@@ -157,3 +157,11 @@ def test_metrics_table_shows_accuracies_as_percentages():
     assert "87.5 %" in html
     assert "0.25" in html
     assert "{'" not in html
+
+
+def test_history_table_shows_learning_rates_to_three_digits():
+    logs = {"loss": [1.0, 0.5], "learning_rate": [0.0015, 0.000075]}
+    html = nn.history_table(logs).to_html()
+    assert "0.0015" in html
+    assert "7.5e-05" in html
+    assert "7.500e-05" not in html

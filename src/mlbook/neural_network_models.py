@@ -254,7 +254,8 @@ def history_table(history, *, by_metric: bool = False):
     Returns
     -------
     pandas.io.formats.style.Styler
-        Epochs are numbered from 1; metrics ending in ``accuracy`` are percentages.
+        Epochs are numbered from 1; metrics ending in ``accuracy`` are percentages, a
+        ``learning_rate`` (logged by ``ReduceLROnPlateau``) has three significant digits.
     """
     import pandas as pd
 
@@ -277,18 +278,23 @@ def metrics_table(scores, name: str = "value"):
 
 
 def _typeset_metrics(frame: pd.DataFrame):
-    """Typeset *frame* whose rows or columns are named by metric: accuracies as percentages."""
+    """Typeset *frame* whose rows or columns are named by metric.
+
+    Accuracies as percentages, learning rates to three significant digits (``0.0015``,
+    ``7.5e-05``), everything else as :func:`mlbook.typeset.number` does.
+    """
     import pandas as pd
 
     from mlbook import typeset
 
     styler = typeset.table(frame)
-    columns = [c for c in frame.columns if str(c).endswith("accuracy")]
-    rows = [r for r in frame.index if str(r).endswith("accuracy")]
-    if columns:
-        styler = styler.format(typeset.percent, subset=columns)
-    if rows:
-        styler = styler.format(typeset.percent, subset=pd.IndexSlice[rows, :])
+    for ends, style in (("accuracy", typeset.percent), ("learning_rate", "{:.3g}".format)):
+        columns = [c for c in frame.columns if str(c).endswith(ends)]
+        rows = [r for r in frame.index if str(r).endswith(ends)]
+        if columns:
+            styler = styler.format(style, subset=columns)
+        if rows:
+            styler = styler.format(style, subset=pd.IndexSlice[rows, :])
     return styler
 
 
