@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -123,6 +125,32 @@ def test_evaluate_tracking_counts_switches_misses_and_false_positives():
     assert scores["misses"] == 1
     assert scores["false_positives"] == 1
     assert scores["mota"] == pytest.approx(0.0)
+
+
+def test_score_table_typesets_shares_counts_and_numbers():
+    """Scores as a reader sees them: percentages, grouped counts, no 16-digit floats."""
+    detection = {
+        "precision": 0.7619047619047619,
+        "recall": 0.9351351351351351,
+        "mean_iou": 0.7691767393131782,
+        "class_accuracy": 1.0,
+    }
+    tracking = {
+        "mean_iou": 0.7151085957940256,
+        "misses": 5,
+        "false_positives": 1,
+        "id_switches": 0,
+        "mota": 0.9333333333333333,
+        "n_objects": 1200,
+    }
+    html = od.score_table({"with NMS": detection}).to_html()
+    for text in ("76.2 %", "93.5 %", "100.0 %", "mean IoU", "class accuracy", "0.7692"):
+        assert text in html
+    html = od.score_table({"with motion": tracking}, index_name="tracker").to_html()
+    for text in ("0.9333", "1,200", "ID switches", "tracker"):
+        assert text in html
+    for text in (od.score_table({"a": detection}).to_html(), html):
+        assert not re.search(r"\d\.\d{10,}", text)
 
 
 def test_video_ground_truth_is_consistent():

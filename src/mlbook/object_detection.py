@@ -552,6 +552,40 @@ def evaluate_tracking(
     }
 
 
+#: How :func:`score_table` names and formats the scores of :func:`detection_scores` and
+#: :func:`evaluate_tracking`: shares as percentages, counts grouped, the rest (mean IoU,
+#: MOTA, which can fall below zero) as numbers.
+SCORE_COLUMNS = {
+    "boxes_per_frame": ("boxes per frame", "number"),
+    "precision": ("precision", "percent"),
+    "recall": ("recall", "percent"),
+    "mean_iou": ("mean IoU", "number"),
+    "class_accuracy": ("class accuracy", "percent"),
+    "misses": ("misses", "count"),
+    "false_positives": ("false positives", "count"),
+    "id_switches": ("ID switches", "count"),
+    "mota": ("MOTA", "number"),
+    "n_objects": ("objects", "count"),
+}
+
+
+def score_table(scores: dict[str, dict[str, float]], index_name: str | None = None):
+    """Typeset detection or tracking scores, one row per method (a pandas Styler).
+
+    *scores* maps a row label (``"with NMS"``) to a dict as :func:`detection_scores` or
+    :func:`evaluate_tracking` return it; columns keep that order and get readable names
+    and formats from :data:`SCORE_COLUMNS`.
+    """
+    import pandas as pd
+
+    from mlbook import typeset
+
+    frame = pd.DataFrame.from_dict(scores, orient="index").rename_axis(index_name)
+    names = {key: SCORE_COLUMNS.get(key, (key, "number"))[0] for key in frame.columns}
+    formats = {names[key]: SCORE_COLUMNS.get(key, (key, "number"))[1] for key in frame.columns}
+    return typeset.table(frame.rename(columns=names), formats)
+
+
 # --- drawing -------------------------------------------------------------------------
 
 
