@@ -12,7 +12,7 @@ export MLBOOK_PROFILE
 export TF_CPP_MIN_LOG_LEVEL := 3
 
 .PHONY: help install install-dev book check-site test unit lint preview chapter memory \
-	benchmark hooks clean
+	benchmark binder-check hooks clean
 
 help:
 	@echo "make book    build the site (MLBOOK_PROFILE=$(MLBOOK_PROFILE); quick for a fast preview)"
@@ -25,6 +25,7 @@ help:
 	@echo "make memory  peak memory and time of every chapter (quick profile)"
 	@echo "make benchmark  rebuild times after each kind of edit (full profile: ~20 min)"
 	@echo "make hooks   install the pre-commit hooks (ruff check and format)"
+	@echo "make binder-check  rehearse a Binder launch offline (venv, postBuild, start, every chapter)"
 	@echo "make clean   remove build output (keeps nothing but the sources)"
 
 DEV_STAMP := $(VENV)/.installed-dev
@@ -83,6 +84,11 @@ memory: $(STAMP)
 # How long rebuilds take after each kind of edit, on a scratch copy of the book.
 benchmark: $(STAMP)
 	$(BIN)/python -m booktools.benchmark --profile $(MLBOOK_PROFILE)
+
+# What repo2docker would build, rehearsed offline: a fresh venv from requirements.txt plus
+# JupyterLab, postBuild, start; every chapter opened with jupytext and run (time, memory).
+binder-check: $(STAMP)
+	$(BIN)/python -m booktools.binder --python $(PYTHON)
 
 clean:
 	rm -rf _build conf.py

@@ -1,0 +1,203 @@
+"""Rehearse a Binder launch here: ``python -m booktools.binder`` (``make binder-check``).
+
+Binder cannot be reached from this machine, so this does what repo2docker does, offline:
+
+1. a fresh virtual environment from ``requirements.txt``, plus the Jupyter server and
+   JupyterLab that repo2docker adds (pinned below);
+2. ``postBuild`` run in it (with its own ``$HOME``), and ``start`` applied to what runs;
+3. every executed chapter opened the way JupyterLab opens it (jupytext: ``.md`` ->
+   notebook) and executed headless, top to bottom, in that environment, with its time and
+   peak resident memory (kernel and children) against Binder's 2 GB;
+4. JupyterLab started and asked for its settings: the chapters' default viewer must be
+   jupytext's notebook (what ``postBuild`` configures).
+
+Memory is measured, not capped: TensorFlow reserves far more *address space* than it
+uses, so an address-space limit would fail every TensorFlow page for the wrong reason;
+Binder's limit is on resident memory, which is what is compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from booktools.toc import executed_pages, find_root
+
+#: What repo2docker installs on top of the repository's requirements (pinned here).
+JUPYTER = ("jupyterlab==4.6.6", "jupyter-server==2.21.1")
+#: Binder's memory per user.
+LIMIT_MB = 2048
+#: The viewer JupyterLab must open the chapters with.
+VIEWER = "Jupytext Notebook"
+
+
+def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Run *cmd*, failing with its output if it fails."""
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
+    return proc
+
+
+def environment(root: Path, work: Path) -> dict[str, str]:
+    """Return the rehearsed image's environment: its venv first on PATH, its own HOME."""
+    venv, home = work / "venv", work / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(HOME=str(home), PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    return env
+
+
+def build_image(root: Path, work: Path, python: str) -> dict[str, str]:
+    """Create the venv, install as repo2docker would, run postBuild."""
+    venv = work / "venv"
+    if not (venv / "bin" / "python").exists():
+        run([python, "-m", "venv", str(venv)])
+    env = environment(root, work)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+    run([*pip, "-r", str(root / "requirements.txt"), *JUPYTER], env=env)
+    run(["bash", str(root / "postBuild")], cwd=root, env=env)
+    return env
+
+
+def execute(page: Path, timeout: int = 900) -> dict:
+    """Open *page* as JupyterLab does (jupytext) and execute it; time, memory, error."""
+    import jupytext
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    from booktools.run_chapter import PeakMemory
+
+    nb = jupytext.read(page)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(page.parent)}},
+    )
+    t0, error, peak = time.perf_counter(), None, 0.0
+    with client.setup_kernel(), PeakMemory(client.km.provisioner.process.pid) as memory:
+        try:
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type == "code":
+                    client.execute_cell(cell, index)
+        except CellExecutionError as exc:
+            error = str(exc).splitlines()[-1] if str(exc) else type(exc).__name__
+        finally:
+            peak = memory.peak_mb
+    return {"seconds": time.perf_counter() - t0, "peak_mb": peak, "error": error}
+
+
+def free_port() -> int:
+    """Return a free TCP port on localhost."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def lab_default_viewers(root: Path, work: Path, env: dict[str, str]) -> dict:
+    """Start JupyterLab in the image and return its document manager's defaultViewers.
+
+    JupyterLab applies ``labconfig/default_setting_overrides.json`` (what ``postBuild``
+    writes) to the setting's schema default; the user's own settings come on top.
+    """
+    port, token = free_port(), "rehearsal"
+    lab = subprocess.Popen(
+        [
+            str(work / "venv" / "bin" / "jupyter"),
+            "lab",
+            "--no-browser",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            *(["--allow-root"] if os.geteuid() == 0 else []),  # Binder's user is not root
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = (
+        f"http://127.0.0.1:{port}/lab/api/settings/"
+        f"@jupyterlab/docmanager-extension:plugin?token={token}"
+    )
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    answer = json.load(response)
+                # the default (with the overrides postBuild installed) under the user's own
+                default = answer["schema"]["properties"]["defaultViewers"].get("default", {})
+                return {**default, **answer.get("settings", {}).get("defaultViewers", {})}
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("JupyterLab did not answer within a minute")
+    finally:
+        lab.terminate()
+        lab.wait(timeout=30)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rehearse the Binder launch; print a table; exit 1 on any problem."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", type=Path, default=None)
+    parser.add_argument("--python", default="python3.11", help="the runtime.txt Python")
+    parser.add_argument("--execute", type=Path, help=argparse.SUPPRESS)  # inside the image
+    args = parser.parse_args(argv)
+    if args.execute:  # one page, in the image's Python, under `start`
+        print(json.dumps(execute(args.execute)))
+        return 0
+    root = find_root(args.root)
+    work = root / "_build" / "binder"
+    print("Building the image (venv, requirements, Jupyter, postBuild) ...", flush=True)
+    env = build_image(root, work, args.python)
+    problems = []
+    print("\n| chapter (opened with jupytext, quick via start) | seconds | peak MB | status |")
+    print("|---|---:|---:|---|")
+    for page in executed_pages(root):
+        python = str(work / "venv" / "bin" / "python")
+        cmd = [
+            "bash",
+            str(root / "start"),
+            python,
+            "-m",
+            "booktools.binder",
+            "--execute",
+            str(page),
+        ]
+        proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            result = {"seconds": 0, "peak_mb": 0, "error": proc.stderr.strip().splitlines()[-1]}
+        else:
+            result = json.loads(proc.stdout.strip().splitlines()[-1])
+        status = "ok"
+        if result["error"]:
+            status = f"error: {result['error'][:80]}"
+        elif result["peak_mb"] > LIMIT_MB:
+            status = f"over {LIMIT_MB} MB"
+        if status != "ok":
+            problems.append(f"{page.relative_to(root)}: {status}")
+        print(
+            f"| {page.relative_to(root)} | {result['seconds']:.0f} | {result['peak_mb']:.0f} | "
+            f"{status} |",
+            flush=True,
+        )
+    viewers = lab_default_viewers(root, work, env)
+    print(f"\nJupyterLab's defaultViewers: {viewers}")
+    for kind in ("markdown", "myst"):
+        if viewers.get(kind) != VIEWER:
+            problems.append(
+                f"JupyterLab opens {kind} files with {viewers.get(kind)!r}, not {VIEWER}"
+            )
+    print("\n" + ("\n".join(problems) if problems else "Binder rehearsal: all chapters ran."))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
