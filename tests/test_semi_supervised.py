@@ -38,6 +38,18 @@ def test_seed_default_rbf_kernel_gives_nan_probabilities(seed_run):
     assert np.exp(-20 * ss.median_squared_distance(X)) == 0.0  # a typical similarity underflows
 
 
+def test_seed_report_is_typeset_text(seed_run):
+    report = ss.seed_report(seed_run)
+    values = report["value"]
+    assert len(report) == 7
+    assert values.map(type).eq(str).all()
+    assert values.iloc[0].endswith(" %")
+    assert values.iloc[4].endswith(" %")
+    assert values["rows the model was fitted on (model.X_)"] == "100"
+    assert values["entries of predicted_labels (transduction_[100:])"] == "0"
+    assert "np.float" not in "".join(values)
+
+
 def test_hide_labels_keeps_a_stratified_subset(blobs):
     _, y = blobs
     y_partial = ss.hide_labels(y, 30, seed=1)

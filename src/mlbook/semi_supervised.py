@@ -75,6 +75,29 @@ def run_seed_example(code: str = SEED_CODE) -> dict:
     }
 
 
+def seed_report(seed: dict) -> pd.DataFrame:
+    """Tabulate :func:`run_seed_example`'s record for a reader, one row per finding.
+
+    Returns
+    -------
+    DataFrame, shape (7, 1)
+        Indexed by what was measured, in words; one column ``value`` of typeset text
+        (percentages, counts, the warnings joined by ``"; "``, or ``"none"``).
+    """
+    from mlbook.typeset import percent
+
+    rows = {
+        "accuracy the notes print (on the labelled points)": percent(seed["reported_accuracy"]),
+        "rows the model was fitted on (model.X_)": f"{seed['n_fitted']:,}",
+        "entries of model.transduction_": f"{seed['n_transduction']:,}",
+        "entries of predicted_labels (transduction_[100:])": f"{seed['n_predicted']:,}",
+        "accuracy on the points it was meant to label": percent(seed["unlabeled_accuracy"]),
+        "of those, points with NaN probabilities": f"{seed['nan_rows']:,}",
+        "warnings": "; ".join(seed["warnings"]) or "none",
+    }
+    return pd.DataFrame({"value": rows}).rename_axis("what the notes' code computed")
+
+
 def notes_data() -> tuple[np.ndarray, np.ndarray]:
     """Make the notes' synthetic data: 1000 points, 10 features, two classes (``random_state=42``)."""
     from sklearn.datasets import make_classification
