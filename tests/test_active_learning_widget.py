@@ -25,7 +25,7 @@ def test_oracle_then_retrain_improves_and_asks_new_digits(loop):
     loop.on_oracle()
     assert [b.value for b in loop.inputs] == [str(v) for v in loop.learner.y_true[first]]
     loop.on_retrain()
-    assert "Learnt 5 label(s)" in loop.message.value
+    assert "Learnt 5 labels:" in loop.message.value
     assert loop.learner.n_labeled == 45
     assert not set(first) & set(loop.asked)
 
@@ -53,6 +53,7 @@ def test_a_partial_labelling_is_accepted(loop):
     loop.inputs[0].value = str(loop.learner.y_true[loop.asked[0]])
     loop.on_retrain()
     assert loop.learner.n_labeled == 41
+    assert "Learnt 1 label:" in loop.message.value
 
 
 def test_message_escapes_what_was_typed(loop):
@@ -84,14 +85,52 @@ def test_static_player_links_play_slider_and_stack():
     controls, stack = player.children
     play, slider = controls.children
     assert len(stack.children) == 3
-    assert play.max == slider.max == 2
+    assert (play.min, play.max) == (0, 2)
+    # the reader sees rounds 1 to 3, as the panels' headings number them
+    assert slider.description == "Round"
+    assert slider.readout
+    assert [label for label, _ in slider.options] == ["1 of 3", "2 of 3", "3 of 3"]
+    assert slider.label == "1 of 3"
+    assert slider.index == 0
     # jslinks live in the widget registry, linking play→slider→stack in the browser
     from ipywidgets.widgets.widget import _instances
 
     links = [w for w in _instances.values() if type(w).__name__ == "Link"]
     pairs = {(k.source[0].model_id, k.source[1], k.target[0].model_id, k.target[1]) for k in links}
-    assert (play.model_id, "value", slider.model_id, "value") in pairs
-    assert (slider.model_id, "value", stack.model_id, "selected_index") in pairs
+    assert (play.model_id, "value", slider.model_id, "index") in pairs
+    assert (slider.model_id, "index", stack.model_id, "selected_index") in pairs
+
+
+def test_static_player_headings_number_the_rounds_and_the_last_asks_nothing_next():
+    X, y, images = al.load_seed_digits()
+    rounds = al.run_rounds(X, y, 40, 3, 5)
+    _, stack = alw.static_player(rounds, images).children
+    headings = [panel.children[0].value for panel in stack.children]
+    for k, heading in enumerate(headings, start=1):
+        assert heading.startswith(f"<b>Round {k} of 3</b>")
+    assert all("the model asks about next" in h for h in headings[:-1])
+    assert "asks about next" not in headings[-1]
+    assert "last round" in headings[-1]
+    assert "label(s)" not in "".join(headings)
+    assert "np.float" not in "".join(headings)
+
+
+def test_confusion_matrix_numbers_are_at_least_11_px_where_shown():
+    X, y, _ = al.load_seed_digits()
+    rounds = al.run_rounds(X, y, 40, 1, 5)
+    fig = alw.confusion_figure(rounds[0].confusion)
+    ax = fig.axes[0]
+    counts = [t for t in ax.texts if t.get_text().strip()]
+    assert len(counts) == 100
+    ticks = ax.get_xticklabels() + ax.get_yticklabels()
+    px = [t.get_fontsize() * alw.FIGURE_DPI / 72 for t in counts + ticks]
+    assert min(px) >= 11
+    # the player shows the PNG at its own pixel size, so those pixels are CSS pixels
+    png = alw.figure_png(fig)
+    width, height = alw.png_size(png)
+    html = alw.png_html(png, "confusion").value
+    assert f'width="{width}" height="{height}"' in html
+    assert "max-width: 100%" in html
 
 
 def test_static_player_images_have_alt_text():

@@ -5,8 +5,9 @@
   with undo, reset and the number of digits asked per round. Every callback is a plain
   method, so tests drive it without a browser.
 * :func:`static_player` (the published site): the rounds precomputed at build time, one
-  panel each in a ``Stack``, chosen by a slider that a ``Play`` button drives. The links
-  are ``jslink`` s, which run in the browser, so the page responds with no kernel.
+  panel each in a ``Stack``, chosen by a slider (it reads "1 of 5" … "5 of 5") that a
+  ``Play`` button drives. The links are ``jslink`` s, which run in the browser, so the
+  page responds with no kernel.
 """
 
 from __future__ import annotations
@@ -17,8 +18,17 @@ import io
 import numpy as np
 
 from mlbook.active_learning import ActiveLearner, Round
+from mlbook.typeset import percent, plural
 
 DIGIT_PX = 64
+
+#: Resolution of the figures shown in the widgets: one figure pixel is one CSS pixel, so
+#: a font of ``pt`` points is drawn ``pt * FIGURE_DPI / 72`` pixels high on the page.
+FIGURE_DPI = 80
+
+#: Font size (points) of the confusion matrix's counts and digit labels: 12 px on the
+#: page at :data:`FIGURE_DPI`, readable at the size the player shows it.
+CONFUSION_FONT_PT = 11
 
 
 def digit_png(image: np.ndarray, size: int = DIGIT_PX) -> bytes:
@@ -32,7 +42,7 @@ def digit_png(image: np.ndarray, size: int = DIGIT_PX) -> bytes:
     return buf.getvalue()
 
 
-def figure_png(fig, dpi: int = 80) -> bytes:
+def figure_png(fig, dpi: int = FIGURE_DPI) -> bytes:
     """Render a matplotlib figure to PNG bytes and close it."""
     import matplotlib.pyplot as plt
 
@@ -61,11 +71,18 @@ def confusion_figure(confusion: np.ndarray, *, title: str = "Confusion on unlabe
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    fig, ax = plt.subplots(figsize=(3.9, 3.6))
+    fig, ax = plt.subplots(figsize=(4.4, 4.1))
     ConfusionMatrixDisplay(confusion, display_labels=np.arange(10)).plot(
-        ax=ax, colorbar=False, cmap="Blues", values_format="d", text_kw={"fontsize": 7}
+        ax=ax,
+        colorbar=False,
+        cmap="Blues",
+        values_format="d",
+        text_kw={"fontsize": CONFUSION_FONT_PT},
     )
-    ax.set(title=title, xlabel="predicted label", ylabel="true label")
+    ax.tick_params(labelsize=CONFUSION_FONT_PT)
+    ax.set_title(title, fontsize=CONFUSION_FONT_PT + 1)
+    ax.set_xlabel("predicted label", fontsize=CONFUSION_FONT_PT)
+    ax.set_ylabel("true label", fontsize=CONFUSION_FONT_PT)
     ax.grid(False)
     fig.tight_layout()
     return fig
@@ -89,15 +106,49 @@ def queries_figure(images: np.ndarray, pred: np.ndarray, true: np.ndarray | None
     return fig
 
 
+def png_size(png: bytes) -> tuple[int, int]:
+    """Return a PNG's ``(width, height)`` in pixels, read from its header."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
 def png_html(png: bytes, alt: str):
-    """Return an ``HTML`` widget showing a PNG with alt text (``Image`` widgets have none)."""
+    """Return an ``HTML`` widget showing a PNG with alt text (``Image`` widgets have none).
+
+    The image is shown at its own size (one pixel per CSS pixel, so the fonts keep the
+    size :data:`FIGURE_DPI` gives them), shrinking only on a screen narrower than it.
+    """
     import base64
     import html
 
     import ipywidgets as w
 
     src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    return w.HTML(f'<img src="{src}" alt="{html.escape(alt)}" style="max-width: 100%">')
+    width, height = png_size(png)
+    return w.HTML(
+        f'<img src="{src}" alt="{html.escape(alt)}" width="{width}" height="{height}" '
+        'style="max-width: 100%; height: auto">'
+    )
+
+
+def round_heading(r: Round, number: int, total: int) -> str:
+    """Return the sentence over round *number* of *total* in the player (HTML).
+
+    Every round but the last shows the digits the model asks about next; the last has
+    no next round, so it says what its digits are instead.
+    """
+    head = (
+        f"<b>Round {number} of {total}</b>: {plural(r.n_labeled, 'labelled digit')}, "
+        f"accuracy on the {r.n_unlabeled:,} unlabelled ones <b>{percent(r.accuracy, 2)}</b>."
+    )
+    asked = plural(len(r.picked), "digit")
+    if number < total:
+        return f"{head} Below: the {asked} the model asks about next."
+    return (
+        f"{head} This is the last round. Below: the {asked} the model is now least sure "
+        "of, the ones a further round would label."
+    )
 
 
 def static_player(rounds: list[Round], images: np.ndarray, *, interval_ms: int = 1500):
@@ -115,11 +166,7 @@ def static_player(rounds: list[Round], images: np.ndarray, *, interval_ms: int =
     panels = []
     history = [(r.n_labeled, r.accuracy) for r in rounds]
     for i, r in enumerate(rounds):
-        head = w.HTML(
-            f"<b>Round {i + 1}</b>: {r.n_labeled} labelled digits, accuracy on the "
-            f"{r.n_unlabeled} unlabelled ones <b>{r.accuracy:.2%}</b>. Below: the "
-            f"{len(r.picked)} digits the model asks about next."
-        )
+        head = w.HTML(round_heading(r, i + 1, len(rounds)))
         asked = png_html(
             figure_png(
                 queries_figure(
@@ -139,7 +186,9 @@ def static_player(rounds: list[Round], images: np.ndarray, *, interval_ms: int =
             f"Confusion matrix of round {i + 1}: true digit against predicted digit on "
             "the unlabelled digits.",
         )
-        panels.append(w.VBox([head, asked, w.HBox([curve, conf])]))
+        # the row wraps rather than shrink the figures when the page is narrow
+        figures = w.HBox([curve, conf], layout=w.Layout(flex_flow="row wrap"))
+        panels.append(w.VBox([head, asked, figures]))
     stack = w.Stack(panels, selected_index=0)
     play = w.Play(
         value=0,
@@ -149,11 +198,16 @@ def static_player(rounds: list[Round], images: np.ndarray, *, interval_ms: int =
         interval=interval_ms,
         description="Play the rounds",
     )
-    slider = w.IntSlider(
-        value=0, min=0, max=len(rounds) - 1, description="round index", readout=True
+    # the slider reads "1 of 5" ... "5 of 5"; its index (0-based) is what the links move
+    total = len(rounds)
+    slider = w.SelectionSlider(
+        options=[(f"{k} of {total}", k - 1) for k in range(1, total + 1)],
+        index=0,
+        description="Round",
+        readout=True,
     )
-    w.jslink((play, "value"), (slider, "value"))
-    w.jslink((slider, "value"), (stack, "selected_index"))
+    w.jslink((play, "value"), (slider, "index"))
+    w.jslink((slider, "index"), (stack, "selected_index"))
     return w.VBox([w.HBox([play, slider]), stack])
 
 
@@ -263,7 +317,8 @@ class LiveLoop:
             self.say(str(exc), "error")  # state untouched, boxes keep their text
             return
         self.say(
-            f"Learnt {len(indices)} label(s): accuracy {before:.1%} → {acc:.1%} "
+            f"Learnt {plural(len(indices), 'label')}: accuracy {percent(before)} → "
+            f"{percent(acc)} "
             f"with {self.learner.n_labeled} labelled digits.",
             "ok",
         )
