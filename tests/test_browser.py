@@ -141,10 +141,11 @@ def test_play_advances_the_rounds(al_page):
     page = al_page.page
     page.locator(".widget-play button").first.click()
     page.wait_for_function(
-        "() => document.querySelector('.widget-slider .widget-readout').innerText !== '0'",
+        "() => !document.querySelector('.widget-slider .widget-readout').innerText"
+        ".startsWith('1 ')",
         timeout=10000,
     )
-    assert not shown_round(page).startswith("Round 1")
+    assert not shown_round(page).startswith("Round 1 ")
     al_page.assert_clean()
 
 
