@@ -45,3 +45,23 @@ def notebook_reprs(nb) -> list[tuple[int, str]]:
             text = "".join(text) if isinstance(text, list) else text
             found.extend((index, snippet) for snippet in reprs_in_text(text))
     return found
+
+
+#: A glued NumPy scalar: ``{glue:text}`name:.1%``` cannot format its text.
+NUMPY_SCALAR = re.compile(r"^np\.\w+\(")
+
+
+def glued_numpy_scalars(nb) -> list[tuple[int, str]]:
+    """Return ``(cell index, glue name)`` for each NumPy scalar glued (glue ``float(x)``)."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            record = output.get("metadata", {}).get("scrapbook", {})
+            if not record.get("name"):
+                continue
+            prefix = record.get("mime_prefix", "")
+            text = output.get("data", {}).get(prefix + "text/plain", "")
+            text = "".join(text) if isinstance(text, list) else text
+            if NUMPY_SCALAR.match(text):
+                found.append((index, record["name"]))
+    return found

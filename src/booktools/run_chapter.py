@@ -54,6 +54,7 @@ class ChapterRun:
     error: str | None = None
     peak_mb: float = 0.0  # the kernel's peak resident memory (with its children)
     reprs: list[tuple[int, str]] = field(default_factory=list)  # outputs showing a repr
+    numpy_glue: list[tuple[int, str]] = field(default_factory=list)  # unformattable glue
 
 
 class PeakMemory:
@@ -151,10 +152,17 @@ def run_chapter(
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    from booktools.reprs import notebook_reprs
+    from booktools.reprs import glued_numpy_scalars, notebook_reprs
 
     return ChapterRun(
-        path, profile, time.perf_counter() - t0, cells, error, peak_mb, notebook_reprs(nb)
+        path,
+        profile,
+        time.perf_counter() - t0,
+        cells,
+        error,
+        peak_mb,
+        notebook_reprs(nb),
+        glued_numpy_scalars(nb),
     )
 
 
@@ -195,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     for index, snippet in result.reprs:
         print(f"  cell {index:3d}  shows a Python repr: ...{snippet}...")
+    for index, name in result.numpy_glue:
+        print(f"  cell {index:3d}  glues a NumPy scalar as {name!r}: glue float(x) or int(n)")
     for c in slowest:
         print(f"  cell {c.index:3d}  {c.seconds:6.1f} s  {c.first_line}")
     if result.error:
