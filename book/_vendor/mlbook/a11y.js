@@ -4,6 +4,15 @@
   "use strict";
 
   function fixPage() {
+    // A table wider than the column scrolls in its own box (book.css); keyboard users
+    // must be able to focus it to scroll it.
+    document.querySelectorAll(".cell_output table").forEach(function (t) {
+      if (t.scrollWidth > t.clientWidth + 1) {
+        t.setAttribute("tabindex", "0");
+      } else if (t.getAttribute("tabindex") === "0") {
+        t.removeAttribute("tabindex");
+      }
+    });
     // myst-nb's folded cells: the visible "Show code cell source" is the best name; the
     // generic aria-label "Toggle hidden content" replaced it for screen readers.
     document.querySelectorAll('summary[aria-label="Toggle hidden content"]').forEach(function (s) {
@@ -72,6 +81,7 @@
     });
   }
 
+  window.addEventListener("resize", function () { fixPage(); });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
