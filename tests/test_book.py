@@ -112,6 +112,19 @@ def test_execution_report_lists_pages_in_reading_order(site):
 
 
 @pytest.mark.parametrize("name", executed_pages())
+def test_no_output_shows_a_python_repr(site, name):
+    """Outputs are typeset: no np.float64(...), dicts, namespace(...), 16-digit decimals."""
+    from booktools.reprs import reprs_in_text
+
+    found = [
+        snippet
+        for output in page(site, name).select(".cell_output")
+        for snippet in reprs_in_text(output.get_text(" "))
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize("name", executed_pages())
 def test_the_notebook_download_has_the_outputs(site, name):
     """The page's .ipynb download is the executed notebook, without the build's cache key."""
     import nbformat
