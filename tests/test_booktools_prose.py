@@ -48,22 +48,14 @@ def test_code_cells_math_blocks_and_options_are_not_prose():
     assert prose.typed_numbers(text) == []
 
 
-def test_captions_are_prose_alt_text_is_left_to_claims():
+@pytest.mark.parametrize("directive", ["{figure} a.png", "{glue:figure} fig_loss"])
+def test_captions_are_prose_alt_text_is_left_to_claims(directive):
     text = (
-        f"{MYST_FRONT_MATTER}\n```{{figure}} a.png\n:width: 80%\n:alt: A curve over 7 epochs.\n"
-        "\nIt levels off after 5 epochs.\n```\n"
+        f"{MYST_FRONT_MATTER}\n```{directive}\n:width: 80%\n:alt: A curve over 7 epochs.\n"
+        ":name: fig-loss\n\nIt levels off after 5 epochs.\n```\n"
     )
     found = [line for _, line in prose.typed_numbers(text)]
     assert found == ["It levels off after 5 epochs."]
-
-
-def test_glued_figures_captions_and_alt_text_are_prose():
-    text = (
-        f"{MYST_FRONT_MATTER}\n```{{glue:figure}} fig_loss\n:alt: Loss over 12 epochs.\n"
-        ":name: fig-loss\n\nThe loss levels off after 3 epochs.\n```\n"
-    )
-    found = [line for _, line in prose.typed_numbers(text)]
-    assert found == ["The loss levels off after 3 epochs."]
 
 
 def test_the_books_prose_types_no_result():
