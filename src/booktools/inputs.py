@@ -139,10 +139,13 @@ def page_inputs(text: str, root: Path) -> list[Path]:
     return modules + [root / f for f in ENVIRONMENT_FILES if (root / f).is_file()]
 
 
-def inputs_key(text: str, root: Path) -> str:
-    """``"sha256:<hex>"`` over the page's inputs (paths relative to the book, contents)."""
+def inputs_key(text: str, root: Path, paths: list[Path] | None = None) -> str:
+    """``"sha256:<hex>"`` over the page's inputs (paths relative to the book, contents).
+
+    *paths* are the page's inputs when the caller has found them already.
+    """
     digest = hashlib.sha256()
-    for path in page_inputs(text, root):
+    for path in page_inputs(text, root) if paths is None else paths:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return f"sha256:{digest.hexdigest()}"

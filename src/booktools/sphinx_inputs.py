@@ -70,12 +70,12 @@ def add_inputs(app: Sphinx, docname: str, source: list[str]) -> None:
     """Stamp an executed page with its inputs key and note its inputs as dependencies."""
     root = Path(app.srcdir)
     text = source[0]
-    stamped = with_key(text, "")  # cheap test: is it an executed page?
-    if stamped == text:
+    if with_key(text, "") == text:  # not an executed page
         return
-    for path in inputs.page_inputs(text, root):
+    paths = inputs.page_inputs(text, root)
+    for path in paths:
         app.env.note_dependency(str(path))
-    source[0] = with_key(text, inputs.inputs_key(text, root))
+    source[0] = with_key(text, inputs.inputs_key(text, root, paths))
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -10,7 +10,6 @@ build's execution cache, and the total.
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -55,12 +54,12 @@ def _plain(text: str) -> str:
 def run_records(app: Sphinx) -> dict[str, dict[str, str]]:
     """Docname -> the run record its newest cached execution glued."""
     from booktools.glue import executed_notebooks, notebook_glue
+    from booktools.sphinx_downloads import cache_folder
 
-    # jupyter-book keeps the cache beside the HTML output (<output>/_build/.jupyter_cache)
-    folder = Path(app.config.nb_execution_cache_path or Path(app.outdir).parent / ".jupyter_cache")
+    folder = cache_folder(app)
     if not folder.exists():
         return {}
-    return {page: notebook_glue(nb) for page, nb in executed_notebooks(Path(folder)).items()}
+    return {page: notebook_glue(nb) for page, nb in executed_notebooks(folder).items()}
 
 
 def _row(*cells: nodes.Node | str) -> nodes.row:
