@@ -55,3 +55,62 @@ def test_plot_boundaries_one_panel_per_depth(moons):
     assert axes[0].get_xlabel() == "x0"
     assert all("train" in ax.get_title() for ax in axes)
     plt.close(fig)
+
+
+def test_gini_and_entropy_by_hand():
+    assert dt.gini([0, 0, 0]) == 0
+    assert dt.gini([0, 1]) == pytest.approx(0.5)
+    assert dt.gini([0, 1, 2]) == pytest.approx(2 / 3)
+    assert dt.entropy([0, 1]) == pytest.approx(1.0)
+    assert dt.entropy([0, 1, 2, 3]) == pytest.approx(2.0)
+    # a pure split of a 50/50 node removes all of its impurity
+    assert dt.split_gain([0, 0, 1, 1], [True, True, False, False]) == pytest.approx(0.5)
+    assert dt.split_gain([0, 1, 0, 1], [True, True, False, False]) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("criterion", ["gini", "entropy"])
+def test_best_split_by_hand_matches_the_fitted_root(moons, criterion):
+    from sklearn.tree import DecisionTreeClassifier
+
+    X_train, _, y_train, _ = moons
+    impurity = dt.gini if criterion == "gini" else dt.entropy
+    tree = DecisionTreeClassifier(max_depth=1, criterion=criterion, random_state=0)
+    tree.fit(X_train, y_train)
+    feature, threshold, gain = dt.best_split(X_train, y_train, impurity)
+    assert gain == pytest.approx(dt.tree_split_gain(tree), abs=1e-9)
+    assert feature == tree.tree_.feature[0]
+    assert threshold == pytest.approx(tree.tree_.threshold[0], abs=1e-6)
+    goes_left = X_train[:, feature] <= threshold
+    assert dt.split_gain(y_train, goes_left, impurity) == pytest.approx(gain)
+
+
+def test_partition_levels_and_drawing(moons):
+    from sklearn.tree import DecisionTreeClassifier
+
+    X_train, _, y_train, _ = moons
+    tree = DecisionTreeClassifier(max_depth=4, random_state=0).fit(X_train, y_train)
+    levels = dt.partition_levels(tree, (-3, 3, -3, 3))
+    assert len(levels) == 4
+    assert len(levels[0]) == 2
+    assert len(levels[-1]) == tree.get_n_leaves()
+    for regions in levels:  # the regions tile the square
+        area = sum((x1 - x0) * (y1 - y0) for x0, x1, y0, y1, _ in regions)
+        assert area == pytest.approx(36)
+    fig = dt.draw_partition(
+        tree, X_train, y_train, feature_names=["x1", "x2"], class_names=["a", "b"]
+    )
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(axes) == 4  # two rows of at most three panels
+    assert len(fig.axes) == 6
+    cuts = 0
+    for k, (ax, regions) in enumerate(zip(axes, levels), start=1):
+        assert len(ax.patches) == len(regions)
+        new = len(regions) - (len(levels[k - 2]) if k > 1 else 1)
+        thick = [line for line in ax.lines if line.get_linewidth() == 2]
+        assert len(thick) == new  # one cut per node split at this level
+        assert len(ax.lines) == cuts + new
+        cuts += new
+        assert ax.get_title() == f"level {k}: {len(regions)} regions"
+    assert [t.get_text() for t in axes[0].get_legend().get_texts()] == ["a", "b"]
+    assert fig.get_size_inches()[0] <= 7
+    plt.close(fig)

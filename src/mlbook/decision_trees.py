@@ -118,3 +118,171 @@ def plot_boundaries(
     np.atleast_1d(axes)[0].legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def gini(y) -> float:
+    """Gini impurity of the labels *y*: one minus the sum of the squared class shares.
+
+    Parameters
+    ----------
+    y : array-like, shape (n,)
+        Class labels of the samples in a node (at least one).
+    """
+    _, counts = np.unique(y, return_counts=True)
+    p = counts / counts.sum()
+    return float(1 - np.sum(p**2))
+
+
+def entropy(y) -> float:
+    """Entropy of the labels *y* in bits: minus the sum of p log2 p over the classes."""
+    _, counts = np.unique(y, return_counts=True)
+    p = counts / counts.sum()
+    return float(-np.sum(p * np.log2(p)))
+
+
+def split_gain(y, goes_left, impurity=gini) -> float:
+    """Impurity decrease of a split: the parent's impurity minus the children's, weighted.
+
+    Parameters
+    ----------
+    y : array-like, shape (n,)
+        Labels of the samples reaching the node.
+    goes_left : array-like of bool, shape (n,)
+        Which samples the question sends to the left child (both children non-empty).
+    impurity : callable
+        :func:`gini` or :func:`entropy`.
+    """
+    y, left = np.asarray(y), np.asarray(goes_left, dtype=bool)
+    share = left.mean()
+    children = share * impurity(y[left]) + (1 - share) * impurity(y[~left])
+    return impurity(y) - children
+
+
+def best_split(X, y, impurity=gini) -> tuple[int, float, float]:
+    """Search every feature and every threshold for the split with the largest gain.
+
+    Thresholds are the midpoints between consecutive distinct values of a feature, as in
+    scikit-learn. Ties keep the first feature found.
+
+    Returns
+    -------
+    feature : int
+    threshold : float
+        Samples with ``X[:, feature] <= threshold`` go left.
+    gain : float
+        :func:`split_gain` of that split.
+    """
+    X = np.asarray(X, dtype=float)
+    best = (-1, np.nan, -np.inf)
+    for j in range(X.shape[1]):
+        values = np.unique(X[:, j])
+        for t in (values[:-1] + values[1:]) / 2:
+            gain = split_gain(y, X[:, j] <= t, impurity)
+            if gain > best[2] + 1e-12:
+                best = (j, float(t), gain)
+    return best
+
+
+def tree_split_gain(tree, node: int = 0) -> float:
+    """Return the impurity decrease a fitted scikit-learn tree recorded at *node*."""
+    t = tree.tree_
+    left, right = t.children_left[node], t.children_right[node]
+    n = t.weighted_n_node_samples
+    children = (n[left] * t.impurity[left] + n[right] * t.impurity[right]) / n[node]
+    return float(t.impurity[node] - children)
+
+
+def partition_levels(tree, bounds) -> list[list[tuple]]:
+    """Return the rectangles a two-feature tree cuts the plane into, level by level.
+
+    Parameters
+    ----------
+    tree : fitted DecisionTreeClassifier on two features
+    bounds : (x_min, x_max, y_min, y_max)
+        The part of the plane to cut.
+
+    Returns
+    -------
+    list
+        One entry per level ``1 .. tree depth``: the regions after that many levels of
+        questions, each ``(x0, x1, y0, y1, node)``; a leaf reached earlier stays as it is.
+    """
+    t = tree.tree_
+    frontier = [(*bounds, 0)]
+    levels = []
+    for _ in range(tree.get_depth()):
+        grown = []
+        for x0, x1, y0, y1, node in frontier:
+            f, thr = t.feature[node], t.threshold[node]
+            if t.children_left[node] == -1:
+                grown.append((x0, x1, y0, y1, node))
+            elif f == 0:
+                grown += [(x0, thr, y0, y1, t.children_left[node])]
+                grown += [(thr, x1, y0, y1, t.children_right[node])]
+            else:
+                grown += [(x0, x1, y0, thr, t.children_left[node])]
+                grown += [(x0, x1, thr, y1, t.children_right[node])]
+        levels.append(grown)
+        frontier = grown
+    return levels
+
+
+def draw_partition(tree, X, y, *, feature_names, class_names, ncols: int = 3):
+    """Draw how a two-feature tree cuts the plane, one panel per level of questions.
+
+    Each panel shades the regions after that level by their majority class and draws the
+    cuts made at that level as thick black lines (earlier cuts thin and grey).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Panel ``k`` holds one ``Rectangle`` patch per region and one line per cut.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    pad = 0.05 * (X.max(axis=0) - X.min(axis=0))
+    bounds = (X[:, 0].min() - pad[0], X[:, 0].max() + pad[0])
+    bounds += (X[:, 1].min() - pad[1], X[:, 1].max() + pad[1])
+    levels = partition_levels(tree, bounds)
+    colors = [plt.cm.Set1(k) for k in range(len(class_names))]
+    nrows = -(-len(levels) // ncols)
+    ncol = min(ncols, len(levels))
+    fig, axes = plt.subplots(
+        nrows, ncol, figsize=(7, 2.9 * nrows), sharex=True, sharey=True, squeeze=False
+    )
+    t = tree.tree_
+    old_cuts = []
+    for k, (ax, regions) in enumerate(zip(axes.flat, levels), start=1):
+        cuts = []
+        for x0, x1, y0, y1, node in regions:
+            majority = int(np.argmax(t.value[node][0]))
+            ax.add_patch(
+                Rectangle((x0, y0), x1 - x0, y1 - y0, color=colors[majority], alpha=0.25, lw=0)
+            )
+        previous = levels[k - 2] if k > 1 else [(*bounds, 0)]
+        for x0, x1, y0, y1, node in previous:
+            if t.children_left[node] == -1:
+                continue
+            thr = t.threshold[node]
+            cuts.append(([thr, thr], [y0, y1]) if t.feature[node] == 0 else ([x0, x1], [thr, thr]))
+        for xs, ys in old_cuts:
+            ax.plot(xs, ys, color="0.5", lw=0.8)
+        for xs, ys in cuts:
+            ax.plot(xs, ys, color="k", lw=2)
+        old_cuts += cuts
+        for c, name in enumerate(class_names):
+            ax.scatter(*X[y == c].T, s=10, color=colors[c], edgecolor="k", lw=0.3, label=name)
+        ax.set_title(f"level {k}: {len(regions)} regions", fontsize=11)
+        ax.set_xlim(bounds[:2])
+        ax.set_ylim(bounds[2:])
+    axes.flat[0].legend(loc="upper left", fontsize=9, handletextpad=0.2, borderpad=0.3)
+    for ax in axes.flat[len(levels) :]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel(feature_names[0])
+    for ax in axes[:, 0]:
+        ax.set_ylabel(feature_names[1])
+    fig.tight_layout()
+    return fig
