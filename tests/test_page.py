@@ -50,3 +50,18 @@ def test_a_false_claim_quotes_the_sentence():
 def test_a_claim_needs_a_verdict_not_a_number():
     with pytest.raises(TypeError, match="True/False"):
         page.claim(0.93, "an accuracy is not a verdict")
+
+
+def test_finish_fails_on_a_figure_the_reader_cannot_read():
+    from mlbook.profile import get_profile
+
+    run = page.Page(profile=get_profile(), seed=0)
+    run.figure_problems.append("figure 'x': 3 text(s) smaller than 11 px")
+    with pytest.raises(page.FigureError, match="smaller than 11 px"):
+        run.finish()
+
+
+def test_watching_figures_needs_a_kernel():
+    from mlbook.profile import get_profile
+
+    assert page.watch_figures(page.Page(profile=get_profile(), seed=0)) is False

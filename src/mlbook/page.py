@@ -42,6 +42,8 @@ class Page:
     profile: Profile
     seed: int
     data_sources: list[str] = field(default_factory=list)
+    #: Problems :func:`mlbook.plotting.figure_problems` found in the figures shown so far.
+    figure_problems: list[str] = field(default_factory=list)
 
     def uses(self, source: str) -> str:
         """Record a data source the page used (shown in the page's run record)."""
@@ -61,9 +63,18 @@ class Page:
         }
 
     def finish(self) -> dict[str, str | float]:
-        """Glue the run record into the page and return it."""
+        """Glue the run record into the page and return it.
+
+        Raises :class:`FigureError` if a figure the page showed is hard to read (see
+        :func:`watch_figures`), so the build fails instead of publishing it.
+        """
         from myst_nb import glue
 
+        if self.figure_problems:
+            raise FigureError(
+                "Figures on this page are hard to read at the size the page shows them:\n- "
+                + "\n- ".join(self.figure_problems)
+            )
         rec = self.record()
         for key, value in rec.items():
             glue(key, value, display=False)
@@ -72,6 +83,55 @@ class Page:
 
 class ClaimError(AssertionError):
     """A sentence of the page that the page's own run contradicts."""
+
+
+class FigureError(AssertionError):
+    """A figure of the page that a reader cannot read at the size the page shows it."""
+
+
+def watch_figures(page: Page) -> bool:
+    """Check every Matplotlib figure the kernel displays (glued or shown) for legibility.
+
+    IPython turns a figure into the PNG the page shows through its ``image/png``
+    formatter; this wraps that formatter so each figure is first checked with
+    :func:`mlbook.plotting.figure_problems` and its problems are recorded on *page*
+    (:meth:`Page.finish` raises on them). Returns False outside IPython.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is installed with the book
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from mlbook.plotting import figure_problems
+
+    # Matplotlib picks its backend at the first figure, and the inline backend then
+    # registers its own PNG formatter: make that happen now, so ours wraps it.
+    plt.close(plt.figure())
+
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        original = formatter.lookup_by_type(Figure)
+    except KeyError:  # no inline backend (e.g. MPLBACKEND=Agg): nothing is displayed
+        return False
+    original = getattr(original, "__wrapped__", original)
+
+    def checked_png(fig, *args, **kwargs):
+        title = fig._suptitle.get_text() if fig._suptitle else ""
+        title = title or next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
+        for problem in figure_problems(fig):
+            entry = f"figure {title or '(untitled)'!r}: {problem}"
+            if entry not in page.figure_problems:
+                page.figure_problems.append(entry)
+        return original(fig, *args, **kwargs)
+
+    checked_png.__wrapped__ = original
+    formatter.for_type(Figure, checked_png)
+    return True
 
 
 def claim(condition: object, sentence: str) -> None:
@@ -97,7 +157,10 @@ def start(seed: int = DEFAULT_SEED, *, tensorflow: bool = True) -> Page:
     profile = get_profile()
     seed_everything(seed, tensorflow=tensorflow)
     use_book_style()
-    return Page(profile=profile, seed=seed)
+    page = Page(profile=profile, seed=seed)
+    if os.environ.get("MLBOOK_FIGURE_CHECK", "0") != "0":
+        watch_figures(page)
+    return page
 
 
 def elapsed_since_kernel_start() -> float:

@@ -124,3 +124,135 @@ def plot_confusion_matrix(
     ax.set(title=title, xlabel="predicted label", ylabel="true label")
     ax.grid(False)
     return ax
+
+
+#: The width of the page's text column in CSS pixels (a figure wider than this is shrunk).
+COLUMN_PX = 755
+#: The smallest text a reader must read on a figure, in CSS pixels at the displayed size.
+MIN_TEXT_PX = 11.0
+
+
+def displayed_px_per_inch(fig, column_px: float = COLUMN_PX) -> float:
+    """CSS pixels per figure inch once the page shows *fig*.
+
+    The page shows the PNG that IPython saves (``bbox_inches="tight"``, the figure's
+    dpi), shrunk to the column when it is wider.
+    """
+    renderer = fig.canvas.get_renderer()
+    width_in = fig.get_tightbbox(renderer).width + 2 * mpl.rcParams["savefig.pad_inches"]
+    return min(width_in * fig.dpi, column_px) / width_in
+
+
+def _drawn_tick_labels(axis) -> list:
+    # Axis._update_ticks() returns the ticks inside the view (the ones drawn); the public
+    # get_ticklabels() also returns labels of ticks outside it.
+    ticks = axis._update_ticks()
+    return [
+        label
+        for tick in ticks
+        for label in (tick.label1, tick.label2)
+        if label.get_visible() and label.get_text().strip()
+    ]
+
+
+def _texts(fig) -> list:
+    """Every piece of text the PNG of *fig* shows (titles, labels, ticks, legends, notes)."""
+    texts = list(fig.texts)
+    if getattr(fig, "_suptitle", None) is not None:
+        texts.append(fig._suptitle)
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
+        texts += list(ax.texts)
+        texts += _drawn_tick_labels(ax.xaxis) + _drawn_tick_labels(ax.yaxis)
+        if ax.get_legend() is not None:
+            texts += [*ax.get_legend().get_texts(), ax.get_legend().get_title()]
+    legends = getattr(fig, "legends", [])
+    for legend in legends:
+        texts += [*legend.get_texts(), legend.get_title()]
+    return [t for t in texts if t.get_visible() and t.get_text().strip()]
+
+
+def _overlapping(labels, renderer) -> list[tuple[str, str]]:
+    boxes = [(t.get_text(), t.get_window_extent(renderer).shrunk(0.98, 0.9)) for t in labels]
+    pairs = []
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1 :]:
+            if box_a.overlaps(box_b):
+                pairs.append((a, b))
+    return pairs
+
+
+def _covered_points(ax, renderer) -> int:
+    """How many plotted data points (lines and scatter) the axes' legend covers."""
+    legend = ax.get_legend()
+    if legend is None or not legend.get_visible():
+        return 0
+    box = legend.get_window_extent(renderer)
+    view = ax.get_window_extent(renderer)
+    points = [line.get_xydata() for line in ax.lines if line.get_visible()]
+    points = [ax.transData.transform(p) for p in points if len(p)]
+    for coll in ax.collections:
+        offsets = coll.get_offsets()
+        if coll.get_visible() and len(offsets) and coll.get_offset_transform() == ax.transData:
+            points.append(ax.transData.transform(offsets))
+    covered = 0
+    for xy in points:
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        x, y = xy[:, 0], xy[:, 1]
+        in_view = (x >= view.x0) & (x <= view.x1) & (y >= view.y0) & (y <= view.y1)
+        in_legend = (x > box.x0) & (x < box.x1) & (y > box.y0) & (y < box.y1)
+        covered += int(np.sum(in_view & in_legend))
+    return covered
+
+
+def figure_problems(
+    fig, column_px: float = COLUMN_PX, min_text_px: float = MIN_TEXT_PX
+) -> list[str]:
+    """List what makes *fig* hard to read on the page (empty when nothing does).
+
+    Checks, at the size the page displays the figure (see :func:`displayed_px_per_inch`):
+    text smaller than *min_text_px*; tick labels that overlap each other; texts drawn in
+    the axes (annotations, point labels) that overlap each other; a legend that covers
+    plotted points; fractional ticks on an axis labelled "epoch" or "round".
+    """
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    scale = displayed_px_per_inch(fig, column_px) / 72
+    problems = []
+    small = sorted({(round(t.get_fontsize() * scale, 1), t.get_text()[:30]) for t in _texts(fig)})
+    tiny = [(px, text) for px, text in small if px < min_text_px]
+    if tiny:
+        shown = ", ".join(f"{text!r} at {px} px" for px, text in tiny[:4])
+        problems.append(
+            f"{len(tiny)} text(s) smaller than {min_text_px:g} px on the page ({shown}): "
+            "make the figure narrower or the font larger"
+        )
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        name = ax.get_title() or ax.get_xlabel() or "an axes"
+        for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            pairs = _overlapping(_drawn_tick_labels(axis), renderer)
+            if pairs:
+                problems.append(
+                    f"panel {name!r}: {which} tick labels overlap ({pairs[0][0]!r}, "
+                    f"{pairs[0][1]!r}): fewer ticks or rotate them"
+                )
+            label = axis.label.get_text().lower()
+            if any(word in label for word in ("epoch", "round", "iteration")):
+                lo, hi = axis.get_view_interval()
+                locs = [v for v in axis.get_majorticklocs() if lo <= v <= hi]
+                if any(abs(v - round(v)) > 1e-9 for v in locs):
+                    problems.append(f"panel {name!r}: fractional ticks on the {label!r} axis")
+        pairs = _overlapping([t for t in ax.texts if t.get_visible()], renderer)
+        if pairs:
+            problems.append(f"panel {name!r}: texts overlap ({pairs[0][0]!r}, {pairs[0][1]!r})")
+        covered = _covered_points(ax, renderer)
+        if covered:
+            problems.append(
+                f"panel {name!r}: the legend covers {covered} plotted point(s): "
+                "move it outside the data"
+            )
+    return problems
