@@ -70,3 +70,46 @@ def test_tensorflow_warnings_name_functions_without_memory_addresses():
     with tb.tensorflow_warnings() as warned:
         tf.get_logger().warning("calls to <function f.<locals>.g at 0x7fd432e91bc0> retraced")
     assert warned == ["calls to f.<locals>.g retraced"]
+
+
+def test_graph_forward_gives_every_node_value():
+    values = tb.graph_forward(**tb.GRAPH_EXAMPLE)
+    assert (values["u"], values["z"], values["e"], values["L"]) == (6.0, 7.0, 2.0, 4.0)
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        tb.GRAPH_EXAMPLE,
+        {"w": -1.0, "x": 2.0, "b": 0.5, "y": 1.0},
+        {"w": 0.3, "x": -1.7, "b": 2.0, "y": 0.0},
+    ],
+)
+def test_chain_rule_by_hand_matches_gradient_tape(inputs):
+    by_hand = tb.chain_rule_gradients(**inputs)
+    by_tape = tb.tape_gradients(**inputs)
+    assert set(by_tape) == {"w", "x", "b", "y"}
+    for name, value in by_tape.items():
+        assert by_hand[name] == pytest.approx(value, rel=1e-5, abs=1e-6)
+    e = tb.graph_forward(**inputs)["e"]
+    assert by_hand["w"] == pytest.approx(2 * e * inputs["x"])  # the page's equation
+
+
+def test_draw_computation_graph_draws_every_node_edge_and_gradient():
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    ax = tb.draw_computation_graph()
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert len(boxes) == 8  # w, x, b, y and u, z, e, L
+    assert len(arrows) == len(tb.GRAPH_EDGES) == 7
+    texts = [t.get_text() for t in ax.texts]
+    for shown in ("w = 2", "y = 5", "u = w·x", "= 6", "L = e²", "= 4"):
+        assert shown in texts
+    assert "∂L/∂w\n= 12" in texts
+    assert "∂L/∂y\n= −4" in texts
+    red = [t for t in ax.texts if t.get_text().startswith("∂L/∂")]
+    assert len(red) == len(tb.GRAPH_EDGES)
+    assert all(t.get_fontsize() >= 9 for t in ax.texts)
+    plt.close(ax.figure)

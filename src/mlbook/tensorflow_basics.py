@@ -165,3 +165,161 @@ def time_eager_vs_function(steps: int = 200, repeats: int = 20) -> dict[str, flo
         "function_ms": median_ms(graph_fn),
         "steps": steps,
     }
+
+
+# --- a computation graph and the chain rule ----------------------------------------
+
+#: The small expression the chapter draws: the squared error of one linear unit,
+#: ``L = (w x + b - y) ** 2``, at values that keep every number an integer.
+GRAPH_EXAMPLE = {"w": 2.0, "x": 3.0, "b": 1.0, "y": 5.0}
+
+
+def graph_forward(w: float, x: float, b: float, y: float) -> dict[str, float]:
+    """Forward pass through the graph of ``L = (w x + b - y) ** 2``, node by node.
+
+    Returns the value of every node: the inputs ``w, x, b, y`` and the intermediate
+    results ``u = w x``, ``z = u + b``, ``e = z - y`` and ``L = e ** 2``.
+    """
+    u = w * x
+    z = u + b
+    e = z - y
+    return {"w": w, "x": x, "b": b, "y": y, "u": u, "z": z, "e": e, "L": e**2}
+
+
+def chain_rule_gradients(w: float, x: float, b: float, y: float) -> dict[str, float]:
+    """Differentiate L with respect to every node by hand, with the chain rule.
+
+    Walks the graph backwards from L: each node's gradient is the gradient of the node
+    it feeds times the local derivative of that one operation.
+    """
+    v = graph_forward(w, x, b, y)
+    grad = {"L": 1.0}
+    grad["e"] = grad["L"] * 2 * v["e"]  # L = e ** 2: dL/de = 2e
+    grad["z"] = grad["e"] * 1.0  # e = z - y: de/dz = 1
+    grad["y"] = grad["e"] * -1.0  # e = z - y: de/dy = -1
+    grad["u"] = grad["z"] * 1.0  # z = u + b: dz/du = 1
+    grad["b"] = grad["z"] * 1.0  # z = u + b: dz/db = 1
+    grad["w"] = grad["u"] * v["x"]  # u = w x: du/dw = x
+    grad["x"] = grad["u"] * v["w"]  # u = w x: du/dx = w
+    return grad
+
+
+def tape_gradients(w: float, x: float, b: float, y: float) -> dict[str, float]:
+    """Compute the same derivatives of L = (w x + b - y) ** 2 with tf.GradientTape."""
+    import tensorflow as tf
+
+    inputs = {name: tf.Variable(float(value)) for name, value in zip("wxby", (w, x, b, y))}
+    with tf.GradientTape() as tape:
+        loss = (inputs["w"] * inputs["x"] + inputs["b"] - inputs["y"]) ** 2
+    grads = tape.gradient(loss, list(inputs.values()))
+    return {name: float(g) for name, g in zip(inputs, grads)}
+
+
+#: Where each node of the graph is drawn (data coordinates).
+_GRAPH_LAYOUT = {
+    "w": (0.0, 3.0),
+    "x": (0.0, 1.3),
+    "u": (2.9, 2.15),
+    "b": (2.9, 0.2),
+    "z": (5.8, 1.3),
+    "y": (5.8, -0.6),
+    "e": (8.7, 0.35),
+    "L": (12.0, 0.35),
+}
+#: The edges, in the direction of the forward pass: (the node that feeds, the node fed).
+GRAPH_EDGES = [("w", "u"), ("x", "u"), ("u", "z"), ("b", "z"), ("z", "e"), ("y", "e"), ("e", "L")]
+_GRAPH_FORMULA = {"u": "u = w·x", "z": "z = u + b", "e": "e = z − y", "L": "L = e²"}
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}".replace("-", "−")
+
+
+def draw_computation_graph(
+    values: dict[str, float] | None = None, grads: dict[str, float] | None = None, ax=None
+):
+    """Draw the graph of ``L = (w x + b - y) ** 2`` with forward values and gradients.
+
+    Each node is a box holding its operation and its value (forward pass, black; inputs
+    in blue boxes); each edge is an arrow in the direction of the forward pass, labelled
+    in red with the gradient of L with respect to the node the arrow leaves (backward
+    pass). Returns the axes: one box per node and one arrow per edge are its patches.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    if values is None:
+        values = graph_forward(**GRAPH_EXAMPLE)
+    if grads is None:
+        grads = chain_rule_gradients(**GRAPH_EXAMPLE)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 2.9))
+    half_w, half_h = 0.85, 0.42
+    for name, (cx, cy) in _GRAPH_LAYOUT.items():
+        is_input = name not in _GRAPH_FORMULA
+        box = FancyBboxPatch(
+            (cx - half_w, cy - half_h),
+            2 * half_w,
+            2 * half_h,
+            boxstyle="round,pad=0.04",
+            facecolor="#e3ecf8" if is_input else "#fbeed5",
+            edgecolor="#222222",
+            linewidth=1.2,
+        )
+        ax.add_patch(box)
+        if is_input:
+            ax.text(
+                cx,
+                cy,
+                f"{name} = {_fmt(values[name])}",
+                ha="center",
+                va="center",
+                fontsize=10,
+                fontweight="bold",
+            )
+        else:
+            ax.text(cx, cy + 0.16, _GRAPH_FORMULA[name], ha="center", va="center", fontsize=9)
+            ax.text(
+                cx,
+                cy - 0.18,
+                f"= {_fmt(values[name])}",
+                ha="center",
+                va="center",
+                fontsize=10,
+                fontweight="bold",
+            )
+    for src, dst in GRAPH_EDGES:
+        (x0, y0), (x1, y1) = _GRAPH_LAYOUT[src], _GRAPH_LAYOUT[dst]
+        start, end = (x0 + half_w, y0), (x1 - half_w, y1)
+        arrow = FancyArrowPatch(
+            start,
+            end,
+            arrowstyle="-|>",
+            mutation_scale=14,
+            color="#222222",
+            linewidth=1.2,
+            shrinkA=3,
+            shrinkB=3,
+        )
+        ax.add_patch(arrow)
+        # the label sits beside the arrow, above a falling one, below a rising one
+        dx, dy = end[0] - start[0], end[1] - start[1]
+        norm = np.hypot(dx, dy)
+        side = 0.55 if dy <= 0 else -0.55
+        mx = (start[0] + end[0]) / 2 - side * dy / norm
+        my = (start[1] + end[1]) / 2 + side * dx / norm
+        ax.text(
+            mx,
+            my,
+            f"∂L/∂{src}\n= {_fmt(grads[src])}",
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="#b2182b",
+            linespacing=1.0,
+        )
+    ax.set(xlim=(-0.9, 12.9), ylim=(-1.1, 3.5), aspect="equal")
+    ax.set_title("Forward values (black) and gradients of L (red)", fontsize=11)
+    ax.axis("off")
+    return ax
