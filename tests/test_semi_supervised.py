@@ -100,3 +100,61 @@ def test_plot_confusion_pair_raw_and_normalised():
     assert {t.get_text() for t in raw.texts} >= {"1", "2"}
     assert "0.67" in {t.get_text() for t in norm.texts}  # 2 of the 3 ones
     plt.close(fig)
+
+
+def test_spreading_matrix_is_symmetric_normalised_rbf():
+    X = np.array([[0.0], [1.0], [2.0]])
+    S = ss.spreading_matrix(X, gamma=np.log(2))
+    # W = [[0, 1/2, 1/16], [1/2, 0, 1/2], [1/16, 1/2, 0]], degrees 9/16, 1, 9/16
+    np.testing.assert_allclose(S, [[0, 2 / 3, 1 / 9], [2 / 3, 0, 2 / 3], [1 / 9, 2 / 3, 0]])
+
+
+def test_one_spreading_step_by_hand_matches_label_spreading():
+    import warnings
+
+    from sklearn.semi_supervised import LabelSpreading
+
+    X, y_partial = np.array([[0.0], [1.0], [2.0]]), np.array([0, 1, -1])
+    dist, history = ss.spread_labels(X, y_partial, gamma=np.log(2), alpha=0.2, max_iter=1)
+    np.testing.assert_allclose(history[1][2], [0.2 / 9, 0.2 * 2 / 3])  # αSY + (1-α)Y
+    np.testing.assert_allclose(dist[2], [1 / 7, 6 / 7])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # one step is not convergence
+        model = LabelSpreading(gamma=np.log(2), alpha=0.2, max_iter=1).fit(X, y_partial)
+    np.testing.assert_allclose(dist, model.label_distributions_)
+
+
+def test_hand_iteration_matches_label_spreading_to_convergence():
+    from sklearn.semi_supervised import LabelSpreading
+
+    X, _, y_partial = ss.spreading_example(n_samples=30)
+    dist, history = ss.spread_labels(X, y_partial, gamma=40, alpha=0.9, max_iter=200)
+    model = LabelSpreading(gamma=40, alpha=0.9, max_iter=200).fit(X, y_partial)
+    assert len(history) - 1 == model.n_iter_
+    np.testing.assert_allclose(dist, model.label_distributions_, atol=1e-12)
+    assert (y_partial != ss.UNLABELED).sum() == 2
+
+
+def test_draw_spreading_colours_more_nodes_step_by_step():
+    X, _, y_partial = ss.spreading_example()
+    _, history = ss.spread_labels(X, y_partial, gamma=40, alpha=0.99, max_iter=500)
+    steps = [0, 1, 3, 8, len(history) - 1]
+    fig = ss.draw_spreading(X, y_partial, history, steps, gamma=40)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(shown) == len(steps)
+    assert len(fig.axes) == 6  # 2 rows of 3, one hidden
+    assert [ax.get_title() for ax in shown][:2] == ["step 0", "step 1"]
+    assert shown[-1].get_title().endswith("(converged)")
+    reached = [ax.reached_ for ax in shown]
+    assert reached[0] == 2  # only the labels
+    assert reached[-1] == len(X)  # then all
+    assert reached == sorted(reached)
+    for ax in shown:
+        edges, nodes, labelled = ax.collections
+        assert len(labelled.get_offsets()) == 2  # the two given labels, as squares
+        assert len(nodes.get_offsets()) == len(X) - 2
+        assert len(edges.get_segments()) > len(X) / 2
+    # the unlabelled nodes of step 0 are white: nothing has reached them yet
+    np.testing.assert_allclose(shown[0].collections[1].get_facecolors()[:, :3], 1.0)
+    assert fig.get_size_inches()[0] <= 7
+    plt.close(fig)

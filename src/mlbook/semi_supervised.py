@@ -269,3 +269,153 @@ def plot_confusion_pair(y_true: np.ndarray, y_pred: np.ndarray, *, title: str):
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+# --- label spreading by hand ----------------------------------------------------------
+
+
+def spreading_matrix(X: np.ndarray, gamma: float) -> np.ndarray:
+    """Return the normalised graph S = D^-1/2 W D^-1/2 of an RBF graph, shape (n, n).
+
+    W holds the RBF similarities exp(-gamma * squared distance) with a zero diagonal (no
+    point is its own neighbour) and D the row sums of W, as in ``LabelSpreading``.
+    """
+    from sklearn.metrics.pairwise import rbf_kernel
+
+    W = rbf_kernel(X, X, gamma=gamma)
+    np.fill_diagonal(W, 0.0)
+    d = W.sum(axis=1)
+    return W / np.sqrt(np.outer(d, d))
+
+
+def spread_labels(
+    X: np.ndarray,
+    y_partial: np.ndarray,
+    *,
+    gamma: float = 20.0,
+    alpha: float = 0.2,
+    max_iter: int = 30,
+    tol: float = 1e-3,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Run the label-spreading iteration by hand, stopping as ``LabelSpreading`` does.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, n_features)
+    y_partial : ndarray, shape (n,)
+        Class labels ``0 … k-1``, with ``-1`` for the unlabelled points.
+
+    Returns
+    -------
+    distributions : ndarray, shape (n, k)
+        Each row of the last F divided by its sum (zero rows stay zero).
+    history : list of ndarray, each shape (n, k)
+        F before the first step (Y) and after every step, not normalised.
+    """
+    classes = np.unique(y_partial[y_partial != UNLABELED])
+    Y = (y_partial[:, None] == classes[None, :]).astype(float)
+    S = spreading_matrix(X, gamma)
+    F, previous, history = Y.copy(), np.zeros_like(Y), [Y.copy()]
+    for _ in range(max_iter):
+        if np.abs(F - previous).sum() < tol:
+            break
+        previous = F
+        F = alpha * S @ F + (1 - alpha) * Y
+        history.append(F)
+    total = F.sum(axis=1, keepdims=True)
+    return F / np.where(total == 0, 1, total), history
+
+
+def spreading_example(n_samples: int = 60, seed: int = 0):
+    """Return a small graph to watch labels spread on: two moons, one label on each.
+
+    Returns
+    -------
+    X : ndarray, shape (n_samples, 2)
+    y : ndarray, shape (n_samples,)
+        True classes (0 = upper moon, 1 = lower moon).
+    y_partial : ndarray, shape (n_samples,)
+        ``y`` with every label hidden (``-1``) but the top point of the upper moon and
+        the bottom point of the lower one.
+    """
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(n_samples=n_samples, noise=0.05, random_state=seed)
+    y_partial = np.full_like(y, UNLABELED)
+    top = np.flatnonzero(y == 0)[np.argmax(X[y == 0, 1])]
+    bottom = np.flatnonzero(y == 1)[np.argmin(X[y == 1, 1])]
+    y_partial[[top, bottom]] = [0, 1]
+    return X, y, y_partial
+
+
+#: Colours of the two classes in :func:`draw_spreading` (colour-blind safe pair).
+CLASS_COLOURS = ("#0072B2", "#D55E00")
+
+
+def draw_spreading(
+    X: np.ndarray,
+    y_partial: np.ndarray,
+    history: list[np.ndarray],
+    steps,
+    *,
+    gamma: float,
+    reached: float = 1e-3,
+    edge_weight: float = 0.05,
+    ncols: int = 3,
+):
+    """Draw the graph at several steps of the spreading, one panel per step.
+
+    A node is drawn in the colour of its leading class once its total label mass
+    ``F.sum(axis=1)`` exceeds *reached* (paler the less sure it is), and white before
+    that; the labelled nodes are large squares with a black edge. Edges join points
+    whose RBF similarity exceeds *edge_weight*.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per step, titled ``"step t"``; each axes' ``reached_`` attribute is the
+        number of nodes coloured in it.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import to_rgb
+
+    steps = list(steps)
+    nrows = -(-len(steps) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7, 1.9 * nrows + 0.2), squeeze=False)
+    W = np.exp(-gamma * ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1))
+    i, j = np.nonzero(np.triu(W > edge_weight, k=1))
+    colours = np.array([to_rgb(c) for c in CLASS_COLOURS])
+    labelled = y_partial != UNLABELED
+    for ax, t in zip(axes.flat, steps):
+        F = history[t]
+        mass = F.sum(axis=1)
+        is_reached = mass > reached
+        share = F / np.where(mass == 0, 1, mass)[:, None]
+        sure = share.max(axis=1, keepdims=True)
+        face = colours[share.argmax(axis=1)] * sure + (1 - sure)  # paler when unsure
+        face[~is_reached] = 1.0
+        ax.add_collection(
+            LineCollection(np.stack([X[i], X[j]], axis=1), colors="0.6", linewidths=0.8, zorder=1)
+        )
+        ax.scatter(
+            *X[~labelled].T, c=face[~labelled], s=24, edgecolors="0.3", linewidths=0.7, zorder=2
+        )
+        ax.scatter(
+            *X[labelled].T,
+            c=face[labelled],
+            s=80,
+            marker="s",
+            edgecolors="black",
+            linewidths=1.5,
+            zorder=3,
+        )
+        last = t == len(history) - 1
+        ax.set_title(f"step {t}" + (" (converged)" if last else ""), fontsize=11)
+        ax.set(xticks=[], yticks=[], aspect="equal")
+        ax.margins(0.08)
+        ax.reached_ = int(is_reached.sum())
+    for ax in axes.flat[len(steps) :]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
