@@ -112,12 +112,6 @@ def _cache_path() -> Path:
     return cache_dir() / "mnist-uint8.npz"
 
 
-def _shown(path: Path) -> str:
-    """Show a path as a reader should see it: ``~/.cache/...`` rather than the home folder."""
-    home = str(Path.home())
-    return "~" + str(path)[len(home) :] if str(path).startswith(home) else str(path)
-
-
 def _from_cache() -> Arrays:
     path = _cache_path()
     if not path.exists():
@@ -213,7 +207,8 @@ def load_mnist(*, verbose: bool = True) -> Dataset:
     canonical = "keras.datasets.mnist.load_data() (canonical, {})"
     sources = [
         Source(canonical.format("Keras cache"), lambda: _from_keras(download=False)),
-        Source(f"mlbook cache ({_shown(_cache_path())})", _from_cache),
+        # The page shows the source's name: no local path in it (the error says where).
+        Source("mlbook cache (a verified copy of an earlier load)", _from_cache),
         Source(canonical.format("download"), lambda: _from_keras(download=True)),
         Source(f"offline copy from the PyPI wheel {MNIST_WHEEL}", _from_wheel, keep=_save_cache),
     ]
