@@ -76,3 +76,88 @@ def test_polynomial_training_error_never_rises_with_the_degree():
     x, y = rg.make_curve_data(40)
     mse = [np.mean((rg.polynomial_model(d).fit(x, y).predict(x) - y) ** 2) for d in range(1, 16)]
     assert np.all(np.diff(mse) <= 1e-9)
+
+
+def test_least_squares_solves_the_normal_equations_like_linear_regression():
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 3 + rng.normal(0, 0.1, 50)
+    b, w = rg.least_squares(X, y)
+    ref = LinearRegression().fit(X, y)
+    np.testing.assert_allclose(w, ref.coef_, atol=1e-10)
+    assert b == pytest.approx(ref.intercept_)
+    # three points by hand: y = 5/6 + 3/2 x
+    b3, w3 = rg.least_squares([[0.0], [1.0], [2.0]], [1.0, 2.0, 4.0])
+    assert (b3, w3[0]) == (pytest.approx(5 / 6), pytest.approx(3 / 2))
+
+
+def test_mse_r2_match_scikit_learn():
+    from sklearn.metrics import mean_squared_error, r2_score
+
+    rng = np.random.default_rng(1)
+    y, y_pred = rng.normal(size=30), rng.normal(size=30)
+    mse, r2 = rg.mse_r2(y, y_pred)
+    assert mse == pytest.approx(mean_squared_error(y, y_pred))
+    assert r2 == pytest.approx(r2_score(y, y_pred))
+    assert rg.mse_r2(y, np.full(30, y.mean()))[1] == pytest.approx(0)  # the mean scores 0
+
+
+def test_bias_variance_decomposition_adds_up_and_trades_off():
+    grid = np.linspace(0, 1, 50)[:, None]
+    low, high = (rg.bias_variance(d, grid, n_sets=10) for d in (1, 10))
+    for res in (low, high):
+        assert res["predictions"].shape == (10, 50)
+        # the mean squared distance from the truth is exactly bias² + variance
+        assert res["error"] == pytest.approx(res["bias2"] + res["variance"], rel=1e-9)
+        # and on fresh noisy targets the noise adds σ² (roughly, one draw per fit)
+        assert res["noisy_error"] == pytest.approx(res["error"] + 0.25**2, rel=0.2)
+    assert low["bias2"] > low["variance"]  # a line is stable and wrong
+    assert high["variance"] > high["bias2"]  # a degree-10 polynomial is right on average
+    assert high["variance"] > low["variance"]
+
+
+def test_draw_bias_variance_draws_every_fit_its_average_and_the_truth():
+    import matplotlib.pyplot as plt
+
+    grid = np.linspace(0, 1, 30)[:, None]
+    results = {d: rg.bias_variance(d, grid, n_sets=5) for d in (1, 4)}
+    fig = rg.draw_bias_variance(results, grid)
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == ["degree 1", "degree 4"]
+    for ax in axes:
+        assert len(ax.lines) == 5 + 2  # five fits, the average, the truth
+        assert "bias²" in ax.texts[0].get_text()
+        assert "variance" in ax.texts[0].get_text()
+    legend_texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend_texts == ["one fit", "average fit", "true function"]
+    plt.close(fig)
+
+
+def test_svr_support_vectors_are_the_points_on_or_outside_the_tube():
+    x, y = rg.make_curve_data(40)
+    model = rg.svr_tube(x, y, epsilon=0.3)
+    residual = np.abs(y - model.predict(x))
+    is_sv = np.isin(np.arange(40), model[-1].support_)
+    assert not is_sv[residual < 0.3 - 1e-3].any()  # strictly inside: no say in the fit
+    assert is_sv[residual > 0.3 + 1e-3].all()  # outside: always a support vector
+    loss = rg.epsilon_insensitive(y, model.predict(x), 0.3)
+    np.testing.assert_allclose(loss, np.maximum(0, residual - 0.3))
+    # a wider tube leaves fewer support vectors
+    assert len(rg.svr_tube(x, y, epsilon=0.6)[-1].support_) < is_sv.sum()
+
+
+def test_draw_svr_tube_circles_exactly_the_support_vectors():
+    import matplotlib.pyplot as plt
+
+    x, y = rg.make_curve_data(40)
+    model = rg.svr_tube(x, y, epsilon=0.3)
+    ax = rg.draw_svr_tube(model, x, y)
+    n_sv = len(model[-1].support_)
+    data, circles = ax.collections[1], ax.collections[2]  # [0] is the tube
+    assert len(data.get_offsets()) == 40
+    assert len(circles.get_offsets()) == n_sv
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["ε-tube (ε = 0.3)", "SVR fit", "data", f"support vectors ({n_sv})"]
+    plt.close(ax.figure)

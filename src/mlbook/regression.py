@@ -16,6 +16,8 @@ from mlbook.profile import freeze
 
 #: Per-profile settings. The data are small; ``quick`` only tries fewer polynomial degrees.
 #: ``cv_repeats``: how many times the validation curve repeats its shuffled K-fold split.
+#: ``bv_sets``: training sets drawn per degree for the bias-variance picture;
+#: ``svr_epsilon``: half-width of the SVR tube on the sine-wave data.
 SETTINGS = freeze(
     {
         "full": {
@@ -24,6 +26,9 @@ SETTINGS = freeze(
             "max_degree": 15,
             "curve_points": 40,
             "svr_C": 30.0,
+            "bv_sets": 30,
+            "bv_degrees": (1, 4, 10),
+            "svr_epsilon": 0.3,
         },
         "quick": {
             "cv_folds": 5,
@@ -31,6 +36,9 @@ SETTINGS = freeze(
             "max_degree": 10,
             "curve_points": 40,
             "svr_C": 30.0,
+            "bv_sets": 30,
+            "bv_degrees": (1, 4, 10),
+            "svr_epsilon": 0.3,
         },
     }
 )
@@ -215,3 +223,187 @@ def polynomial_model(degree: int):
         StandardScaler(),
         LinearRegression(),
     )
+
+
+def least_squares(X, y) -> tuple[float, np.ndarray]:
+    """Solve the normal equations for an intercept and weights, by hand.
+
+    Parameters
+    ----------
+    X : array-like, shape (n, d)
+        Inputs (already preprocessed).
+    y : array-like, shape (n,)
+        Targets.
+
+    Returns
+    -------
+    b : float
+        The intercept.
+    w : ndarray, shape (d,)
+        The weights that minimise the sum of squared errors.
+    """
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    A = np.column_stack([np.ones(len(X)), X])  # a column of ones carries the intercept
+    coef = np.linalg.solve(A.T @ A, A.T @ y)  # the normal equations
+    return float(coef[0]), coef[1:]
+
+
+def mse_r2(y, y_pred) -> tuple[float, float]:
+    """Return the mean squared error and R² of predictions, by hand."""
+    y, y_pred = np.asarray(y, dtype=float), np.asarray(y_pred, dtype=float)
+    mse = np.mean((y - y_pred) ** 2)
+    r2 = 1 - mse / np.mean((y - y.mean()) ** 2)
+    return float(mse), float(r2)
+
+
+def bias_variance(
+    degree: int,
+    grid: np.ndarray,
+    n_sets: int = 30,
+    n: int = 40,
+    noise: float = 0.25,
+    seed: int = 100,
+) -> dict:
+    """Fit one polynomial to each of many fresh training sets; measure bias² and variance.
+
+    Each training set is ``make_curve_data(n, noise, seed + i)``: new x positions, new
+    noise, same true function ``sin(2 pi x)``.
+
+    Parameters
+    ----------
+    degree : int
+        Degree of ``polynomial_model``.
+    grid : ndarray, shape (m, 1)
+        Inputs where the fits are compared with the truth.
+
+    Returns
+    -------
+    dict
+        ``predictions`` (ndarray, shape (n_sets, m)): each fit on the grid;
+        ``truth`` (m,); ``bias2``, ``variance`` and ``error`` (mean squared distance
+        of a fit from the truth), each averaged over the grid; ``noisy_error``: the mean
+        squared error on fresh noisy targets at the grid (one draw per fit).
+    """
+    truth = np.sin(2 * np.pi * grid[:, 0])
+    predictions = np.array(
+        [
+            polynomial_model(degree).fit(*make_curve_data(n, noise, seed + i)).predict(grid)
+            for i in range(n_sets)
+        ]
+    )
+    average = predictions.mean(axis=0)  # the average fit over training sets
+    bias2 = np.mean((average - truth) ** 2)
+    variance = np.mean(predictions.var(axis=0))
+    error = np.mean((predictions - truth) ** 2)
+    fresh = truth + np.random.default_rng(seed - 1).normal(0, noise, predictions.shape)
+    return {
+        "predictions": predictions,
+        "truth": truth,
+        "bias2": float(bias2),
+        "variance": float(variance),
+        "error": float(error),
+        "noisy_error": float(np.mean((predictions - fresh) ** 2)),
+    }
+
+
+def draw_bias_variance(results: dict, grid: np.ndarray, axes=None):
+    """Draw, per degree, every fit (thin), their average (thick) and the truth (dashed).
+
+    Parameters
+    ----------
+    results : dict
+        ``{degree: bias_variance(degree, grid, ...)}``, at most three degrees.
+    grid : ndarray, shape (m, 1)
+    axes : sequence of Axes, optional
+        One per degree; made side by side if omitted.
+
+    Returns
+    -------
+    Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        fig, axes = plt.subplots(
+            1, len(results), figsize=(7, 3.2), sharey=True, constrained_layout=True
+        )
+    axes = np.atleast_1d(axes)
+    fig = axes[0].figure
+    x = grid[:, 0]
+    for ax, (degree, res) in zip(axes, results.items(), strict=True):
+        for k, pred in enumerate(res["predictions"]):
+            ax.plot(
+                x, pred, color="tab:blue", lw=0.6, alpha=0.35, label="one fit" if k == 0 else None
+            )
+        ax.plot(x, res["predictions"].mean(axis=0), color="tab:red", lw=2.2, label="average fit")
+        ax.plot(x, res["truth"], "k--", lw=1.2, label="true function")
+        ax.set(title=f"degree {degree}", xlabel="x", ylim=(-2, 2))
+        ax.text(
+            0.03,
+            0.03,
+            f"bias² {res['bias2']:.3f}\nvariance {res['variance']:.3f}",
+            transform=ax.transAxes,
+            fontsize=9,
+            va="bottom",
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
+        )
+    axes[0].set_ylabel("y")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=9)
+    return fig
+
+
+def svr_tube(x, y, epsilon: float = 0.3, C: float = 10.0, gamma: float = 1.0):
+    """Fit a support-vector regressor with an RBF kernel in a scaled pipeline.
+
+    Errors smaller than ``epsilon`` (in the units of y) cost nothing: the fit is a
+    tube of half-width ``epsilon`` around the curve.
+    """
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVR
+
+    return make_pipeline(StandardScaler(), SVR(C=C, epsilon=epsilon, gamma=gamma)).fit(x, y)
+
+
+def epsilon_insensitive(y, y_pred, epsilon: float) -> np.ndarray:
+    """Return the epsilon-insensitive loss of each prediction: max(0, |y - y_pred| - epsilon)."""
+    return np.maximum(0.0, np.abs(np.asarray(y) - np.asarray(y_pred)) - epsilon)
+
+
+def draw_svr_tube(model, x, y, ax=None):
+    """Draw an SVR fit, its epsilon-tube and its support vectors (circled).
+
+    ``model`` is a fitted ``svr_tube`` pipeline; ``x`` has shape (n, 1).
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.2))
+    svr = model[-1]
+    grid = np.linspace(x.min(), x.max(), 300)[:, None]
+    fit = model.predict(grid)
+    ax.fill_between(
+        grid[:, 0],
+        fit - svr.epsilon,
+        fit + svr.epsilon,
+        color="tab:orange",
+        alpha=0.25,
+        label=f"ε-tube (ε = {svr.epsilon:g})",
+    )
+    ax.plot(grid[:, 0], fit, color="tab:orange", lw=2, label="SVR fit")
+    ax.scatter(x[:, 0], y, color="black", s=16, zorder=3, label="data")
+    sv = svr.support_
+    ax.scatter(
+        x[sv, 0],
+        np.asarray(y)[sv],
+        s=110,
+        facecolors="none",
+        edgecolors="tab:blue",
+        linewidths=1.5,
+        zorder=4,
+        label=f"support vectors ({len(sv)})",
+    )
+    ax.set(title="Support vector regression and its ε-tube", xlabel="x", ylabel="y")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9)
+    return ax
