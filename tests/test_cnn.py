@@ -153,3 +153,58 @@ def test_notes_settings_are_the_notes_code():
     assert "epochs=10)" in cnn.SEED_CNN_CODE
     assert cnn.NOTES["epochs"] == 10
     assert cnn.NOTES["train_size"] == 50_000
+
+
+def test_output_size_and_parameter_formulas():
+    assert cnn.conv_output_size(32, 3, p=1, s=1) == 32  # "same" padding
+    assert cnn.conv_output_size(32, 2, p=0, s=2) == 16  # 2 x 2 pooling
+    assert cnn.conv_output_size(32, 5, p=0, s=2) == 14  # floor((32 - 5) / 2) + 1
+    assert cnn.conv_params(3, 3, 32, 64) == (3 * 3 * 32 + 1) * 64
+
+
+def test_conv2d_by_definition_matches_tensorflow():
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(7, 7, 3))
+    w = rng.normal(size=(3, 3, 3, 4))
+    b = rng.normal(size=4)
+    for stride, padding, tf_padding in [(1, 1, "SAME"), (2, 0, "VALID"), (1, 0, "VALID")]:
+        ours = cnn.conv2d(x, w, b, stride=stride, padding=padding)
+        theirs = tf.nn.conv2d(x[None], w, strides=stride, padding=tf_padding)[0] + b
+        assert ours.shape == tuple(theirs.shape)
+        np.testing.assert_allclose(ours, theirs.numpy(), atol=1e-10)
+
+
+def test_layer_arithmetic_matches_the_model():
+    table = cnn.layer_arithmetic(cnn.build_cnn())
+    assert list(table.index) == ["conv1", "pool1", "conv2", "pool2"]
+    assert (table["size by formula"] == table["size in Keras"]).all()
+    assert (table["weights by formula"] == table["weights in Keras"]).all()
+    assert table.loc["conv2", "weights in Keras"] == (3 * 3 * 32 + 1) * 64
+
+
+def test_draw_convolution_shades_the_window_and_writes_the_right_value():
+    import matplotlib.pyplot as plt
+    import tensorflow as tf
+
+    image = np.random.default_rng(1).integers(0, 4, (6, 6))
+    kernel = np.array([[1, 0, -1]] * 3)
+    fig = cnn.draw_convolution(image, kernel, 1, 2)
+    ax_img, ax_kernel, ax_out = fig.axes
+    assert sum(p.get_gid() == "window" for p in ax_img.patches) == 9
+    assert sum(p.get_gid() == "target" for p in ax_out.patches) == 1
+    assert len(ax_img.texts) == 36
+    assert len(ax_kernel.texts) == 9
+    # the output shows the cells computed so far, in reading order: row 0 and two of row 1
+    assert len(ax_out.texts) == 4 + 3
+    expected = tf.nn.conv2d(
+        image[None, ..., None].astype("float32"),
+        kernel[..., None, None].astype("float32"),
+        strides=1,
+        padding="VALID",
+    )[0, 1, 2, 0]
+    assert float(ax_out.texts[-1].get_text()) == float(expected)
+    assert fig._suptitle.get_text().endswith(f"= {float(expected):g}")
+    assert fig.get_size_inches()[0] <= 7
+    plt.close(fig)

@@ -237,3 +237,186 @@ def class_names(source: str) -> tuple[str, ...]:
 def is_stand_in(source: str) -> bool:
     """Return True when :func:`mlbook.data.load_cifar10` fell back to its stand-in."""
     return source.startswith("stand-in")
+
+
+# --- the arithmetic of a convolution, and a picture of it ---------------------------
+
+
+def conv_output_size(n: int, k: int, p: int = 0, s: int = 1) -> int:
+    """Return the output size along one axis: ``(n + 2p - k) // s + 1``.
+
+    The same formula holds for a convolution and for a pooling layer.
+
+    *n* is the input size, *k* the kernel (or pooling window) size, *p* the zero padding
+    on each side and *s* the stride.
+    """
+    return (n + 2 * p - k) // s + 1
+
+
+def conv_params(k_h: int, k_w: int, c_in: int, filters: int) -> int:
+    """Count a convolutional layer's weights.
+
+    Each of the *filters* has a ``k_h × k_w × c_in`` kernel and one bias.
+    """
+    return (k_h * k_w * c_in + 1) * filters
+
+
+def conv2d(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    stride: int = 1,
+    padding: int = 0,
+) -> np.ndarray:
+    """Compute a convolutional layer's sum by its definition (no activation).
+
+    Parameters
+    ----------
+    x : ndarray, shape (height, width, channels)
+        One image.
+    w : ndarray, shape (k, k, channels, filters)
+        The kernels (Keras' ``kernel``).
+    b : ndarray, shape (filters,), optional
+        The biases (zero if not given).
+
+    Returns
+    -------
+    ndarray, shape (out_height, out_width, filters)
+    """
+    k, _, _, n_filters = w.shape
+    b = np.zeros(n_filters) if b is None else b
+    x = np.pad(x, ((padding, padding), (padding, padding), (0, 0)))
+    out_h = conv_output_size(x.shape[0], k, 0, stride)  # x is already padded
+    out_w = conv_output_size(x.shape[1], k, 0, stride)
+    y = np.zeros((out_h, out_w, n_filters))
+    for i in range(out_h):
+        for j in range(out_w):
+            patch = x[i * stride : i * stride + k, j * stride : j * stride + k, :]
+            y[i, j] = (patch[..., None] * w).sum(axis=(0, 1, 2)) + b
+    return y
+
+
+def layer_arithmetic(model: keras.Model):
+    """Output size and weights of each convolution and pooling layer: formula vs Keras.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``Conv2D`` / ``MaxPooling2D`` layer, indexed by name: the input size
+        ``n``, window ``k``, padding ``p``, stride ``s``, the output size by
+        ``conv_output_size`` and as Keras built it, the weights by
+        ``conv_params`` and ``count_params()``.
+    """
+    import pandas as pd
+
+    rows = {}
+    n = int(model.inputs[0].shape[1])
+    c_in = int(model.inputs[0].shape[-1])
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind not in ("Conv2D", "MaxPooling2D"):
+            continue
+        if kind == "Conv2D":
+            k, s = layer.kernel_size[0], layer.strides[0]
+            params = conv_params(*layer.kernel_size, c_in, layer.filters)
+        else:
+            k, s, params = layer.pool_size[0], layer.strides[0], 0
+        p = (k - 1) // 2 if layer.padding == "same" else 0
+        rows[layer.name] = {
+            "n": n,
+            "k": k,
+            "p": p,
+            "s": s,
+            "size by formula": conv_output_size(n, k, p, s),
+            "size in Keras": int(layer.output.shape[1]),
+            "weights by formula": params,
+            "weights in Keras": layer.count_params(),
+        }
+        n, c_in = int(layer.output.shape[1]), int(layer.output.shape[-1])
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("layer")
+
+
+def draw_convolution(image: np.ndarray, kernel: np.ndarray, row: int, col: int, *, stride: int = 1):
+    """Draw one step of a convolution: the window on the image, the kernel, the output cell.
+
+    Three panels: the *image* (one channel, shape ``(n, n)``) with the ``k × k`` window
+    of output cell (*row*, *col*) shaded, the *kernel* ``(k, k)``, and the output grid,
+    where the cells computed before this one (in reading order) show their values and the
+    current one is shaded. Shaded cells carry ``gid="window"`` (image) and
+    ``gid="target"`` (output), so tests can count them.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    n, k = image.shape[0], kernel.shape[0]
+    out = conv2d(image[..., None], kernel[:, :, None, None], stride=stride)[..., 0]
+    m = out.shape[0]
+    fig, axes = plt.subplots(
+        1, 3, figsize=(7, 3.1), gridspec_kw={"width_ratios": [n, k + 0.6, m + 0.6]}
+    )
+
+    def grid(ax, values, title, shaded=(), gid=None, colour="#fdd49e", show=None):
+        size = values.shape[0]
+        for i in range(size):
+            for j in range(size):
+                on = (i, j) in shaded
+                ax.add_patch(
+                    Rectangle(
+                        (j, i),
+                        1,
+                        1,
+                        facecolor=colour if on else "white",
+                        edgecolor="0.35",
+                        linewidth=1,
+                        gid=gid if on else None,
+                    )
+                )
+                if show is None or show(i, j):
+                    ax.text(
+                        j + 0.5, i + 0.5, f"{values[i, j]:g}", ha="center", va="center", fontsize=10
+                    )
+        ax.set(
+            xlim=(-0.05, size + 0.05),
+            ylim=(size + 0.05, -0.05),
+            aspect="equal",
+            xticks=[],
+            yticks=[],
+        )
+        ax.set_title(title, fontsize=11)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.grid(False)
+
+    top, left = row * stride, col * stride
+    window = {(top + u, left + v) for u in range(k) for v in range(k)}
+    grid(axes[0], image, f"image ({n} × {n})", window, "window")
+    axes[0].add_patch(Rectangle((left, top), k, k, fill=False, edgecolor="tab:red", linewidth=2.5))
+    grid(
+        axes[1],
+        kernel,
+        f"kernel ({k} × {k})",
+        {(u, v) for u in range(k) for v in range(k)},
+        colour="#c6dbef",
+    )
+    done = row * m + col
+    grid(
+        axes[2],
+        out,
+        f"output ({m} × {m})",
+        {(row, col)},
+        "target",
+        show=lambda i, j: i * m + j <= done,
+    )
+    axes[2].add_patch(Rectangle((col, row), 1, 1, fill=False, edgecolor="tab:red", linewidth=2.5))
+    fig.suptitle(
+        f"output[{row}, {col}] = sum of the {k * k} products of window and kernel"
+        f" = {out[row, col]:g}",
+        fontsize=11,
+    )
+    fig.tight_layout()
+    return fig
