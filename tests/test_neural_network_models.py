@@ -36,6 +36,37 @@ def test_dense_by_hand_softmax_rows_sum_to_one():
         nn.dense_by_hand(x, np.eye(3), np.zeros(3), activation="tanh2")
 
 
+@pytest.mark.parametrize("units", [1, 8, 64])
+def test_mlp_params_by_hand_matches_count_params(units):
+    assert nn.mlp_params([784, units, 10]) == nn.build_sequential(units).count_params()
+    assert nn.mlp_params([784, units, 10]) == 784 * units + units + units * 10 + 10
+    assert nn.mlp_params([5]) == 0  # no layer, no weights
+
+
+@pytest.mark.parametrize(("n_in", "n_out"), [(4, 3), (2, 5)])
+def test_draw_dense_layer_draws_one_line_per_weight(n_in, n_out):
+    import matplotlib.pyplot as plt
+
+    fig = nn.draw_dense_layer(n_in, n_out)
+    net, mat = fig.axes
+    assert len(net.lines) == nn.dense_params(n_in, n_out)  # a line per weight and bias
+    dashed = [ln for ln in net.lines if ln.get_linestyle() == "--"]
+    assert len(dashed) == n_out  # one bias per output
+    assert len(net.patches) == n_in + 1 + n_out  # the inputs, the constant 1, the outputs
+    labels = {t.get_text() for t in net.texts}
+    assert {f"$x_{i + 1}$" for i in range(n_in)} | {f"$y_{n_out}$", "1"} <= labels
+    assert f"= {nn.dense_params(n_in, n_out)} weights" in net.get_title()
+    assert len(mat.patches) == n_in + n_in * n_out + 2 * n_out  # x, W, b and y cells
+    lit = [p for p in mat.patches if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)]
+    assert len(lit) == n_in + n_in + 2  # all of x, W's first column, b_1 and y_1
+    assert [t.get_text() for t in mat.texts if "×" in t.get_text()] == [
+        f"$x$\n1 × {n_in}",
+        f"$W$\n{n_in} × {n_out}",
+        f"$y$\n1 × {n_out}",
+    ]
+    plt.close(fig)
+
+
 def test_three_ways_build_the_same_function():
     models = {name: build(units=8) for name, build in nn.BUILDERS.items()}
     counts = {m.count_params() for m in models.values()}

@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -88,6 +90,98 @@ def dense_by_hand(
 def dense_params(n_in: int, n_out: int) -> int:
     """Weights of a ``Dense(n_out)`` layer fed ``n_in`` features: a kernel and a bias."""
     return n_in * n_out + n_out
+
+
+def mlp_params(widths: Sequence[int]) -> int:
+    """Count the weights of a stack of ``Dense`` layers by hand.
+
+    *widths* lists the input width first, then each layer's ``units``: ``[784, 64, 10]``
+    is the chapter's MLP. Each layer adds ``dense_params(n_in, n_out)``.
+    """
+    pairs = pairwise(widths)  # (n_in, n_out) of each Dense layer
+    return sum(dense_params(n_in, n_out) for n_in, n_out in pairs)
+
+
+def draw_dense_layer(n_in: int = 4, n_out: int = 3):
+    """Draw a ``Dense(n_out)`` layer fed ``n_in`` features, two ways, with its weight count.
+
+    Left: the layer as a network, one line per kernel weight (grey) and per bias (dashed),
+    the lines into the first output highlighted. Right: the same computation as the
+    matrix product ``x @ W + b``, the cells that make the first output highlighted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two axes; the left one has ``n_in * n_out + n_out`` lines, the right one
+        ``n_in + n_in * n_out + 2 * n_out`` cells.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle, Rectangle
+
+    hi, lo, bias_colour = "#1f77b4", "#b0b0b0", "#d95f02"
+    fig, (net, mat) = plt.subplots(1, 2, figsize=(7, 3.4), gridspec_kw={"width_ratios": [1, 1.5]})
+    # --- left: the network -----------------------------------------------------------
+    ys_in = np.linspace(1, -1, n_in) if n_in > 1 else np.zeros(1)
+    ys_out = np.linspace(0.8, -0.8, n_out) if n_out > 1 else np.zeros(1)
+    y_bias = -1.55
+    for j, yo in enumerate(ys_out):
+        colour = hi if j == 0 else lo
+        for yi in ys_in:
+            net.plot([0, 2], [yi, yo], color=colour, lw=2 if j == 0 else 1, zorder=1)
+        net.plot(
+            [0, 2],
+            [y_bias, yo],
+            color=hi if j == 0 else bias_colour,
+            ls="--",
+            lw=2 if j == 0 else 1,
+            zorder=1,
+        )
+    for i, yi in enumerate(ys_in):
+        net.add_patch(Circle((0, yi), 0.17, fc="white", ec="#222222", zorder=2))
+        net.text(0, yi, f"$x_{i + 1}$", ha="center", va="center", fontsize=10, zorder=3)
+    net.add_patch(Circle((0, y_bias), 0.17, fc="white", ec=bias_colour, zorder=2))
+    net.text(0, y_bias, "1", ha="center", va="center", fontsize=10, zorder=3)
+    for j, yo in enumerate(ys_out):
+        net.add_patch(
+            Circle((2, yo), 0.17, fc="#dbe9f6" if j == 0 else "white", ec="#222222", zorder=2)
+        )
+        net.text(2, yo, f"$y_{j + 1}$", ha="center", va="center", fontsize=10, zorder=3)
+    total = dense_params(n_in, n_out)
+    net.set_title(f"As a network:\n{n_in} × {n_out} + {n_out} = {total} weights", fontsize=11)
+    net.set(xlim=(-0.45, 2.45), ylim=(-1.85, 1.3), aspect="equal")
+    net.axis("off")
+
+    # --- right: the matrix product ---------------------------------------------------
+    def grid(x0, rows, cols, lit, label):
+        """Draw a rows × cols grid with its top-left corner at (x0, 0); return its right."""
+        top = rows / 2
+        for r in range(rows):
+            for c in range(cols):
+                mat.add_patch(
+                    Rectangle(
+                        (x0 + c, top - r - 1),
+                        1,
+                        1,
+                        fc="#dbe9f6" if lit(r, c) else "white",
+                        ec="#222222",
+                        lw=1,
+                    )
+                )
+        mat.text(x0 + cols / 2, -n_in / 2 - 0.3, label, ha="center", va="top", fontsize=10)
+        return x0 + cols
+
+    right = grid(0, 1, n_in, lambda r, c: True, f"$x$\n1 × {n_in}")
+    mat.text(right + 0.5, 0, "@", ha="center", va="center", fontsize=12)
+    right = grid(right + 1, n_in, n_out, lambda r, c: c == 0, f"$W$\n{n_in} × {n_out}")
+    mat.text(right + 0.5, 0, "+", ha="center", va="center", fontsize=12)
+    right = grid(right + 1, 1, n_out, lambda r, c: c == 0, f"$b$\n{n_out}")
+    mat.text(right + 1.25, 0, "→ φ →", ha="center", va="center", fontsize=11)
+    right = grid(right + 2.5, 1, n_out, lambda r, c: c == 0, f"$y$\n1 × {n_out}")
+    mat.set_title("As a matrix product:\ny = φ(x @ W + b)", fontsize=11)
+    mat.set(xlim=(-0.3, right + 0.3), ylim=(-n_in / 2 - 1.9, n_in / 2 + 0.3), aspect="equal")
+    mat.axis("off")
+    fig.tight_layout()
+    return fig
 
 
 def build_sequential(units: int = 64, n_classes: int = 10) -> keras.Model:
