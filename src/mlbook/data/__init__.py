@@ -20,6 +20,9 @@ What the chapters use
     ``(x_train, y_train), (x_test, y_test) = load_mnist()``.
 :func:`network_available`
     A network probe that never hangs (``MLBOOK_OFFLINE=1`` turns it off).
+:mod:`mlbook.data.downloads`
+    Every file the book downloads (the CIFAR-10 archive, InceptionV3's weights, the
+    zoo's SSD) with its pinned hash; ``MLBOOK_DATA_MIRROR`` points them all at a mirror.
 
 Caches: mlbook's in ``$MLBOOK_DATA_HOME`` (default ``~/.cache/mlbook``, see
 :func:`cache_dir`), Keras' in ``$KERAS_HOME/datasets`` (default ``~/.keras/datasets``).
