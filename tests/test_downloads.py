@@ -19,6 +19,7 @@ import json
 import pickle
 import tarfile
 import threading
+import typing
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +57,7 @@ class _Mirror:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    requests: list[str] = []
+    requests: typing.ClassVar[list[str]] = []
 
     def log_message(self, *args):  # keep pytest's output clean
         pass
@@ -68,7 +69,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def mirror(tmp_path, monkeypatch):
-    """A local mirror, an empty Keras cache in ``$KERAS_HOME``, the network probe on."""
+    """Serve a local mirror, with an empty Keras cache in ``$KERAS_HOME``, the network probe on."""
     folder = tmp_path / "mirror"
     folder.mkdir()
     m = _Mirror(folder)
@@ -91,7 +92,7 @@ def _targz(members: dict[str, bytes]) -> bytes:
 
 
 def small_cifar10_archive(seed: int = 0) -> tuple[bytes, np.ndarray]:
-    """A ``cifar-10-python.tar.gz`` with the real layout and pickles, PER_BATCH images each.
+    """Make a ``cifar-10-python.tar.gz`` with the real layout and pickles, PER_BATCH images each.
 
     Returns the archive and the first training image (channels-last), to check the
     reader's reshaping.
@@ -117,9 +118,11 @@ def small_cifar10_archive(seed: int = 0) -> tuple[bytes, np.ndarray]:
 
 def test_every_download_has_an_origin_and_a_pinned_hash_but_the_ssd():
     for d in downloads.DOWNLOADS.values():
-        assert d.origin.startswith(("http://", "https://")) and d.origin.endswith(d.name)
+        assert d.origin.startswith(("http://", "https://"))
+        assert d.origin.endswith(d.name)
         if d is not downloads.SSD:
-            assert d.file_hash and len(d.file_hash) in (32, 64)
+            assert d.file_hash
+            assert len(d.file_hash) in (32, 64)
     assert downloads.SSD.file_hash is None  # recorded at first use: see the module doc
 
 
@@ -143,7 +146,9 @@ def test_cifar10_download_checksum_cache_load_and_the_chapter_function(mirror, m
     np.testing.assert_array_equal(arrays["x_train"][0], first)
     assert downloads.is_cached(downloads.CIFAR10)
     x, y = cnn.prepare(arrays["x_train"], arrays["y_train"])
-    assert x.dtype == np.float32 and x.max() <= 1.0 and y.shape == (5 * PER_BATCH,)
+    assert x.dtype == np.float32
+    assert x.max() <= 1.0
+    assert y.shape == (5 * PER_BATCH,)
 
     mirror.stop()  # a second run needs no network
     again = cifar10._from_archive()
@@ -158,7 +163,8 @@ def test_load_cifar10_names_the_archive_source_and_checks_the_real_size(mirror, 
     with pytest.raises(DataUnavailableError) as err:
         load_cifar10(verbose=False, stand_in=False)
     # the small archive is read, then refused for not being 50 000 images
-    assert "CIFAR-10 archive" in str(err.value) and "expected uint8 (50000" in str(err.value)
+    assert "CIFAR-10 archive" in str(err.value)
+    assert "expected uint8 (50000" in str(err.value)
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "truncated"])
@@ -169,7 +175,7 @@ def test_a_bad_download_is_refused_and_the_cache_is_not_poisoned(mirror, monkeyp
     monkeypatch.setattr(downloads, "CIFAR10", pinned)
     bad = archive[: len(archive) // 2] if damage == "truncated" else archive[:-10] + b"x" * 10
     mirror.put(pinned.name, bad)
-    with pytest.raises(ChecksumError, match="Nothing was cached. What to do"):
+    with pytest.raises(ChecksumError, match=r"Nothing was cached\. What to do"):
         downloads.fetch(pinned)
     assert not pinned.cached.exists()
     assert not list(pinned.cached.parent.glob(".*.part"))  # no half-written file left
@@ -178,7 +184,8 @@ def test_a_bad_download_is_refused_and_the_cache_is_not_poisoned(mirror, monkeyp
     assert (downloads.fetch(pinned) / "data_batch_1").exists()
 
     mirror.put(pinned.name, bad)  # a later bad copy does not replace the good cache
-    assert downloads.fetch(pinned).exists() and downloads.is_cached(pinned)
+    assert downloads.fetch(pinned).exists()
+    assert downloads.is_cached(pinned)
 
 
 def test_offline_without_a_cache_says_what_to_do(tmp_path, monkeypatch):
@@ -229,14 +236,15 @@ def test_inception_weights_through_the_mirror_classify_a_photo(mirror, monkeypat
     assert ic.inception_available()
     photo = ic.save_sample_photo(tmp_path)
     top = ic.classify_photo(photo, top=3)
-    assert len(top) == 3 and all(name.startswith("class_") for _, name, _ in top)
+    assert len(top) == 3
+    assert all(name.startswith("class_") for _, name, _ in top)
     assert [p for _, _, p in top] == sorted((p for _, _, p in top), reverse=True)
     mirror.stop()  # cached now: the second call needs no server
     assert ic.classify_photo(photo, top=1)[0][1] == top[0][1]
 
 
 def _ssd_archive(tmp_path: Path) -> bytes:
-    """A tiny SavedModel with the zoo SSD's input and outputs, in the zoo's folders."""
+    """Make a tiny SavedModel with the zoo SSD's input and outputs, in the zoo's folders."""
     import tensorflow as tf
 
     class TinyDetector(tf.Module):
