@@ -209,3 +209,76 @@ def test_nms_is_class_agnostic():
     assert od.iou(raw_boxes[0], raw_boxes[1])[0, 0] > od.NMS_IOU
     assert len(boxes) == 1
     assert classes.tolist() == [0]  # the square's box was suppressed by the disc's
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nms_by_hand_keeps_what_tensorflow_keeps(seed):
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(10, 54, (30, 2))
+    sizes = rng.uniform(6, 20, (30, 1))
+    boxes = np.hstack([centres - sizes / 2, centres + sizes / 2])
+    scores = rng.uniform(0, 1, 30)
+    for threshold in (0.1, 0.4, 0.9):
+        by_hand = od.nms_by_hand(boxes, scores, iou_threshold=threshold)
+        library = od.non_max_suppression(boxes, scores, iou_threshold=threshold)
+        assert by_hand.tolist() == library.tolist()
+
+
+def test_nms_by_hand_on_the_figure_example():
+    boxes = np.array([c[0] for c in od.NMS_EXAMPLE])
+    scores = np.array([c[1] for c in od.NMS_EXAMPLE])
+    assert od.nms_by_hand(boxes, scores).tolist() == [0, 3]  # the best box of each object
+    assert od.nms_by_hand(boxes, scores, iou_threshold=1.0).tolist() == [0, 3, 1, 2, 4]
+
+
+def rectangles(ax, ls=None):
+    from matplotlib.patches import Rectangle
+
+    found = [p for p in ax.patches if isinstance(p, Rectangle) and not p.get_fill()]
+    return [p for p in found if ls is None or p.get_linestyle() == ls]
+
+
+def test_draw_iou_nms_shows_the_overlap_and_the_fate_of_every_box():
+    import matplotlib.pyplot as plt
+
+    fig = od.draw_iou_nms()
+    ax_iou, ax_nms = fig.axes
+    texts = [t.get_text() for t in ax_iou.texts]
+    assert sorted(texts) == ["A", "A ∩ B", "B"]
+    assert ax_iou.get_title() == "IoU = 300 / 1500 = 0.20"
+    assert len(rectangles(ax_iou)) == 2  # the outlines of A and B
+    assert len(ax_iou.patches) == 5  # two fills, two outlines, the intersection
+    # two boxes kept (solid), three dropped for overlap (dashed), one for its score (dotted)
+    assert len(rectangles(ax_nms, "-")) == 2
+    assert len(rectangles(ax_nms, "--")) == 3
+    assert len(rectangles(ax_nms, ":")) == 1
+    assert sorted(t.get_text() for t in ax_nms.texts) == sorted(
+        f"{c[1]:.2f}" for c in od.NMS_EXAMPLE
+    )
+    legend = [t.get_text() for t in ax_nms.get_legend().get_texts()]
+    assert legend == ["kept", "dropped: overlaps a kept box", "dropped: score too low"]
+    plt.close(fig)
+
+
+def test_draw_detector_stages_shows_cells_anchors_and_proposals():
+    import matplotlib.pyplot as plt
+
+    k = len(od.CLASSES)
+    pred = np.full((od.GRID, od.GRID, 1 + k + 4), -10.0)
+    pred[..., 0] = np.linspace(-6, 6, od.GRID * od.GRID).reshape(od.GRID, od.GRID)
+    pred[..., 3 + k :] = 0.4  # boxes larger than a cell: neighbours overlap
+    pred[2, 3, 0], pred[2, 3, 1] = 8.0, 10.0  # a confident disc
+    pred[6, 1, 0], pred[6, 1, 2] = 7.0, 10.0  # a confident square
+    image = np.zeros((od.FRAME, od.FRAME), "float32")
+    fig = od.draw_detector_stages(image, pred, n_proposals=8)
+    one, two = fig.axes[:2]
+    assert len(one.collections[0].get_offsets()) == od.GRID * od.GRID  # a dot per cell
+    _, scores, _ = od.decode(pred)
+    shaded = [p for p in one.patches if p.get_fill()]
+    assert len(shaded) == int((scores > od.SCORE_THRESHOLD).sum())
+    assert len(rectangles(one, "--")) == 3  # the anchors of one cell
+    assert len(rectangles(two, "--")) == 8  # the proposals
+    kept = rectangles(two, "-")
+    assert 0 < len(kept) == len(two.texts) < 8  # NMS removed some proposals
+    assert {"disc", "square"} <= {t.get_text() for t in two.texts}
+    plt.close(fig)

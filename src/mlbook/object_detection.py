@@ -347,6 +347,32 @@ def non_max_suppression(
     return keep.numpy()
 
 
+def nms_by_hand(
+    boxes: np.ndarray,
+    scores: np.ndarray,
+    *,
+    iou_threshold: float = NMS_IOU,
+    score_threshold: float = SCORE_THRESHOLD,
+    max_output: int = 10,
+) -> np.ndarray:
+    """Greedy non-max suppression in NumPy, step by step; the indices kept, best first.
+
+    The same rule as ``tf.image.non_max_suppression``: boxes scoring above
+    *score_threshold* are candidates; the best candidate is kept and every candidate
+    overlapping it by more than *iou_threshold* is dropped; repeat.
+    """
+    candidates = [
+        i for i in np.argsort(-np.asarray(scores), kind="stable") if scores[i] > score_threshold
+    ]
+    keep = []
+    while candidates and len(keep) < max_output:
+        best = candidates.pop(0)  # the highest score left
+        keep.append(best)
+        overlap = iou(boxes[best], boxes[candidates])[0]
+        candidates = [i for i, o in zip(candidates, overlap) if o <= iou_threshold]
+    return np.array(keep, int)
+
+
 def detect(
     model,
     frames: np.ndarray,
@@ -687,3 +713,170 @@ def detect_pretrained(
     boxes = np.asarray(out["detection_boxes"])[0][keep] * [h, w, h, w]
     classes = np.asarray(out["detection_classes"])[0][keep].astype(int)
     return boxes, scores[keep], [labels.get(c, f"class {c}") for c in classes]
+
+
+# --- explanatory figures -------------------------------------------------------------
+
+#: The hand-made candidates of :func:`draw_iou_nms`: a disc and a square, and boxes from
+#: neighbouring cells around them, each ``(box, score, corner for its label)``.
+NMS_EXAMPLE = (
+    (box_of(21, 19, 16), 0.92, "top left"),
+    (box_of(24, 23, 17), 0.81, "bottom right"),
+    (box_of(19, 16, 15), 0.64, "bottom left"),
+    (box_of(43, 45, 14), 0.88, "top left"),
+    (box_of(46, 44, 15), 0.57, "bottom right"),
+    (box_of(31, 40, 12), 0.35, "top right"),
+)
+
+
+def _label_at(ax, box, text, corner, color, fontsize=9):
+    """Write *text* just outside the *corner* (``"top left"``, ...) of *box*."""
+    y0, x0, y1, x1 = box
+    vertical, horizontal = corner.split()
+    y, va = (y0 - 0.5, "bottom") if vertical == "top" else (y1 + 0.5, "top")
+    x, ha = (x0, "left") if horizontal == "left" else (x1, "right")
+    return ax.text(
+        x, y, text, color="white", fontsize=fontsize, va=va, ha=ha,
+        bbox={"facecolor": color, "pad": 1.2, "lw": 0},
+    )  # fmt: skip
+
+
+def draw_iou_nms(fig=None):
+    """Draw IoU on two boxes (left) and non-max suppression on overlapping boxes (right).
+
+    Left: boxes A and B, their intersection filled, the IoU computed by :func:`iou`.
+    Right: the :data:`NMS_EXAMPLE` candidates on a scene with a disc and a square, after
+    :func:`nms_by_hand`: kept boxes solid, boxes dropped for overlapping a kept box
+    dashed, boxes below the score threshold dotted. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    fig = fig or plt.figure(figsize=(7, 4.1))
+    ax_iou, ax_nms = fig.subplots(1, 2)
+    # IoU
+    a, b = np.array([10, 10, 40, 40]), np.array([25, 20, 55, 50])
+    inter_box = np.r_[np.maximum(a[:2], b[:2]), np.minimum(a[2:], b[2:])]
+    inter = np.prod(inter_box[2:] - inter_box[:2])
+    union = np.prod(a[2:] - a[:2]) + np.prod(b[2:] - b[:2]) - inter
+    for box, name, color, corner in ((a, "A", "C0", "top left"), (b, "B", "C1", "bottom right")):
+        y0, x0, y1, x1 = box
+        ax_iou.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fc=color, alpha=0.15, lw=0))
+        ax_iou.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=color, lw=2))
+        _label_at(ax_iou, box, name, corner, color, fontsize=10)
+    y0, x0, y1, x1 = inter_box
+    ax_iou.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fc="C2", alpha=0.6, hatch="//"))
+    ax_iou.text((x0 + x1) / 2, (y0 + y1) / 2, "A ∩ B", ha="center", va="center", fontsize=10)
+    value = iou(a, b)[0, 0]
+    ax_iou.set(xlim=(0, 64), ylim=(64, 0), aspect="equal", xlabel="x (pixels)", ylabel="y (pixels)")
+    ax_iou.set_title(f"IoU = {inter:.0f} / {union:.0f} = {value:.2f}", fontsize=11)
+    # NMS
+    rng = np.random.default_rng(0)
+    scene = render([(0, 21, 19, 15, 0.9), (1, 43, 45, 13, 0.8)], rng)
+    ax_nms.imshow(scene, cmap="gray", vmin=0, vmax=1)
+    boxes = np.array([c[0] for c in NMS_EXAMPLE])
+    scores = np.array([c[1] for c in NMS_EXAMPLE])
+    keep = nms_by_hand(boxes, scores)
+    styles = {
+        "kept": {"ls": "-", "lw": 2.2, "color": "C2"},
+        "dropped: overlaps a kept box": {"ls": "--", "lw": 1.5, "color": "C3"},
+        "dropped: score too low": {"ls": ":", "lw": 1.5, "color": "C7"},
+    }
+    for i, (box, score, corner) in enumerate(NMS_EXAMPLE):
+        fate = (
+            "kept"
+            if i in keep
+            else "dropped: score too low"
+            if score <= SCORE_THRESHOLD
+            else "dropped: overlaps a kept box"
+        )
+        style = styles[fate]
+        y0, x0, y1, x1 = box
+        ax_nms.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, **style))
+        _label_at(ax_nms, box, f"{score:.2f}", corner, style["color"])
+    ax_nms.set(xticks=[], yticks=[])
+    ax_nms.grid(False)
+    ax_nms.set_title(
+        f"NMS: IoU threshold {NMS_IOU},\nscore threshold {SCORE_THRESHOLD}", fontsize=11
+    )
+    handles = [Line2D([], [], **style) for style in styles.values()]
+    ax_nms.legend(
+        handles, list(styles), loc="upper center", bbox_to_anchor=(0.5, -0.02), fontsize=9
+    )
+    fig.tight_layout()
+    return fig
+
+
+def draw_detector_stages(image: np.ndarray, pred: np.ndarray, *, n_proposals: int = 8):
+    """Contrast a one-stage and a two-stage detector on one scene; return the figure.
+
+    Left (one stage): the GRID x GRID cells, a dot at every cell centre (each cell makes
+    one prediction), the cells whose objectness passes :data:`SCORE_THRESHOLD` shaded,
+    and the three anchor boxes (aspect ratios 1:1, 2:1, 1:2) an SSD would place at the
+    best cell. Right (two stages): the *n_proposals* boxes with the highest objectness,
+    class-agnostic, as a region proposal network would hand them on; then the boxes left
+    after classification and NMS, with their class. *pred* is the detector's raw output
+    for *image*, ``(GRID, GRID, 1 + len(CLASSES) + 4)``.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch, Rectangle
+
+    boxes, scores, classes = decode(pred)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7, 4.4))
+    for ax in (ax1, ax2):
+        ax.imshow(image, cmap="gray", vmin=0, vmax=1)
+        ax.set(xticks=[], yticks=[], xlim=(-0.5, FRAME - 0.5), ylim=(FRAME - 0.5, -0.5))
+        ax.grid(False)
+    # one stage: every cell predicts
+    for k in range(1, GRID):
+        ax1.axhline(k * CELL - 0.5, color="C0", lw=0.6, alpha=0.7)
+        ax1.axvline(k * CELL - 0.5, color="C0", lw=0.6, alpha=0.7)
+    gy, gx = np.mgrid[:GRID, :GRID]
+    ax1.scatter((gx.ravel() + 0.5) * CELL - 0.5, (gy.ravel() + 0.5) * CELL - 0.5, s=6, c="C0")
+    for cell in np.flatnonzero(scores > SCORE_THRESHOLD):
+        y, x = divmod(int(cell), GRID)
+        ax1.add_patch(
+            Rectangle((x * CELL - 0.5, y * CELL - 0.5), CELL, CELL, fc="C1", alpha=0.45, lw=0)
+        )
+    best_y, best_x = divmod(int(scores.argmax()), GRID)
+    cy, cx = (best_y + 0.5) * CELL - 0.5, (best_x + 0.5) * CELL - 0.5
+    side = 2 * CELL
+    for ratio in (1.0, 2.0, 0.5):
+        h, w = side / np.sqrt(ratio), side * np.sqrt(ratio)
+        ax1.add_patch(
+            Rectangle((cx - w / 2, cy - h / 2), w, h, fill=False, ec="C3", ls="--", lw=1.5)
+        )
+    ax1.set_title(f"One stage: {GRID * GRID} cells predict at once", fontsize=11)
+    ax1.legend(
+        [
+            Line2D([], [], ls="", marker="o", ms=4, color="C0"),
+            Patch(fc="C1", alpha=0.45),
+            Line2D([], [], ls="--", color="C3"),
+        ],
+        ["a prediction per cell", "objectness above threshold", "SSD's anchors at one cell"],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.02),
+        fontsize=9,
+    )
+    # two stages: proposals, then classify
+    top = np.argsort(-scores)[:n_proposals]
+    for box in boxes[top]:
+        y0, x0, y1, x1 = box
+        ax2.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="C1", ls="--", lw=1.2))
+    keep = nms_by_hand(boxes[top], scores[top])
+    for i in top[keep]:
+        y0, x0, y1, x1 = boxes[i]
+        ax2.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="C2", ls="-", lw=2.2))
+        _label_at(ax2, boxes[i], CLASSES[classes[i]], "top left", "C2")
+    ax2.set_title(f"Two stages: {n_proposals} proposals, then classify", fontsize=11)
+    ax2.legend(
+        [Line2D([], [], ls="--", color="C1"), Line2D([], [], lw=2.2, color="C2")],
+        ["proposals (stage 1)", "classified and kept (stage 2)"],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.02),
+        fontsize=9,
+    )
+    fig.tight_layout()
+    return fig
