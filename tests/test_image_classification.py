@@ -112,3 +112,107 @@ def test_fit_steps_takes_exactly_the_asked_number_of_steps(tiny_digits, n_exampl
     model = ic.with_head(ic.build_base(), 5)
     ic.fit_steps(model, x[:n_examples], y[:n_examples], steps=7)
     assert int(model.optimizer.iterations.numpy()) == 7
+
+
+def test_head_parameters_by_hand_match_what_keras_trains():
+    """|theta| = d K + K when the base is frozen; the whole network when it is not."""
+    base = ic.build_base()
+    frozen = ic.with_head(base, 5, trainable_base=False)
+    assert ic.n_trainable(frozen) == ic.head_parameters(1600, 5) == 1600 * 5 + 5
+    convs = (3 * 3 * 1 * 32 + 32) + (3 * 3 * 32 * 64 + 64)
+    source = ic.with_head(ic.build_base(), 5, hidden=128)
+    assert ic.n_trainable(source) == convs + ic.head_parameters(1600, 5, hidden=128)
+    assert ic.n_trainable(source) == source.count_params()
+
+
+def test_weight_changes_show_the_frozen_base_stays_and_fine_tuning_moves_it(tiny_digits):
+    seed_everything(0)
+    x, y = ic.select_digits(*tiny_digits, range(5))
+    model = ic.with_head(ic.build_base(), 5, trainable_base=False)
+    changes = ic.weight_changes(model, lambda: ic.fit_steps(model, x, y, steps=5))
+    assert changes["conv_base"] == 0.0
+    assert changes["head"] > 0.0
+    changes = ic.weight_changes(model, lambda: ic.fine_tune(model, x, y, steps=5))
+    assert changes["conv_base"] > 0.0
+    assert ic.n_trainable(model) == model.count_params()
+    assert int(model.optimizer.iterations.numpy()) == 5  # a new optimiser: 5 steps
+
+
+def test_draw_transfer_draws_both_stages_from_the_base_layers():
+    import keras
+    import matplotlib.pyplot as plt
+
+    from mlbook import plotting
+
+    base = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            keras.layers.Conv2D(8, 5),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+        ]
+    )
+    ax = ic.draw_transfer(base, source="0–4", target="5–9", hidden=16)
+    gids = [p.get_gid() for p in ax.patches]
+    # two base boxes per row (conv + flatten); the top row adds dense + softmax, the
+    # bottom row one new softmax head
+    assert gids.count("input") == 2
+    assert gids.count("frozen") == 2
+    assert gids.count("trained") == 2 + 2 + 1
+    assert gids.count("arrow") == 4 + 3 + 1  # within the rows, and the copy
+    texts = [t.get_text() for t in ax.texts]
+    assert "conv 5×5\n8 maps\n+ max-pool" in texts
+    assert "flatten\n1,152\nfeatures" in texts  # 12 x 12 x 8
+    assert "dense\n16 ReLU" in texts
+    assert sum("5–9" in t for t in texts) == 2  # the new head and the second title
+    assert any("trainable = False" in t for t in texts)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["trained", "frozen"]
+    assert plotting.figure_problems(ax.figure) == []
+    plt.close(ax.figure)
+
+
+def test_measure_model_counts_saves_and_times_a_tiny_model():
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(8, 8, 3)),
+            keras.layers.Conv2D(4, 3),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(2),
+        ]
+    )
+    result = ic.measure_model(model, batch_size=2, repeats=3)
+    assert set(result) == {"input_px", "params", "disk_mb", "ms_per_image"}
+    assert result["input_px"] == 8
+    assert result["params"] == (3 * 3 * 3 * 4 + 4) + (4 * 2 + 2)
+    assert result["params"] * 4 / 1e6 < result["disk_mb"] < 1  # float32 + h5 overhead
+    assert 0 < result["ms_per_image"] < 1000
+
+
+@pytest.mark.parametrize("times", [[70, 56, 13], [60, 59, 13], [58, 60, 59]])
+def test_plot_families_labels_every_point_without_overlaps(times):
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from mlbook import plotting
+
+    table = pd.DataFrame(
+        {"params": [23.9e6, 25.6e6, 3.5e6], "ms_per_image": times, "disk_mb": [96, 103, 15]},
+        index=list(ic.FAMILIES),
+    )
+    ax = ic.plot_families(table)
+    assert len(ax.collections[0].get_offsets()) == 3
+    texts = sorted(t.get_text() for t in ax.texts)
+    assert texts == ["InceptionV3, 96 MB", "MobileNetV2, 15 MB", "ResNet50, 103 MB"]
+    assert len(ax.lines) == 3  # one leader line per label
+    assert plotting.figure_problems(ax.figure) == []
+    plt.close(ax.figure)
+
+
+@pytest.mark.slow
+def test_build_family_builds_the_named_application_at_any_input_size():
+    small = ic.build_family("MobileNetV2", input_shape=(96, 96, 3))
+    assert small.input_shape == (None, 96, 96, 3)
+    assert small.output_shape == (None, 1000)
+    assert small.count_params() == 3_538_984  # the same weights as at 224 x 224

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     import keras
 
 #: ``shots``: labelled examples per new class; ``head_steps``: gradient steps given to
-#: every few-shot model (the same budget whatever the number of labels).
+#: every few-shot model (the same budget whatever the number of labels);
+#: ``family_batch``, ``family_repeats``: images per timed batch and timed calls when the
+#: model families are measured.
 SETTINGS = freeze(
     {
         "full": {
@@ -33,6 +35,8 @@ SETTINGS = freeze(
             "head_steps": 300,
             "test_size": None,
             "repeats": 2,
+            "family_batch": 4,
+            "family_repeats": 5,
         },
         "quick": {
             "source_size": 3000,
@@ -41,6 +45,8 @@ SETTINGS = freeze(
             "head_steps": 60,
             "test_size": 500,
             "repeats": 1,
+            "family_batch": 2,
+            "family_repeats": 3,
         },
     }
 )
@@ -321,4 +327,303 @@ def plot_transfer(rows: list[dict[str, float]], *, ax=None, chance: float | None
     )
     ax.set_xticks(shots, [str(s) for s in shots])
     ax.legend()
+    return ax
+
+
+# --- what is frozen and what is trained ------------------------------------------------
+
+
+def head_parameters(n_features: int, n_classes: int, hidden: int | None = None) -> int:
+    """Count a head's weights by hand: d K + K for a softmax layer on d features.
+
+    With a ReLU layer of *hidden* units first, add its d h + h weights (and the softmax
+    then sees h features).
+    """
+    if hidden:
+        return n_features * hidden + hidden + head_parameters(hidden, n_classes)
+    return n_features * n_classes + n_classes
+
+
+def n_trainable(model) -> int:
+    """Return how many numbers training may change: the sizes of the trainable weights."""
+    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+
+
+def weight_changes(model, train) -> dict[str, float]:
+    """Call ``train()`` and return, per layer of *model*, the largest change of a weight.
+
+    A frozen layer's entry is exactly 0.
+    """
+    layers = [layer for layer in model.layers if layer.weights]
+    before = {layer.name: [w.copy() for w in layer.get_weights()] for layer in layers}
+    train()
+    return {
+        layer.name: max(
+            float(np.abs(new - old).max())
+            for new, old in zip(layer.get_weights(), before[layer.name])
+        )
+        for layer in layers
+    }
+
+
+def fine_tune(
+    model, x: np.ndarray, y: np.ndarray, *, steps: int, learning_rate: float = 1e-4, seed: int = 0
+) -> None:
+    """Unfreeze the base of a transfer model and train everything with a small step.
+
+    The head should be trained first (on the frozen base), so that its first, large
+    errors do not scramble the pretrained features.
+    """
+    import keras
+
+    model.layers[1].trainable = True  # layers: input, base, head
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    fit_steps(model, x, y, steps, seed=seed)
+
+
+def _base_blocks(base) -> list[str]:
+    """Box labels for *base*: each convolution with the pooling after it, then flatten."""
+    blocks: list[str] = []
+    for layer in base.layers:
+        kind = type(layer).__name__
+        if kind == "Conv2D":
+            rows, cols = layer.kernel_size
+            blocks.append(f"conv {rows}×{cols}\n{layer.filters} maps")
+        elif kind.startswith("MaxPooling") and blocks:
+            blocks[-1] += "\n+ max-pool"
+        elif kind == "Flatten":
+            blocks.append(f"flatten\n{int(layer.output.shape[-1]):,}\nfeatures")
+    return blocks
+
+
+def draw_transfer(
+    base,
+    *,
+    source: str = "0–4",
+    target: str = "5–9",
+    n_classes: int = 5,
+    hidden: int = 128,
+    ax=None,
+):
+    """Draw transfer learning: pretrain base + head, then freeze the base, train a new head.
+
+    The top row is the source model (every box trained; its dense head is left behind),
+    the bottom row the transfer model: the same base, frozen (grey, hatched), and a new
+    softmax head, trained. The boxes of the base are read from *base*'s layers. Boxes
+    carry the gid ``"input"``, ``"trained"`` or ``"frozen"``, arrows ``"arrow"``.
+    Returns ax.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.3))
+    colours = {"input": "white", "trained": "#c6dbef", "frozen": "#e0e0e0"}
+    width, gap, height = 1.75, 0.55, 1.5
+    inputs = f"input\n{base.input_shape[1]}×{base.input_shape[2]}\ndigit"
+    blocks = _base_blocks(base)
+    source_head = [f"dense\n{hidden} ReLU", f"softmax\n{n_classes} digits\n{source}"]
+    target_head = [f"softmax\n{n_classes} digits\n{target}"]
+
+    def box(i, y, text, kind, dashed=False):
+        x = i * (width + gap)
+        patch = FancyBboxPatch(
+            (x, y - height / 2),
+            width,
+            height,
+            boxstyle="round,pad=0.02,rounding_size=0.15",
+            facecolor=colours[kind],
+            edgecolor="#333333",
+            hatch="//" if kind == "frozen" else None,
+            linestyle="--" if dashed else "-",
+            linewidth=1.2,
+            gid=kind,
+        )
+        ax.add_patch(patch)
+        label = {"boxstyle": "round,pad=0.15", "facecolor": colours[kind], "edgecolor": "none"}
+        ax.text(x + width / 2, y, text, ha="center", va="center", fontsize=9, bbox=label)
+        return x
+
+    def arrow(start, end, **kw):
+        ax.add_patch(
+            FancyArrowPatch(
+                start,
+                end,
+                arrowstyle="-|>",
+                mutation_scale=12,
+                color="#333333",
+                linewidth=1.2,
+                gid="arrow",
+                **kw,
+            )
+        )
+
+    def row(y, labels, kinds, dashed=()):
+        for i, (text, kind) in enumerate(zip(labels, kinds)):
+            box(i, y, text, kind, dashed=i in dashed)
+            if i:
+                arrow((i * (width + gap) - gap, y), (i * (width + gap), y))
+
+    top, bottom = 5.4, 1.7
+    n_base = len(blocks)
+    row(
+        top,
+        [inputs, *blocks, *source_head],
+        ["input"] + ["trained"] * (n_base + 2),
+        dashed=(n_base + 1, n_base + 2),
+    )
+    row(bottom, [inputs, *blocks, *target_head], ["input"] + ["frozen"] * n_base + ["trained"])
+    step = width + gap
+    ax.text(
+        0,
+        top + height / 2 + 0.35,
+        f"1. Pretrain on the digits {source}: every weight learns",
+        fontsize=11,
+        va="bottom",
+    )
+    ax.text(
+        0,
+        bottom + height / 2 + 0.35,
+        f"2. Transfer to the digits {target}: only the new head learns",
+        fontsize=11,
+        va="bottom",
+    )
+    head_x = (n_base + 1) * step
+    ax.text(
+        head_x + step - gap / 2,
+        top + height / 2 + 0.35,
+        "left behind",
+        fontsize=9,
+        ha="center",
+        va="bottom",
+        style="italic",
+    )
+    copy_x = n_base * step + width / 2
+    arrow((copy_x, top - height / 2), (copy_x, bottom + height / 2 + 1.0), linestyle="--")
+    ax.text(copy_x + 0.15, (top + bottom) / 2 + 0.3, "copy the\nweights", fontsize=9, va="center")
+    ax.text(
+        step + (n_base * step - gap) / 2,
+        bottom - height / 2 - 0.25,
+        r"$g_\varphi$: the base, frozen" "\n" "(trainable = False)",
+        fontsize=10,
+        ha="center",
+        va="top",
+    )
+    ax.text(
+        head_x + width / 2,
+        bottom - height / 2 - 0.25,
+        r"$h_\theta$: the new" "\n" "head, trained",
+        fontsize=10,
+        ha="center",
+        va="top",
+    )
+    ax.legend(
+        handles=[
+            Patch(facecolor=colours["trained"], edgecolor="#333333", label="trained"),
+            Patch(
+                facecolor=colours["frozen"],
+                edgecolor="#333333",
+                hatch="//",
+                label="frozen",
+            ),
+        ],
+        loc="center left",
+        bbox_to_anchor=((n_base + 2) * step, bottom),
+        bbox_transform=ax.transData,
+        fontsize=9,
+        frameon=False,
+    )
+    ax.set(xlim=(-0.1, (n_base + 3) * step), ylim=(-0.6, top + height / 2 + 1.0))
+    ax.set_axis_off()
+    return ax
+
+
+# --- the model families the notes name --------------------------------------------------
+
+#: The families the notes name, as ``keras.applications`` builds them.
+FAMILIES = ("InceptionV3", "ResNet50", "MobileNetV2")
+
+
+def build_family(name: str, weights: str | None = None, **kwargs) -> keras.Model:
+    """``keras.applications.<name>``; ``weights=None`` builds it with random weights."""
+    import keras
+
+    return getattr(keras.applications, name)(weights=weights, **kwargs)
+
+
+def measure_model(model, *, batch_size: int = 4, repeats: int = 3, seed: int = 0) -> dict:
+    """Measure what a model costs: its parameters, its size on disk, its time per image.
+
+    The size is that of its weights saved to a temporary ``.weights.h5`` file. The time
+    is for ``predict_on_batch`` on *batch_size* random images at the model's own input
+    size: one warm-up call (which builds the graph), then the median of *repeats* calls,
+    divided by *batch_size*.
+
+    Returns
+    -------
+    dict with ``input_px`` (input height), ``params``, ``disk_mb`` and ``ms_per_image``
+    """
+    import statistics
+    import tempfile
+    import time
+
+    shape = tuple(model.input_shape[1:])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.weights.h5"
+        model.save_weights(path)
+        disk = path.stat().st_size
+    x = np.random.default_rng(seed).uniform(-1, 1, (batch_size, *shape)).astype("float32")
+    model.predict_on_batch(x)  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.predict_on_batch(x)
+        times.append(time.perf_counter() - start)
+    return {
+        "input_px": int(shape[0]),
+        "params": int(model.count_params()),
+        "disk_mb": disk / 1e6,
+        "ms_per_image": 1000 * statistics.median(times) / batch_size,
+    }
+
+
+def plot_families(table, *, ax=None):
+    """CPU time per image against parameters, one labelled point per family; returns ax.
+
+    *table* is a DataFrame indexed by family name with the columns ``params``,
+    ``ms_per_image`` and ``disk_mb`` (one row per :func:`measure_model` result). The
+    labels stand in a column right of every point, in the order of the points' times,
+    pushed apart where two would touch, each joined to its point by a thin line.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4))
+    x = table["params"].to_numpy() / 1e6
+    y = table["ms_per_image"].to_numpy()
+    ax.scatter(x, y, s=50, zorder=3)
+    y_top = 1.3 * y.max()
+    ax.set(
+        title="Size and speed of the model families",
+        xlabel="parameters (millions)",
+        ylabel="CPU time per image (ms)",
+        xlim=(0, 1.7 * x.max()),
+        ylim=(0, y_top),
+    )
+    gap = 0.1 * y_top  # a line of text and a little more
+    label_y = -np.inf
+    for i in np.argsort(y, kind="stable"):
+        label_y = max(y[i], label_y + gap)
+        ax.plot([x[i], 1.1 * x.max()], [y[i], label_y], color="grey", linewidth=0.8)
+        ax.text(
+            1.12 * x.max(),
+            label_y,
+            f"{table.index[i]}, {table['disk_mb'].iloc[i]:.0f} MB",
+            va="center",
+            fontsize=9,
+        )
     return ax
