@@ -61,3 +61,53 @@ def test_saved_model_reloads_and_predicts_the_same(tmp_path, tiny_digits):
 def test_prediction_gap_sees_different_weights(tiny_digits):
     x = (tiny_digits[0][:5] / 255.0).astype("float32")
     assert sm.prediction_gap(sm.build_with_list(), sm.build_with_list(), x) > 0
+
+
+def test_conv2d_params_matches_keras():
+    import keras
+
+    layer = keras.layers.Conv2D(8, 3)
+    layer.build((None, 28, 28, 2))
+    assert sm.conv2d_params(3, 2, 8) == layer.count_params() == (3 * 3 * 2 + 1) * 8
+
+
+@pytest.mark.parametrize("size", [28, 32])
+def test_shapes_by_hand_match_the_built_stack(size):
+    import keras
+
+    if size == 28:
+        built = sm.architecture(sm.build_with_list())
+        assert sm.shapes_by_hand() == built
+    else:  # the same layers on bigger images with a channel axis (no Reshape)
+        model = keras.Sequential([keras.Input(shape=(size, size, 1)), *sm.cnn_layers()[1:]])
+        assert sm.shapes_by_hand(size=size)[1:] == sm.architecture(model)
+        assert sm.shapes_by_hand(size=size)[-3][1] == (None, 6, 6, 16)
+
+
+def test_draw_stack_draws_a_box_per_layer_and_an_arrow_per_tensor():
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    model = sm.build_with_list()
+    ax = sm.draw_stack(model)
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert len(boxes) == len(model.layers)
+    assert len(arrows) == len(model.layers) + 1  # input, between layers, output
+    texts = [t.get_text() for t in ax.texts]
+    for expected in (
+        "input 28 × 28",
+        "26 × 26 × 8",
+        "5 × 5 × 16",
+        "400",
+        "output 10",
+        "Conv2D: 8 filters 3 × 3",
+        "MaxPooling2D 2 × 2",
+        "Dense: 10 units",
+        "80 weights",
+        f"{sm.conv2d_params(3, 8, 16):,} weights",
+    ):
+        assert expected in texts, expected
+    assert texts.count("no weights") == 4  # Reshape, two poolings, Flatten
+    assert f"{model.count_params():,} weights" in ax.get_title()
+    plt.close(ax.figure)

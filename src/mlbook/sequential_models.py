@@ -72,6 +72,111 @@ def architecture(model: keras.Model) -> list[tuple[str, tuple | None, int]]:
     ]
 
 
+def conv2d_params(kernel: int, c_in: int, c_out: int) -> int:
+    """Weights of a ``Conv2D(c_out, kernel)`` layer fed ``c_in`` channels.
+
+    Each of the ``c_out`` filters has a ``kernel × kernel × c_in`` kernel and one bias.
+    """
+    return (kernel * kernel * c_in + 1) * c_out
+
+
+def shapes_by_hand(
+    size: int = 28,
+    filters: tuple[int, ...] = (8, 16),
+    kernel: int = 3,
+    n_classes: int = 10,
+) -> list[tuple[str, tuple, int]]:
+    """Work out the ``cnn_layers`` stack's shapes and weights by hand, layer by layer.
+
+    Returns the rows ``architecture`` reads from a built model: ``(layer type, output
+    shape, weights)``, with ``None`` for the batch dimension.
+    """
+    channels = 1
+    rows = [("Reshape", (None, size, size, channels), 0)]
+    for c_out in filters:
+        size = size - kernel + 1  # a 'valid' convolution: n - k + 1
+        weights = conv2d_params(kernel, channels, c_out)
+        rows.append(("Conv2D", (None, size, size, c_out), weights))
+        channels = c_out
+        size = size // 2  # 2 × 2 max pooling, stride 2: floor(n / 2)
+        rows.append(("MaxPooling2D", (None, size, size, channels), 0))
+    flat = size * size * channels
+    rows.append(("Flatten", (None, flat), 0))
+    rows.append(("Dense", (None, n_classes), (flat + 1) * n_classes))
+    return rows
+
+
+def draw_stack(model: keras.Model, ax=None):
+    """Draw a Sequential *model* as a stack: one box per layer, one arrow per tensor.
+
+    Each box names the layer (with its filters, kernel or units) and, beside it, its weight
+    count; each arrow is labelled with the shape of the tensor it carries (batch dimension
+    left out), from the input at the top to the output at the bottom.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``len(model.layers)`` boxes and ``len(model.layers) + 1`` arrows.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    n = len(model.layers)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 0.7 * n + 1.2))
+    shapes = [tuple(model.inputs[0].shape)] + [tuple(la.output.shape) for la in model.layers]
+    height, width = 0.5, 3.4
+    for i, shape in enumerate(shapes):  # the arrow into layer i (i == n: the output)
+        start, end = (0.3 if i == 0 else -i - 0.25), -i - 0.75
+        ax.add_patch(
+            FancyArrowPatch(
+                (0, start), (0, end), arrowstyle="-|>", mutation_scale=12, color="#444444", lw=1.2
+            )
+        )
+        name = "input " if i == 0 else "output " if i == n else ""
+        text = name + " × ".join(str(d) for d in shape[1:])
+        ax.text(0.12, (start + end) / 2, text, ha="left", va="center", fontsize=9)
+    for i, layer in enumerate(model.layers):
+        y, weights = -(i + 1), layer.count_params()
+        ax.add_patch(
+            FancyBboxPatch(
+                (-width / 2, y - height / 2),
+                width,
+                height,
+                boxstyle="round,pad=0.02",
+                ec="#222222",
+                lw=1,
+                fc="#dbe9f6" if weights else "#f2f2f2",
+            )
+        )
+        ax.text(0, y, _describe(layer), ha="center", va="center", fontsize=10)
+        ax.text(
+            width / 2 + 0.15,
+            y,
+            f"{weights:,} weights" if weights else "no weights",
+            ha="left",
+            va="center",
+            fontsize=9,
+        )
+    ax.set(xlim=(-width / 2 - 0.1, width / 2 + 1.9), ylim=(-n - 0.85, 0.4))
+    ax.axis("off")
+    ax.set_title(f"{model.name}: {model.count_params():,} weights", fontsize=11)
+    return ax
+
+
+def _describe(layer) -> str:
+    """Name a layer with the settings that decide its shape and weights."""
+    kind = type(layer).__name__
+    if kind == "Conv2D":
+        k = " × ".join(map(str, layer.kernel_size))
+        return f"Conv2D: {layer.filters} filters {k}"
+    if kind == "MaxPooling2D":
+        return f"MaxPooling2D {' × '.join(map(str, layer.pool_size))}"
+    if kind == "Dense":
+        return f"Dense: {layer.units} units"
+    return kind
+
+
 def compile_classifier(model: keras.Model) -> keras.Model:
     """Adam, sparse categorical cross-entropy (integer labels), accuracy."""
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
