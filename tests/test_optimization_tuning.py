@@ -141,3 +141,66 @@ def test_search_runs_quietly_in_the_given_folder(small, tmp_path, capsys):
     assert table["val_accuracy"].is_monotonic_decreasing
     best = tuner.get_best_hyperparameters(1)[0]
     assert best.values["units"] == table.iloc[0]["units"]
+
+
+@pytest.mark.parametrize("name", list(ot.HAND_STEPS))
+def test_hand_updates_match_keras(name):
+    rng = np.random.default_rng(0)
+    w0, grads = rng.normal(size=3), rng.normal(size=(4, 3))
+    by_hand, by_keras = ot.hand_vs_keras(name, w0, grads)
+    assert not np.allclose(by_hand, w0)  # the steps did move the weights
+    np.testing.assert_allclose(by_hand, by_keras, atol=1e-6)
+
+
+def test_adam_first_step_moves_by_the_learning_rate():
+    w, state = ot.adam_step(np.zeros(2), np.array([0.5, -0.01]), {}, lr=1e-3)
+    np.testing.assert_allclose(w, [-1e-3, 1e-3], rtol=1e-4)
+    assert state["t"] == 1
+    # AdamW shrinks a weight even when its gradient is zero
+    w, _ = ot.adam_step(np.array([1.0]), np.array([0.0]), {}, lr=0.1, weight_decay=0.5)
+    assert w[0] == pytest.approx(0.95)
+
+
+def test_momentum_accumulates_a_constant_gradient():
+    w, state = np.zeros(1), {}
+    for _ in range(3):
+        w, state = ot.sgd_step(w, np.ones(1), state, lr=0.1, momentum=0.5)
+    # velocities -0.1, -0.15, -0.175
+    assert w[0] == pytest.approx(-0.425)
+
+
+def test_bowl_paths_end_nearer_the_minimum_and_are_drawn():
+    import matplotlib.pyplot as plt
+
+    paths = ot.bowl_paths(n_steps=20)
+    assert list(paths) == ["SGD", "SGD + momentum", "Adam"]
+    for path in paths.values():
+        assert path.shape == (21, 2)
+        assert np.linalg.norm(path[-1]) < np.linalg.norm(path[0])
+    ends = {name: np.linalg.norm(path[-1]) for name, path in paths.items()}
+    assert ends["SGD + momentum"] < ends["SGD"]
+    sgd_w2 = paths["SGD"][:8, 1]
+    assert np.all(np.sign(sgd_w2[1:]) == -np.sign(sgd_w2[:-1]))  # the zigzag
+    ax = ot.draw_paths(paths)
+    assert len(ax.lines) == 4  # three paths and the minimum's star
+    for line, path in zip(ax.lines, paths.values()):
+        np.testing.assert_allclose(line.get_xydata(), path)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == [
+        "SGD (20 steps)",
+        "SGD + momentum (20 steps)",
+        "Adam (20 steps)",
+        "minimum",
+    ]
+    assert ax.collections  # the contour lines
+    assert ax.figure.get_size_inches()[0] <= 7
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("name", ["exponential decay", "piecewise constant", "cosine with warm-up"])
+def test_hand_schedules_match_keras(name):
+    steps, initial = 400, 1e-2
+    at, lr = ot.schedule_values(ot.schedules(initial, steps)[name], steps, n_points=steps)
+    np.testing.assert_allclose(
+        ot.hand_schedules(initial, steps)[name](at), lr, rtol=1e-5, atol=1e-6 * initial
+    )

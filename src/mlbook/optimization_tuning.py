@@ -355,3 +355,192 @@ def results_table(tuner: keras_tuner.Tuner) -> pd.DataFrame:
         {"trial": t.trial_id, **t.hyperparameters.values, "val_accuracy": t.score} for t in trials
     ]
     return pd.DataFrame(rows).set_index("trial")
+
+
+# --- The update rules by hand ------------------------------------------------------------
+#
+# Each ``*_step`` takes the weights ``w``, their gradient ``g`` and the optimiser's state
+# (a dict, empty before the first step) and returns the new weights and state, as the
+# Keras class of the same name does for one call of ``optimizer.apply``.
+
+
+def sgd_step(w, g, state, *, lr: float = 0.01, momentum: float = 0.0):
+    """One step of SGD, with momentum if ``momentum > 0`` (Keras' ``SGD``).
+
+    The velocity ``v`` keeps a decaying sum of past steps; without momentum it is just
+    the step ``-lr * g``.
+    """
+    v = momentum * state.get("v", 0.0) - lr * g
+    return w + v, {"v": v}
+
+
+def rmsprop_step(w, g, state, *, lr: float = 1e-3, rho: float = 0.9, eps: float = 1e-7):
+    """One step of RMSprop (Keras' ``RMSprop``): divide by the gradient's running RMS."""
+    s = rho * state.get("s", 0.0) + (1 - rho) * g**2
+    return w - lr * g / np.sqrt(s + eps), {"s": s}
+
+
+def adam_step(
+    w,
+    g,
+    state,
+    *,
+    lr: float = 1e-3,
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
+    eps: float = 1e-7,
+    weight_decay: float = 0.0,
+):
+    """One step of Adam, or of AdamW if ``weight_decay > 0`` (Keras' classes).
+
+    The moments ``m`` and ``v`` are running means of the gradient and of its square,
+    corrected for starting at zero. AdamW first shrinks the weights by
+    ``lr * weight_decay``, outside the adaptive step. Keras adds its ``eps`` to the
+    root of ``v`` before the correction; the results agree to float32 precision.
+    """
+    t = state.get("t", 0) + 1
+    m = beta_1 * state.get("m", 0.0) + (1 - beta_1) * g
+    v = beta_2 * state.get("v", 0.0) + (1 - beta_2) * g**2
+    m_hat, v_hat = m / (1 - beta_1**t), v / (1 - beta_2**t)
+    w = w - lr * weight_decay * w
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), {"t": t, "m": m, "v": v}
+
+
+#: Hand step and the Keras optimiser it mirrors, with the same hyper-parameters.
+HAND_STEPS = {
+    "SGD": (sgd_step, "SGD", {"lr": 0.01}),
+    "SGD + momentum": (sgd_step, "SGD", {"lr": 0.01, "momentum": 0.9}),
+    "RMSprop": (rmsprop_step, "RMSprop", {"lr": 1e-3}),
+    "Adam": (adam_step, "Adam", {"lr": 1e-3}),
+    "AdamW": (adam_step, "AdamW", {"lr": 1e-3, "weight_decay": 0.004}),
+}
+
+
+def keras_optimizer(name: str) -> keras.optimizers.Optimizer:
+    """Return the Keras optimiser that ``HAND_STEPS[name]`` mirrors."""
+    import keras
+
+    _, cls, hyper = HAND_STEPS[name]
+    kwargs = {("learning_rate" if k == "lr" else k): v for k, v in hyper.items()}
+    return getattr(keras.optimizers, cls)(**kwargs)
+
+
+def hand_vs_keras(name: str, w0, grads) -> tuple[np.ndarray, np.ndarray]:
+    """Apply the gradients ``grads`` one step each, by hand and with Keras.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``HAND_STEPS``.
+    w0 : ndarray, shape (d,)
+        Starting weights.
+    grads : ndarray, shape (n_steps, d)
+        The gradient given at each step (fixed in advance, so both sides see the same).
+
+    Returns
+    -------
+    by_hand, by_keras : ndarray, shape (d,)
+        The weights after the last step.
+    """
+    import keras
+
+    step, _, hyper = HAND_STEPS[name]
+    w, state = np.asarray(w0, dtype="float64"), {}
+    for g in grads:
+        w, state = step(w, np.asarray(g, dtype="float64"), state, **hyper)
+    variable = keras.Variable(np.asarray(w0, dtype="float32"))
+    optimizer = keras_optimizer(name)
+    for g in grads:
+        optimizer.apply([np.asarray(g, dtype="float32")], [variable])
+    return w, np.asarray(variable.numpy(), dtype="float64")
+
+
+#: The elongated bowl of the paths figure: f(w) = (a1 w1² + a2 w2²) / 2.
+BOWL = (1.0, 20.0)
+
+
+def bowl_gradient(w, curvature=BOWL):
+    """Gradient of the bowl ``f(w) = sum(a_i w_i**2) / 2``: ``a * w``."""
+    return np.asarray(curvature) * w
+
+
+def descend(step, w0, n_steps: int, *, gradient=bowl_gradient, **hyper) -> np.ndarray:
+    """Follow *step* (e.g. ``sgd_step``) for ``n_steps`` steps from ``w0``.
+
+    Returns
+    -------
+    ndarray, shape (n_steps + 1, d)
+        The weights before each step and after the last.
+    """
+    w, state = np.asarray(w0, dtype=float), {}
+    path = [w]
+    for _ in range(n_steps):
+        w, state = step(w, gradient(w), state, **hyper)
+        path.append(w)
+    return np.array(path)
+
+
+def bowl_paths(w0=(-4.0, 1.0), n_steps: int = 30, lr: float = 0.09) -> dict[str, np.ndarray]:
+    """Return the paths of SGD, SGD with momentum and Adam on the bowl (hand updates).
+
+    SGD and momentum share the learning rate ``lr``; Adam, whose steps do not scale with
+    the gradient, takes steps of about 0.2.
+    """
+    return {
+        "SGD": descend(sgd_step, w0, n_steps, lr=lr),
+        "SGD + momentum": descend(sgd_step, w0, n_steps, lr=lr, momentum=0.7),
+        "Adam": descend(adam_step, w0, n_steps, lr=0.2),
+    }
+
+
+def draw_paths(paths: dict[str, np.ndarray], curvature=BOWL, ax=None):
+    """Draw optimiser paths over the contour lines of the bowl; minimum marked with a star.
+
+    One line with markers per path, in the order of *paths*, and a legend outside the
+    data (below the axes).
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.6))
+    points = np.concatenate(list(paths.values()))
+    x0, x1 = points[:, 0].min() - 0.5, max(points[:, 0].max(), 0) + 0.5
+    y_max = np.abs(points[:, 1]).max() + 0.3
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(-y_max, y_max, 200))
+    f = (curvature[0] * gx**2 + curvature[1] * gy**2) / 2
+    ax.contour(gx, gy, f, levels=12, colors="0.7", linewidths=0.8)
+    markers = ["o", "s", "^", "D", "v"]
+    for (name, path), marker in zip(paths.items(), markers):
+        ax.plot(*path.T, marker=marker, ms=3.5, lw=1.4, label=f"{name} ({len(path) - 1} steps)")
+    ax.plot([0], [0], "k*", ms=12, label="minimum")
+    ax.set(
+        title="Optimiser paths on an elongated bowl",
+        xlabel="$w_1$ (gentle direction)",
+        ylabel="$w_2$ (steep direction)",
+    )
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=9)
+    return ax
+
+
+def hand_schedules(initial: float = 1e-3, steps: int = 1000) -> dict:
+    """Return the three schedules of the page as plain formulas of the step (NumPy)."""
+    warm = steps // 10
+
+    def exponential(t):
+        return initial * 0.5 ** (t / (steps // 4))
+
+    def piecewise(t):
+        conditions = [t <= steps // 2, t <= 3 * steps // 4]
+        return np.select(conditions, [initial, initial / 10], initial / 100)
+
+    def cosine(t):
+        t = np.minimum(t, steps)
+        rise = initial / 10 + (initial - initial / 10) * t / warm
+        fall = initial * 0.5 * (1 + np.cos(np.pi * (t - warm) / (steps - warm)))
+        return np.where(t < warm, rise, fall)
+
+    return {
+        "exponential decay": exponential,
+        "piecewise constant": piecewise,
+        "cosine with warm-up": cosine,
+    }
