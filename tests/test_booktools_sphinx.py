@@ -156,3 +156,26 @@ def test_the_execution_report_lists_pages_in_reading_order(tmp_path, monkeypatch
         ["First", "quick", "100", "2026-11-30"],
         ["All pages", "", "112", ""],
     ]
+
+
+def test_the_theme_template_copy_differs_only_by_the_icon_script():
+    """book/_templates/webpack-macros.html is the pinned theme's, minus fontawesome.js.
+
+    When the theme is upgraded this fails, so the copy is refreshed rather than stale.
+    """
+    import pydata_sphinx_theme
+
+    root = Path(__file__).resolve().parents[1]
+    theme = (
+        Path(pydata_sphinx_theme.__file__).parent
+        / "theme/pydata_sphinx_theme/static/webpack-macros.html"
+    ).read_text()
+    ours = (root / "book/_templates/webpack-macros.html").read_text()
+
+    def body(text: str) -> list[str]:
+        return [line for line in text.split("-->", 1)[1].splitlines() if line.strip()]
+
+    removed = [line for line in body(theme) if line not in body(ours)]
+    assert len(removed) == 1
+    assert "fontawesome.js" in removed[0]
+    assert [line for line in body(theme) if line != removed[0]] == body(ours)

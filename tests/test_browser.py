@@ -7,6 +7,7 @@ why; under CI (``CI`` set) a missing Chromium is an error, so CI always runs the
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import os
 import shutil
@@ -78,8 +79,11 @@ class Visit:
         self.offsite: list[str] = []
         self.failed: list[str] = []
         self.errors: list[str] = []
+        self.warnings: list[str] = []
+        self.responses: list = []
         self.page = browser.new_page(viewport={"width": 1280, "height": 900})
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("console", self._console)
+        self.page.on("response", lambda r: self.responses.append(r))
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         self.page.on(
             "requestfailed", lambda r: self.failed.append(r.url) if r.url.startswith(base) else None
@@ -90,6 +94,20 @@ class Visit:
         )
         self.page.route("**/*", self._route)
         self.page.goto(f"{base}/{path}", wait_until="networkidle")
+
+    def _console(self, message):
+        if message.type == "error":
+            self.errors.append(message.text)
+        elif message.type == "warning":
+            self.warnings.append(message.text)
+
+    def transfer_bytes(self) -> dict[str, int]:
+        """Bytes of every response so far, gzip-compressed as a static host serves them."""
+        sizes = {}
+        for response in self.responses:
+            if response.url.startswith(self.base) and response.status < 300:
+                sizes[response.url] = len(gzip.compress(response.body(), compresslevel=6))
+        return sizes
 
     def _route(self, route):
         url = route.request.url
@@ -135,6 +153,7 @@ def test_static_widget_renders_without_errors_or_offsite_requests(al_page):
     labels = page.locator(".widget-play button").evaluate_all("bs => bs.map(b => b.ariaLabel)")
     assert labels == ["Play", "Stop", "Repeat"]
     al_page.assert_clean()
+    assert not al_page.warnings, f"console warnings: {al_page.warnings}"
 
 
 def test_play_advances_the_rounds(al_page):
@@ -183,6 +202,29 @@ def test_every_page_loads_cleanly(browser, server, path):
     try:
         visit.page.wait_for_timeout(300)  # late requests (fonts, MathJax) included
         visit.assert_clean()
+    finally:
+        visit.page.close()
+
+
+#: Transfer budget of a page (gzip, images and everything it loads included): the widget
+#: page carries the widget manager, the others must stay lighter.
+PAGE_BUDGET = {ACTIVE_LEARNING: 2_000_000}
+DEFAULT_PAGE_BUDGET = 1_500_000
+
+
+@pytest.mark.parametrize("path", toc_pages())
+def test_page_weight_stays_within_budget(browser, server, path):
+    """What a reader downloads for a page, compressed as a static host serves it."""
+    visit = Visit(browser, server, path)
+    try:
+        visit.page.wait_for_timeout(500)  # late loads (MathJax fonts, widget code)
+        sizes = visit.transfer_bytes()
+        total = sum(sizes.values())
+        heaviest = sorted(sizes.items(), key=lambda kv: -kv[1])[:4]
+        shown = ", ".join(f"{url.rsplit('/', 1)[-1]} {n / 1e3:.0f} kB" for url, n in heaviest)
+        print(f"{path}: {total / 1e6:.2f} MB ({shown})")
+        budget = PAGE_BUDGET.get(path, DEFAULT_PAGE_BUDGET)
+        assert total <= budget, f"{path}: {total / 1e6:.2f} MB > {budget / 1e6:.1f} MB; {shown}"
     finally:
         visit.page.close()
 

@@ -39,6 +39,8 @@ INTEGRITY = {
     ),
     "axe-core@4.14.1":  # accessibility checks in the browser tests (not served)
     "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+    "@fortawesome/fontawesome-free@6.5.2":  # the theme's icons as CSS (its fonts), not 0.5 MB of JS
+    "sha512-hRILoInAx8GNT5IMkrtIt9blOdrqHOnPBH+k70aWUAqPZPgopb9G5EQJFpaBx/S8zp2fC+mPW349Bziuk1o28Q==",
     "mathjax@3.2.2":  # the MathJax 3 that Sphinx would load from a CDN (mathjax_path)
     "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
 }
@@ -131,6 +133,16 @@ FILES: list[tuple[str, str, str]] = [
         "@jupyter-widgets/html-manager@1.0.15",
         "package/dist/eeccf4f66002c6f2ba24.woff",
         "3f6d3488cf65374f6f676c315340b0ac2be832bd55240c809448e36ef9b96326",
+    ),
+    (
+        "@fortawesome/fontawesome-free@6.5.2",
+        "package/css/fontawesome.min.css",
+        "137b1cf3cea9a8adb7884343a9a5ddddf4280f59153f74dc782fb7f7bf0d0519",
+    ),
+    (
+        "@fortawesome/fontawesome-free@6.5.2",
+        "package/LICENSE.txt",
+        "9b914eae88817d63b576eab5aafde7068c7a1abae125d7cdfb034f1da43a9afc",
     ),
     (
         "mathjax@3.2.2",
