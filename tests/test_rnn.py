@@ -109,3 +109,68 @@ def test_forecaster_shapes_and_recursive_forecast():
     out = rnn.forecast_recursive(model, np.zeros(12, "float32"), steps=5)
     assert out.shape == (5,)
     assert np.isfinite(out).all()
+
+
+def test_lstm_step_by_hand_matches_keras_lstm_cell():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    cell = keras.layers.LSTMCell(5)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=3).astype("float32")
+    h0, c0 = (0.5 * rng.normal(size=(2, 5))).astype("float32")
+    _, (h, c) = cell(x[None], [h0[None], c0[None]])
+    ours_h, ours_c = rnn.lstm_step(x, h0, c0, *cell.get_weights())
+    np.testing.assert_allclose(ours_h, np.asarray(h)[0], atol=1e-6)
+    np.testing.assert_allclose(ours_c, np.asarray(c)[0], atol=1e-6)
+
+
+def test_lstm_step_on_numbers_one_can_check_by_hand():
+    # one unit, one feature; only the candidate has a weight: i = f = o = 1/2, g = tanh(1)
+    W = np.array([[0.0, 0.0, 1.0, 0.0]])
+    h, c = rnn.lstm_step(
+        np.array([1.0]), np.zeros(1), np.zeros(1), W, np.zeros((1, 4)), np.zeros(4)
+    )
+    assert np.isclose(c[0], 0.5 * np.tanh(1.0))
+    assert np.isclose(h[0], 0.5 * np.tanh(0.5 * np.tanh(1.0)))
+
+
+def test_gradient_norms_vanish_for_small_and_grow_for_large_recurrent_weights():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 3))
+    W, b = 0.5 * rng.normal(size=(3, 6)), np.zeros(6)
+    U = np.linalg.qr(rng.normal(size=(6, 6)))[0]  # orthogonal: norm 1, like Keras' init
+    norms = rnn.gradient_norms(x, W, U, b)
+    assert norms.shape == (30,)
+    assert norms[0] <= 1 + 1e-9  # one step back: |1 - h^2| <= 1 and |U| = 1
+    assert norms[-1] < 1e-2 * norms[0]  # many steps back: vanished
+    small = rnn.gradient_norms(x, W, 0.5 * U, b)
+    assert small[-1] < norms[-1]
+
+
+def test_draw_unrolled_rnn_counts_cells_arrows_and_labels():
+    import matplotlib.pyplot as plt
+
+    ax = rnn.draw_unrolled_rnn(5)
+    assert sum(p.get_gid() == "cell" for p in ax.patches) == 5
+    assert sum(p.get_gid() == "arrow" for p in ax.patches) == 3 * 5
+    labels = {t.get_text() for t in ax.texts}
+    assert {"$x_1$", "$x_5$", "$h_5$", "$h_0 = 0$", "$U$", "$W$"} <= labels
+    assert ax.figure.get_size_inches()[0] <= 7
+    plt.close(ax.figure)
+
+
+def test_draw_lstm_cell_has_four_layers_five_operations_and_its_labels():
+    import matplotlib.pyplot as plt
+
+    ax = rnn.draw_lstm_cell()
+    assert sum(p.get_gid() == "layer" for p in ax.patches) == 4
+    assert sum(p.get_gid() == "op" for p in ax.patches) == 5
+    assert sum(p.get_gid() == "arrow" for p in ax.patches) == 4 + 11
+    texts = [t.get_text() for t in ax.texts]
+    for name in ("forget", "input", "candidate", "output"):
+        assert any(t.startswith(name) for t in texts)
+    assert sorted(t for t in texts if t in {"×", "+"}) == ["+", "×", "×", "×"]
+    assert {"$c_{t-1}$", "$c_t$", "$h_t$", "$h_{t-1}$, $x_t$"} <= set(texts)
+    assert ax.figure.get_size_inches()[0] <= 7
+    plt.close(ax.figure)

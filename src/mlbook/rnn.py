@@ -289,3 +289,213 @@ def forecast_recursive(model: keras.Model, history: np.ndarray, steps: int) -> n
         out[i] = float(step(tf.constant(window[None, :, None]))[0, 0])
         window = np.append(window[1:], out[i])
     return out
+
+
+# --- inside the cells: one LSTM step, the gradient through time, two pictures --------
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Return the logistic function ``1 / (1 + exp(-z))``, elementwise."""
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def lstm_step(
+    x_t: np.ndarray,
+    h: np.ndarray,
+    c: np.ndarray,
+    W: np.ndarray,
+    U: np.ndarray,
+    b: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Compute one step of an LSTM cell from its gate equations.
+
+    Parameters
+    ----------
+    x_t : ndarray, shape (features,)
+    h, c : ndarray, shape (units,)
+        The hidden state and the cell state after the previous step.
+    W : ndarray, shape (features, 4 * units)
+        Input weights of the four layers side by side, in Keras' order: input gate,
+        forget gate, candidate, output gate (Keras' ``kernel``).
+    U : ndarray, shape (units, 4 * units)
+        Recurrent weights, same order (Keras' ``recurrent_kernel``).
+    b : ndarray, shape (4 * units,)
+
+    Returns
+    -------
+    h, c : ndarray, shape (units,)
+        The new hidden state and cell state.
+    """
+    z = x_t @ W + h @ U + b
+    z_i, z_f, z_g, z_o = np.split(z, 4)
+    i, f, o = sigmoid(z_i), sigmoid(z_f), sigmoid(z_o)  # gates, between 0 and 1
+    g = np.tanh(z_g)  # candidate values, between -1 and 1
+    c = f * c + i * g  # forget part of the old cell, write part of the candidate
+    h = o * np.tanh(c)  # show part of the cell
+    return h, c
+
+
+def gradient_norms(
+    x: np.ndarray,
+    W: np.ndarray,
+    U: np.ndarray,
+    b: np.ndarray,
+) -> np.ndarray:
+    """Size of ``∂h_T/∂h_t`` in a simple RNN, for every earlier step *t*.
+
+    The Jacobian of one step ``h_k = tanh(x_k W + h_{k-1} U + b)`` is
+    ``diag(1 - h_k²) Uᵀ``; the gradient from the last state back to ``h_t`` is the
+    product of the Jacobians of the steps in between.
+
+    Parameters
+    ----------
+    x : ndarray, shape (steps, features)
+    W, U, b : the weights, as for ``simple_rnn_states``
+
+    Returns
+    -------
+    ndarray, shape (steps,)
+        Element ``j`` is the spectral norm of ``∂h_T/∂h_{T-1-j}``, ``j + 1`` steps back
+        from the last state, down to ``h_0``.
+    """
+    states = simple_rnn_states(x, W, U, b)
+    n_units = U.shape[0]
+    product = np.eye(n_units)
+    norms = []
+    for h_k in states[::-1]:  # from the last step backwards
+        product = product @ (np.diag(1.0 - h_k**2) @ U.T)
+        norms.append(np.linalg.norm(product, ord=2))
+    return np.array(norms)
+
+
+def _box(ax, xy, width, height, text, *, colour, gid, fontsize=10, rounded=True):
+    from matplotlib.patches import FancyBboxPatch
+
+    x, y = xy
+    style = "round,pad=0.02,rounding_size=0.15" if rounded else "square,pad=0.02"
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - width / 2, y - height / 2),
+            width,
+            height,
+            boxstyle=style,
+            facecolor=colour,
+            edgecolor="0.2",
+            linewidth=1.2,
+            gid=gid,
+        )
+    )
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
+
+
+def _arrow(ax, start, end, *, colour="0.15", style="-|>", lw=1.4, connection=None):
+    from matplotlib.patches import FancyArrowPatch
+
+    ax.add_patch(
+        FancyArrowPatch(
+            start,
+            end,
+            arrowstyle=style,
+            mutation_scale=12,
+            color=colour,
+            linewidth=lw,
+            connectionstyle=connection,
+            gid="arrow",
+        )
+    )
+
+
+def draw_unrolled_rnn(steps: int = 4, *, ax=None):
+    """Draw a recurrent layer unrolled over *steps* time steps; return the axes.
+
+    One box per step (``gid="cell"``), the same weights in each; arrows (``gid="arrow"``)
+    carry each input ``x_t`` up into its step (weights ``W``), the state ``h_{t-1}`` from
+    one step to the next (weights ``U``), and each new state ``h_t`` up as the step's
+    output: ``3 * steps`` arrows in all.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 2.9))
+    gap = 2.2
+    for t in range(1, steps + 1):
+        x = gap * t
+        _box(ax, (x, 2), 1.2, 0.9, "tanh", colour="#c6dbef", gid="cell", fontsize=11)
+        _arrow(ax, (x, 0.55), (x, 1.5))
+        ax.text(x, 0.3, f"$x_{t}$", ha="center", va="center", fontsize=12)
+        ax.text(x + 0.12, 1.02, "$W$", ha="left", va="center", fontsize=10, color="0.3")
+        _arrow(ax, (x, 2.5), (x, 3.35))
+        ax.text(x, 3.6, f"$h_{t}$", ha="center", va="center", fontsize=12)
+        _arrow(ax, (x - gap + 0.65, 2), (x - 0.65, 2))
+        ax.text(x - gap / 2, 2.2, "$U$", ha="center", va="bottom", fontsize=10, color="0.3")
+    ax.text(gap - 1.65, 2, "$h_0 = 0$", ha="right", va="center", fontsize=12)
+    ax.set(xlim=(-0.4, gap * steps + 1), ylim=(0, 4), aspect="equal")
+    ax.axis("off")
+    ax.set_title(
+        f"One cell unrolled over {steps} steps: the same W, U, b at every step", fontsize=11
+    )
+    return ax
+
+
+def draw_lstm_cell(*, ax=None):
+    """Draw one LSTM cell with its gates; return the axes.
+
+    Four layer boxes (``gid="layer"``: the forget, input and output gates, sigmoid, and the
+    candidate, tanh) read ``[h_{t-1}, x_t]``; five pointwise operations (``gid="op"``:
+    three products, a sum and a tanh) combine them with the cell state, which runs along
+    the top from ``c_{t-1}`` to ``c_t``. Arrows carry ``gid="arrow"``.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.7))
+    layer_colour, op_colour = "#fdd49e", "#e5f5e0"
+    y_c, y_gate, y_bus, y_out = 5.0, 2.2, 0.9, 3.5
+    gates = {  # key: (x, activation, name, symbol)
+        "f": (2.0, "σ", "forget", "f_t"),
+        "i": (3.85, "σ", "input", "i_t"),
+        "g": (5.7, "tanh", "candidate", "g_t"),
+        "o": (7.55, "σ", "output", "o_t"),
+    }
+    for x, act, name, symbol in gates.values():
+        text = f"{name}\n{act} → ${symbol}$"
+        _box(ax, (x, y_gate), 1.6, 0.95, text, colour=layer_colour, gid="layer", fontsize=9.5)
+        _arrow(ax, (x, y_bus), (x, y_gate - 0.5))
+    # the input bus: [h_{t-1}, x_t] feeds all four layers
+    ax.plot([0.6, gates["o"][0]], [y_bus, y_bus], color="0.15", linewidth=1.4)
+    ax.text(0.5, y_bus, "$h_{t-1}$, $x_t$", ha="right", va="center", fontsize=11)
+    # the cell state along the top
+    x_f, x_g, x_o = gates["f"][0], gates["g"][0], 9.2
+    ops = {
+        "times_f": (x_f, y_c, "×"),
+        "plus": (x_g, y_c, "+"),
+        "times_i": (x_g, y_out, "×"),
+        "tanh_c": (x_o, y_out + 0.45, "tanh"),
+        "times_o": (x_o, y_gate, "×"),
+    }
+    for x, y, text in ops.values():
+        width = 0.95 if text == "tanh" else 0.55
+        _box(ax, (x, y), width, 0.5, text, colour=op_colour, gid="op", fontsize=11)
+    ax.text(0.5, y_c, "$c_{t-1}$", ha="right", va="center", fontsize=11)
+    _arrow(ax, (0.6, y_c), (x_f - 0.32, y_c))  # c_{t-1} -> x f
+    _arrow(ax, (x_f, y_gate + 0.5), (x_f, y_c - 0.28))  # f -> x
+    _arrow(ax, (x_f + 0.32, y_c), (x_g - 0.32, y_c))  # f c_{t-1} -> +
+    _arrow(
+        ax,
+        (gates["i"][0], y_gate + 0.5),
+        (x_g - 0.32, y_out),
+        connection="angle,angleA=90,angleB=180,rad=0",
+    )
+    _arrow(ax, (x_g, y_gate + 0.5), (x_g, y_out - 0.28))  # g -> x i
+    _arrow(ax, (x_g, y_out + 0.28), (x_g, y_c - 0.28))  # i g -> +
+    _arrow(ax, (x_g + 0.32, y_c), (10.2, y_c))  # + -> c_t
+    ax.text(10.3, y_c, "$c_t$", ha="left", va="center", fontsize=11)
+    _arrow(ax, (x_o, y_c), (x_o, y_out + 0.72))  # c_t -> tanh
+    _arrow(ax, (x_o, y_out + 0.18), (x_o, y_gate + 0.28))  # tanh -> x o
+    _arrow(ax, (gates["o"][0] + 0.8, y_gate), (x_o - 0.32, y_gate))  # o -> x
+    _arrow(ax, (x_o + 0.32, y_gate), (10.2, y_gate))  # x -> h_t
+    ax.text(10.3, y_gate, "$h_t$", ha="left", va="center", fontsize=11)
+    ax.set(xlim=(-0.9, 11.0), ylim=(0.6, 5.4), aspect="equal")
+    ax.axis("off")
+    ax.set_title("An LSTM cell: three gates and a candidate, one cell state", fontsize=11)
+    return ax
