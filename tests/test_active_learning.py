@@ -154,3 +154,52 @@ def test_two_label_share_counts_uncertain_points_split_between_two_labels():
     n_none, share_none = al.two_label_share(model, np.array([0]))
     assert n_none == 0
     assert np.isnan(share_none)
+
+
+def test_entropy_by_hand_matches_scipy_and_its_bounds():
+    from types import SimpleNamespace
+
+    probs = np.array([[1.0, 0, 0], [0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3], [0.6, 0.2, 0.2]])
+    hand = al.entropy_by_hand(probs)
+    np.testing.assert_allclose(hand, al.entropy_scores(SimpleNamespace(label_distributions_=probs)))
+    np.testing.assert_allclose(hand[:3], [0, np.log(2), np.log(3)])  # 0 … log K
+
+
+def test_entropy_and_margin_can_disagree_on_three_labels():
+    from types import SimpleNamespace
+
+    model = SimpleNamespace(label_distributions_=np.array([[0.5, 0.5, 0.0], [0.6, 0.2, 0.2]]))
+    entropy, margin = al.entropy_scores(model), al.margin_scores(model)
+    assert entropy[1] > entropy[0]  # entropy asks for the three-way digit first
+    assert margin[0] > margin[1]  # margin for the two-way tie
+    np.testing.assert_allclose(margin, [1.0, 0.6])
+
+
+def test_draw_uncertainty_map_marks_labelled_and_asked_digits():
+    import matplotlib.pyplot as plt
+
+    X, y, _ = al.load_seed_digits(120)
+    labelled, picked = np.arange(20), np.array([50, 60, 70])
+    entropy = np.linspace(0, np.log(10), len(y))
+    ax = al.draw_uncertainty_map(al.digits_map(X), entropy, y, labelled, picked, title="t")
+    dots, crosses, rings = ax.collections
+    assert len(dots.get_offsets()) == len(y) - len(labelled)
+    assert len(crosses.get_offsets()) == len(labelled)
+    assert len(rings.get_offsets()) == len(picked)
+    # the dots are coloured by entropy, the most uncertain drawn last (on top)
+    values = dots.get_array()
+    assert values.max() == pytest.approx(np.log(10))
+    assert list(values) == sorted(values)
+    names = [t.get_text() for t in ax.texts]
+    assert sorted(names) == [str(d) for d in np.unique(y)]
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[:i])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "unlabelled (colour: entropy)",
+        "labelled",
+        "asked next",
+    ]
+    assert ax.colorbar_.ax.get_ylabel() == "entropy (nats, log scale)"
+    assert ax.figure.get_size_inches()[0] <= 7
+    plt.close(ax.figure)

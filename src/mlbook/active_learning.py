@@ -91,6 +91,12 @@ def margin_scores(model) -> np.ndarray:
     return 1.0 - (top2[:, 1] - top2[:, 0])
 
 
+def entropy_by_hand(probs: np.ndarray) -> np.ndarray:
+    """Return the entropy -sum p log p of each row of *probs* (natural log, 0 log 0 = 0)."""
+    logs = np.log(probs, out=np.zeros_like(probs), where=probs > 0)
+    return -(probs * logs).sum(axis=1)
+
+
 def two_label_share(
     model, indices: np.ndarray, *, mass: float = 0.99, min_entropy: float = 1e-3
 ) -> tuple[int, float]:
@@ -386,3 +392,102 @@ class ActiveLearner:
         self.history.pop()
         self.model = retrain(self.X, self.y_partial, self.gamma, self.max_iter)
         return True
+
+
+# --- a map of the model's uncertainty ----------------------------------------------
+
+
+def digits_map(X: np.ndarray, n_neighbors: int = 10) -> np.ndarray:
+    """Embed the digits in the plane with Isomap (no random numbers), shape (n, 2)."""
+    from sklearn.manifold import Isomap
+
+    isomap = Isomap(n_neighbors=n_neighbors, n_components=2, eigen_solver="dense")
+    return isomap.fit_transform(X)
+
+
+def draw_uncertainty_map(
+    embedding: np.ndarray,
+    entropy: np.ndarray,
+    y: np.ndarray,
+    labelled: np.ndarray,
+    picked: np.ndarray,
+    *,
+    ax=None,
+    title: str = "",
+    floor: float = 1e-12,
+):
+    """Draw the digits map coloured by entropy, with the labelled and the asked digits marked.
+
+    Unlabelled digits are dots coloured by the entropy of their label distribution on
+    a log scale from *floor* (or less) to log 10, the largest possible entropy of ten
+    classes (the most uncertain drawn on top); labelled digits are small black crosses; the
+    digits asked for next are large red rings; each digit's name sits at the median
+    position of its images.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        With ``collections`` = [dots, crosses, rings] and one text per digit class.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.6), layout="constrained")
+    norm = LogNorm(vmin=floor, vmax=np.log(10), clip=True)
+    mask = np.zeros(len(entropy), dtype=bool)
+    mask[labelled] = True
+    rest = np.flatnonzero(~mask)
+    rest = rest[np.argsort(entropy[rest])]  # uncertain digits on top
+    dots = ax.scatter(
+        *embedding[rest].T,
+        c=np.maximum(entropy[rest], floor),
+        cmap="viridis",
+        norm=norm,
+        s=14,
+        label="unlabelled (colour: entropy)",
+    )
+    ax.scatter(*embedding[labelled].T, marker="x", c="black", s=22, linewidths=1, label="labelled")
+    ax.scatter(
+        *embedding[picked].T,
+        facecolors="none",
+        edgecolors="#D00000",
+        s=150,
+        linewidths=1.8,
+        label="asked next",
+    )
+    names = []
+    for digit in np.unique(y):
+        cx, cy = np.median(embedding[y == digit], axis=0)
+        names.append(
+            ax.text(
+                cx,
+                cy,
+                str(digit),
+                fontsize=11,
+                fontweight="bold",
+                ha="center",
+                va="center",
+                color="black",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "0.5", "alpha": 0.85},
+            )
+        )
+    ax.set(title=title, xticks=[], yticks=[], xlabel="Isomap 1", ylabel="Isomap 2")
+    ax.colorbar_ = ax.figure.colorbar(dots, ax=ax, label="entropy (nats, log scale)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3, frameon=False)
+    ax.figure.canvas.draw()  # lay the figure out before measuring the names
+    _separate(names)
+    return ax
+
+
+def _separate(texts, max_moves: int = 50) -> None:
+    """Move texts down, one box height at a time, until no two bounding boxes overlap."""
+    ax = texts[0].axes
+    renderer = ax.figure.canvas.get_renderer()
+    for i, text in enumerate(texts):
+        for _ in range(max_moves):
+            box = text.get_window_extent(renderer).expanded(1.05, 1.1)
+            if not any(box.overlaps(t.get_window_extent(renderer)) for t in texts[:i]):
+                break
+            x, y = ax.transData.transform(text.get_position())
+            text.set_position(ax.transData.inverted().transform((x, y - box.height)))
