@@ -96,3 +96,61 @@ def test_accuracy_table_has_a_row_per_seed_and_percentages():
     for shown in ("91.78 %", "91.82 %", "90.00 %"):
         assert shown in html
     assert "0.9178" not in html
+
+
+def test_softmax_is_a_distribution_and_ignores_shifts():
+    z = np.array([[2.0, 1.0, 0.0], [1000.0, 0.0, -1000.0]])  # the second would overflow exp
+    p = dl.softmax(z)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    np.testing.assert_allclose(p[0], np.exp([2, 1, 0]) / np.exp([2, 1, 0]).sum())
+    np.testing.assert_allclose(dl.softmax(z + 5.0), p)
+    assert dl.cross_entropy(p[:1], np.array([0])) == pytest.approx(-np.log(p[0, 0]))
+
+
+def test_hand_softmax_and_cross_entropy_match_keras(tiny_digits):
+    import keras
+
+    x, y = dl.prepare(*tiny_digits)
+    seed_everything(0)
+    model = dl.build_mlp(units=8)
+    probs_hand = dl.softmax(dl.mlp_logits(model, x[:50]))
+    probs_keras = model.predict(x[:50], verbose=0)
+    np.testing.assert_allclose(probs_hand, probs_keras, atol=1e-5)
+    loss_keras = float(keras.losses.SparseCategoricalCrossentropy()(y[:50], probs_keras))
+    assert dl.cross_entropy(probs_hand, y[:50]) == pytest.approx(loss_keras, abs=1e-4)
+
+
+def test_adam_steps_by_hand_match_keras():
+    theta = np.array([0.5, -1.0, 2.0, 0.0])
+    grads = [np.array([0.2, -0.01, 30.0, 0.0]), np.array([-0.1, 0.02, 1.0, 0.0]), np.zeros(4)]
+    m = v = np.zeros(4)
+    hand = theta
+    for t, g in enumerate(grads, start=1):
+        hand, m, v = dl.adam_step(hand, g, m, v, t)
+        if t == 1:  # the first step moves each weight by lr against its gradient's sign
+            np.testing.assert_allclose(hand - theta, -1e-3 * np.sign(g), atol=1e-5)
+    np.testing.assert_allclose(hand, dl.keras_adam_steps(theta, grads), atol=1e-7)
+    assert hand[3] == 0.0  # no gradient ever: no move
+
+
+def test_draw_softmax_pipeline_highlights_the_true_digit():
+    import matplotlib.pyplot as plt
+
+    z = np.array([1.0, -2.0, 0.5, 3.2, -1.0, 0.2, -3.0, 2.5, 1.1, -0.5])
+    fig = dl.draw_softmax_pipeline(z, 7, digit_title="a 7")
+    ax_z, ax_p, ax_l = fig.axes
+    for ax in (ax_z, ax_p):
+        bars = ax.patches
+        assert len(bars) == 10
+        colours = {tuple(bar.get_facecolor()) for bar in bars}
+        assert len(colours) == 2  # the true digit's bar stands out
+        assert sum(tuple(b.get_facecolor()) == tuple(bars[7].get_facecolor()) for b in bars) == 1
+    heights = [bar.get_height() for bar in ax_p.patches]
+    assert sum(heights) == pytest.approx(1.0)
+    p7 = dl.softmax(z)[7]
+    assert f"$p_{{7}}$ = {p7:.2f}" in [t.get_text() for t in ax_p.texts]
+    assert f"loss = {-np.log(p7):.2f}" in [t.get_text() for t in ax_l.texts]
+    assert [ax.get_title().split(".")[0] for ax in fig.axes] == ["1", "2", "3"]
+    assert fig._suptitle.get_text() == "a 7"
+    assert fig.get_size_inches()[0] <= 7
+    plt.close(fig)

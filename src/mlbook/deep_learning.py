@@ -182,3 +182,142 @@ def most_confident_mistakes(proba: np.ndarray, y: np.ndarray, n: int = 16) -> np
     wrong = np.flatnonzero(pred != y)
     order = np.argsort(-proba[wrong, pred[wrong]], kind="stable")
     return wrong[order][:n]
+
+
+# --- what one training step computes: softmax, cross-entropy, Adam ------------------
+
+
+def mlp_logits(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """Compute the output layer's scores before its softmax by hand, from the weights.
+
+    Parameters
+    ----------
+    model : a model built by build_mlp (flatten, one ReLU layer, output layer)
+    x : ndarray, shape (n, 28, 28)
+
+    Returns
+    -------
+    ndarray, shape (n, n_classes), float64
+    """
+    weights = [w.astype("float64") for w in model.get_weights()]
+    w_hidden, b_hidden, w_out, b_out = weights
+    hidden = np.maximum(x.reshape(len(x), -1) @ w_hidden + b_hidden, 0.0)  # ReLU
+    return hidden @ w_out + b_out
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Turn scores (..., K) into probabilities that are positive and sum to one.
+
+    Subtracting each row's largest score first changes nothing in the result (the
+    common factor cancels) but keeps exp from overflowing.
+    """
+    exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    probs = exp / exp.sum(axis=-1, keepdims=True)
+    return probs
+
+
+def cross_entropy(probs: np.ndarray, labels: np.ndarray) -> float:
+    """Mean cross-entropy of integer labels (n,) under predicted probabilities (n, K).
+
+    Only the probability given to the true class counts: the loss of one example is
+    minus its logarithm.
+    """
+    p_true = probs[np.arange(len(labels)), labels]
+    return float(-np.mean(np.log(p_true)))
+
+
+def adam_step(
+    theta: np.ndarray,
+    grad: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    t: int,
+    lr: float = 1e-3,
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
+    eps: float = 1e-7,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Take Adam's step number t (from 1) by hand; return the new theta, m and v.
+
+    m and v are running averages of the gradient and of its square. Dividing them by
+    1 - beta_1 ** t and 1 - beta_2 ** t removes their bias towards the zeros they
+    start from; alpha folds both corrections into the step size, as Keras does (eps
+    then sits next to the uncorrected square root). The defaults are Keras'.
+    """
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * grad**2
+    alpha = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+    theta = theta - alpha * m / (np.sqrt(v) + eps)
+    return theta, m, v
+
+
+def keras_adam_steps(theta: np.ndarray, grads: list[np.ndarray], lr: float = 1e-3) -> np.ndarray:
+    """Apply the gradients in *grads*, in order, with ``keras.optimizers.Adam``.
+
+    Starts from a variable holding *theta* (float64); returns its final value. The
+    optimizer's defaults are those of :func:`adam_step`.
+    """
+    import keras
+    import tensorflow as tf
+
+    variable = tf.Variable(np.asarray(theta, dtype="float64"))
+    optimizer = keras.optimizers.Adam(learning_rate=lr)
+    for grad in grads:
+        optimizer.apply_gradients([(tf.constant(grad, dtype="float64"), variable)])
+    return variable.numpy()
+
+
+def draw_softmax_pipeline(logits: np.ndarray, label: int, *, digit_title: str = ""):
+    """Draw one example's logits, their softmax and its cross-entropy, in three panels.
+
+    *logits* has shape (K,); *label* is the true class, highlighted in every panel.
+    The third panel draws the loss of one example, -log p, as a function of the
+    probability p of the true class, with this example's point marked. Returns the
+    figure.
+    """
+    import matplotlib.pyplot as plt
+
+    probs = softmax(np.asarray(logits, dtype="float64"))
+    classes = np.arange(len(logits))
+    colours = ["#b2182b" if k == label else "#9aa5b1" for k in classes]
+    fig, (ax_z, ax_p, ax_l) = plt.subplots(1, 3, figsize=(7, 3.0))
+    ax_z.bar(classes, logits, color=colours)
+    ax_z.axhline(0, color="#222222", linewidth=0.8)
+    ax_z.set(title="1. logits $z_k$", xlabel="digit $k$", xticks=classes)
+    ax_p.bar(classes, probs, color=colours)
+    ax_p.set(title="2. softmax $p_k$", xlabel="digit $k$", xticks=classes, ylim=(0, 1.12))
+    p_true = float(probs[label])
+    ax_p.annotate(
+        f"$p_{{{label}}}$ = {p_true:.2f}",
+        (label, p_true),
+        xytext=(0, 4),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=9,
+        color="#b2182b",
+    )
+    p = np.linspace(0.01, 1, 200)
+    ax_l.plot(p, -np.log(p), color="#222222", linewidth=1.5)
+    ax_l.plot([p_true], [-np.log(p_true)], "o", color="#b2182b", ms=7)
+    ax_l.annotate(
+        f"loss = {-np.log(p_true):.2f}",
+        (p_true, -np.log(p_true)),
+        xytext=(0.4, 3.0),
+        ha="left",
+        fontsize=9,
+        color="#b2182b",
+        arrowprops={"arrowstyle": "->", "color": "#b2182b", "linewidth": 1},
+    )
+    ax_l.set(
+        title="3. loss $-\\log p_y$", xlabel=f"$p_y$ (y = {label})", xlim=(0, 1.02), ylim=(0, 4.8)
+    )
+    for ax in (ax_z, ax_p, ax_l):
+        ax.tick_params(labelsize=9)
+        ax.title.set_fontsize(11)
+        ax.xaxis.label.set_fontsize(10)
+        ax.grid(axis="x", visible=False)
+    if digit_title:
+        fig.suptitle(digit_title, fontsize=11)
+    fig.tight_layout()
+    return fig
