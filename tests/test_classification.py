@@ -101,3 +101,162 @@ def test_threshold_for_recall_is_the_highest_that_reaches_the_target(target):
 def test_threshold_for_recall_needs_a_malignant_tumour():
     with pytest.raises(ValueError, match="no malignant"):
         cl.threshold_for_recall(np.ones(5), np.linspace(0, 1, 5), 0.9)
+
+
+# --- the logistic loss, ROC by counting -----------------------------------------------
+
+
+def test_fit_logistic_by_hand_minimises_what_logistic_regression_minimises():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = (X @ np.array([1.5, -1.0, 0.5]) + rng.normal(0, 1, 120) > 0).astype(int)
+    s = np.where(y == 1, 1.0, -1.0)
+    for C in (0.1, 10.0):
+        ref = LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(X, y)
+        b, w = cl.fit_logistic_by_hand(X, s, C=C)
+        np.testing.assert_allclose(w, ref.coef_[0], atol=1e-4)
+        assert b == pytest.approx(ref.intercept_[0], abs=1e-4)
+        J = cl.logistic_objective(w, b, X, s, C)
+        assert J <= cl.logistic_objective(ref.coef_[0], ref.intercept_[0], X, s, C) + 1e-8
+    # a smaller C shrinks the weights (the penalty wins)
+    assert np.linalg.norm(cl.fit_logistic_by_hand(X, s, C=0.01)[1]) < np.linalg.norm(w)
+
+
+def test_logistic_objective_by_hand_on_one_point():
+    # w = 0, b = 0: the loss of one example is log 2, times C
+    assert cl.logistic_objective(np.zeros(2), 0.0, np.ones((1, 2)), np.array([1.0]), C=3) == (
+        pytest.approx(3 * np.log(2))
+    )
+
+
+def test_roc_points_and_auc_by_pairs_match_scikit_learn():
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    rng = np.random.default_rng(2)
+    positive = rng.integers(0, 2, 80).astype(bool)
+    scores = np.round(rng.uniform(size=80) + 0.4 * positive, 2)  # ties included
+    fpr, tpr, thresholds = cl.roc_points(positive, scores)
+    fpr_sk, tpr_sk, thr_sk = roc_curve(positive, scores, drop_intermediate=False)
+    np.testing.assert_allclose(fpr, fpr_sk)
+    np.testing.assert_allclose(tpr, tpr_sk)
+    np.testing.assert_allclose(thresholds[1:], thr_sk[1:])
+    assert (fpr[0], tpr[0], fpr[-1], tpr[-1]) == (0, 0, 1, 1)
+    assert cl.auc_by_pairs(positive, scores) == pytest.approx(roc_auc_score(positive, scores))
+    assert cl.auc_by_pairs([True, False], [0.2, 0.2]) == 0.5  # a tie counts one half
+
+
+def test_draw_threshold_roc_marks_one_line_and_one_point_per_threshold():
+    import matplotlib.pyplot as plt
+
+    positive = np.array([True] * 5 + [False] * 5)
+    scores = np.array([0.9, 0.8, 0.7, 0.4, 0.3, 0.6, 0.2, 0.1, 0.1, 0.05])
+    fig = cl.draw_threshold_roc(positive, scores, [0.5, 0.25], names=("malignant", "benign"))
+    ax_hist, ax_roc = fig.axes
+    vlines = [line for line in ax_hist.lines if line.get_linestyle() == "--"]
+    assert [line.get_xdata()[0] for line in vlines] == [0.5, 0.25]
+    marked = [line for line in ax_roc.lines if line.get_marker() == "o"]
+    # threshold 0.5: 3 of 5 malignant and 1 of 5 benign flagged
+    assert (marked[0].get_xdata()[0], marked[0].get_ydata()[0]) == (0.2, 0.6)
+    assert [t.get_text() for t in ax_roc.texts] == ["threshold 0.50", "threshold 0.25"]
+    assert [t.get_text() for t in ax_hist.get_legend().get_texts()] == ["malignant", "benign"]
+    plt.close(fig)
+
+
+# --- support vector machines ------------------------------------------------------------
+
+
+def test_margin_of_two_points_is_their_distance():
+    svm = cl.linear_svm(np.array([[0.0, 0.0], [3.0, 4.0]]), np.array([0, 1]), C=1e6)
+    np.testing.assert_allclose(svm.coef_[0], [6 / 25, 8 / 25], atol=1e-6)
+    assert cl.margin_width(svm) == pytest.approx(5)
+
+
+def test_support_vectors_are_the_examples_on_or_inside_the_margin():
+    X, y = cl.make_two_blobs()
+    s = np.where(y == 1, 1.0, -1.0)
+    widths = {}
+    for C in (100.0, 0.1):
+        svm = cl.linear_svm(X, y, C=C)
+        inside = s * svm.decision_function(X) <= 1 + 1e-3
+        assert set(np.flatnonzero(inside)) == set(svm.support_)
+        widths[C] = cl.margin_width(svm)
+        # only the support vectors matter: refitting on them alone gives the same line
+        again = cl.linear_svm(X[svm.support_], y[svm.support_], C=C)
+        np.testing.assert_allclose(again.coef_, svm.coef_, atol=1e-3)
+    assert widths[0.1] > widths[100.0]  # a smaller C, a wider margin
+
+
+def test_draw_margin_draws_three_lines_the_circled_support_vectors_and_the_width():
+    import matplotlib.pyplot as plt
+
+    X, y = cl.make_two_blobs()
+    svm = cl.linear_svm(X, y, C=0.1)
+    ax = cl.draw_margin(svm, X, y)
+    contour = next(c for c in ax.collections if hasattr(c, "levels"))
+    assert list(contour.levels) == [-1, 0, 1]
+    from matplotlib.collections import PathCollection
+
+    scatters = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert [len(c.get_offsets()) for c in scatters[:2]] == [(y == 0).sum(), (y == 1).sum()]
+    circles = scatters[2]  # after the two classes
+    assert len(circles.get_offsets()) == len(svm.support_)
+    assert [t.get_text() for t in ax.texts if t.get_text()] == [
+        f"margin {cl.margin_width(svm):.2f}"
+    ]
+    arrows = [t for t in ax.texts if type(t).__name__ == "Annotation"]
+    assert len(arrows) == 1
+    # the double arrow spans the margin: its length is 2 / ||w||
+    length = np.linalg.norm(np.subtract(arrows[0].xy, arrows[0].xyann))
+    assert length == pytest.approx(cl.margin_width(svm))
+    assert ax.get_title() == f"C = 0.1: {len(svm.support_)} support vectors"
+    plt.close(ax.figure)
+
+
+def test_rbf_decision_by_hand_matches_svc_and_the_kernel_beats_a_line():
+    from sklearn.metrics.pairwise import rbf_kernel
+    from sklearn.svm import SVC
+
+    X, y = cl.make_rings(120)
+    np.testing.assert_allclose(cl.rbf_kernel(X[:5], X, 0.7), rbf_kernel(X[:5], X, gamma=0.7))
+    rbf = SVC(kernel="rbf", gamma=1.0).fit(X, y)
+    np.testing.assert_allclose(cl.svm_decision_by_hand(rbf, X), rbf.decision_function(X))
+    assert rbf.score(X, y) > 0.95
+    assert SVC(kernel="linear").fit(X, y).score(X, y) < 0.75
+
+
+def test_draw_kernels_one_panel_per_model_with_its_accuracy():
+    import matplotlib.pyplot as plt
+    from sklearn.svm import SVC
+
+    X, y = cl.make_rings(80)
+    models = {
+        "linear kernel": SVC(kernel="linear").fit(X, y),
+        "RBF kernel": SVC(gamma=1.0).fit(X, y),
+    }
+    fig = cl.draw_kernels(models, X, y)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == [f"{name}: {m.score(X, y):.1%} right" for name, m in models.items()]
+    plt.close(fig)
+
+
+def test_svm_grid_search_scales_and_tunes_C_and_gamma(cancer):
+    X, y = cancer
+    search = cl.svm_grid_search(X, y, Cs=(1.0, 10.0), gammas=(0.01, 10.0), cv=3)
+    assert search.best_estimator_[0].__class__.__name__ == "StandardScaler"
+    assert search.best_params_["svc__gamma"] == 0.01  # gamma = 10 memorises
+    table = cl.svm_search_table(search)
+    assert table.shape == (2, 2)
+    assert list(table.columns) == ["gamma = 0.01", "gamma = 10"]
+    assert (table["gamma = 10"] < table["gamma = 0.01"]).all()
+
+
+def test_fit_time_vs_n_and_growth_exponent():
+    times = cl.fit_time_vs_n((100, 200), repeats=1)
+    assert list(times.index) == [100, 200]
+    assert list(times.columns) == ["SVC (RBF)", "logistic regression"]
+    assert (times.to_numpy() > 0).all()
+    n = np.array([100, 200, 400, 800])
+    assert cl.growth_exponent(n, 3e-6 * n**2.0) == pytest.approx(2.0)
+    assert cl.growth_exponent(n, 0.01 * n) == pytest.approx(1.0)

@@ -9,11 +9,29 @@ import pandas as pd
 
 from mlbook.profile import freeze
 
-#: Per-profile settings: folds, the grid of C values searched, learning-curve sizes.
+#: Per-profile settings: folds, the grid of C values searched, learning-curve sizes; for
+#: the SVM section the grid of C and gamma, and the training-set sizes (and repeats) at
+#: which the fit time is measured.
 SETTINGS = freeze(
     {
-        "full": {"cv_folds": 5, "n_C": 13, "curve_sizes": 8},
-        "quick": {"cv_folds": 5, "n_C": 7, "curve_sizes": 5},
+        "full": {
+            "cv_folds": 5,
+            "n_C": 13,
+            "curve_sizes": 8,
+            "svm_Cs": (0.1, 1.0, 10.0, 100.0),
+            "svm_gammas": (0.001, 0.01, 0.1, 1.0),
+            "svm_sizes": (500, 1000, 2000, 4000),
+            "svm_repeats": 3,
+        },
+        "quick": {
+            "cv_folds": 5,
+            "n_C": 7,
+            "curve_sizes": 5,
+            "svm_Cs": (0.1, 1.0, 10.0, 100.0),
+            "svm_gammas": (0.001, 0.01, 0.1, 1.0),
+            "svm_sizes": (250, 500, 1000, 2000),
+            "svm_repeats": 2,
+        },
     }
 )
 
@@ -187,3 +205,363 @@ def threshold_for_recall(y_true, p_malignant: np.ndarray, target: float) -> floa
         raise ValueError("no malignant tumour in y_true")
     needed = int(np.ceil(target * len(p) - 1e-9))  # malignant tumours that must be found
     return float(p[max(needed, 1) - 1])
+
+
+# --- The logistic loss, precision, recall and ROC, by hand ---------------------------
+
+
+def logistic_objective(w, b: float, X, s, C: float = 1.0) -> float:
+    """Return the penalised logistic loss that ``LogisticRegression(C=C)`` minimises.
+
+    Parameters
+    ----------
+    w : ndarray, shape (d,)
+        Weights; ``b`` is the intercept (not penalised).
+    X : ndarray, shape (n, d)
+        Inputs.
+    s : ndarray, shape (n,)
+        Labels coded +1 (the class of ``classes_[1]``) and -1 (the other).
+    """
+    z = X @ w + b  # the linear score of each example
+    return float(0.5 * w @ w + C * np.sum(np.logaddexp(0.0, -s * z)))
+
+
+def fit_logistic_by_hand(X, s, C: float = 1.0) -> tuple[float, np.ndarray]:
+    """Minimise ``logistic_objective`` with L-BFGS (SciPy); return the intercept and weights.
+
+    The gradient is ``w - C X^T (s * sigmoid(-s z))`` for the weights and
+    ``-C sum(s * sigmoid(-s z))`` for the intercept.
+    """
+    from scipy.optimize import minimize
+    from scipy.special import expit
+
+    X, s = np.asarray(X, dtype=float), np.asarray(s, dtype=float)
+
+    def value_and_grad(theta):
+        b, w = theta[0], theta[1:]
+        z = X @ w + b
+        g = -C * s * expit(-s * z)  # derivative of C*log(1+exp(-s z)) with respect to z
+        return logistic_objective(w, b, X, s, C), np.concatenate([[g.sum()], w + X.T @ g])
+
+    theta0 = np.zeros(X.shape[1] + 1)
+    res = minimize(value_and_grad, theta0, jac=True, method="L-BFGS-B", options={"gtol": 1e-8})
+    return float(res.x[0]), res.x[1:]
+
+
+def roc_points(positive, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the false- and true-positive rate at every threshold, by counting.
+
+    Parameters
+    ----------
+    positive : array-like of bool, shape (n,)
+        True for the positive class.
+    scores : array-like, shape (n,)
+        Higher means more likely positive; an example is flagged when its score is at
+        least the threshold.
+
+    Returns
+    -------
+    fpr, tpr : ndarray, shape (k + 1,)
+        Starting at (0, 0) for a threshold above every score.
+    thresholds : ndarray, shape (k + 1,)
+        The distinct scores, highest first, after ``inf``.
+    """
+    positive, scores = np.asarray(positive, dtype=bool), np.asarray(scores, dtype=float)
+    thresholds = np.concatenate([[np.inf], np.unique(scores)[::-1]])
+    flagged = scores[None, :] >= thresholds[:, None]  # one row per threshold
+    tpr = (flagged & positive).sum(axis=1) / positive.sum()  # recall
+    fpr = (flagged & ~positive).sum(axis=1) / (~positive).sum()
+    return fpr, tpr, thresholds
+
+
+def auc_by_pairs(positive, scores) -> float:
+    """Return the share of (positive, negative) pairs in which the positive scores higher.
+
+    Ties count one half. This probability is the area under the ROC curve.
+    """
+    positive, scores = np.asarray(positive, dtype=bool), np.asarray(scores, dtype=float)
+    pos, neg = scores[positive][:, None], scores[~positive][None, :]
+    return float(np.mean((pos > neg) + 0.5 * (pos == neg)))
+
+
+def draw_threshold_roc(positive, scores, thresholds, names=("positive", "negative"), axes=None):
+    """Draw how thresholds on a score become points of the ROC curve.
+
+    Left: the scores of each class (histograms) with one vertical line per threshold.
+    Right: the ROC curve with the point of each threshold marked and labelled.
+
+    Returns
+    -------
+    Figure
+    """
+    import matplotlib.pyplot as plt
+
+    positive, scores = np.asarray(positive, dtype=bool), np.asarray(scores, dtype=float)
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(7, 3.4), constrained_layout=True)
+    ax_hist, ax_roc = axes
+    bins = np.linspace(0, 1, 21)
+    ax_hist.hist(scores[positive], bins=bins, alpha=0.6, color="tab:red", label=names[0])
+    ax_hist.hist(scores[~positive], bins=bins, alpha=0.6, color="tab:blue", label=names[1])
+    ax_hist.set(
+        title="Scores by class", xlabel=f"predicted P({names[0]})", ylabel="examples", yscale="log"
+    )
+    fpr, tpr, _ = roc_points(positive, scores)
+    ax_roc.plot(fpr, tpr, color="black", lw=1.5, drawstyle="steps-post")
+    ax_roc.plot([0, 1], [0, 1], ":", color="grey", lw=1)
+    ax_roc.set(
+        title="ROC curve",
+        xlabel="false-positive rate",
+        ylabel="true-positive rate (recall)",
+        xlim=(-0.02, 1),
+        ylim=(0, 1.02),
+    )
+    colours = ["tab:green", "tab:purple", "tab:orange"]
+    for k, t in enumerate(thresholds):
+        flagged = scores >= t
+        point = (np.mean(flagged[~positive]), np.mean(flagged[positive]))
+        colour = colours[k % len(colours)]
+        ax_hist.axvline(t, color=colour, lw=2, ls="--")
+        ax_roc.plot(*point, "o", color=colour, ms=8)
+        ax_roc.annotate(
+            f"threshold {t:.2f}",
+            point,
+            xytext=(12, -14 - 16 * k),
+            textcoords="offset points",
+            color=colour,
+            fontsize=9,
+        )
+    ax_hist.legend(loc="upper center", fontsize=9)
+    return ax_hist.figure
+
+
+# --- Support vector machines -----------------------------------------------------------
+
+
+def make_two_blobs(n: int = 40, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Make two separable clouds of 2-D points, labels 0 and 1 (``make_blobs``)."""
+    from sklearn.datasets import make_blobs
+
+    return make_blobs(
+        n_samples=n, centers=[(-1.2, -1.2), (1.2, 1.2)], cluster_std=0.8, random_state=seed
+    )
+
+
+def linear_svm(X, y, C: float = 1.0):
+    """Fit a linear support vector machine, ``SVC(kernel="linear", C=C)``."""
+    from sklearn.svm import SVC
+
+    return SVC(kernel="linear", C=C).fit(X, y)
+
+
+def margin_width(svm) -> float:
+    """Return the width 2 / ||w|| of a fitted linear SVM's margin."""
+    w = svm.coef_[0]
+    return float(2 / np.linalg.norm(w))
+
+
+def draw_margin(svm, X, y, ax=None):
+    """Draw a linear SVM on 2-D data: boundary, margin, support vectors and the width.
+
+    The solid line is f(x) = 0, the dashed lines f(x) = -1 and +1; support vectors are
+    circled; an arrow spans the margin, labelled with its width 2/||w||.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    X, y = np.asarray(X), np.asarray(y)
+    for label, colour, marker in zip(
+        svm.classes_, ("tab:blue", "tab:red"), ("o", "s"), strict=True
+    ):
+        pts = X[y == label]
+        ax.scatter(pts[:, 0], pts[:, 1], s=22, color=colour, marker=marker, zorder=3)
+    lo, hi = X.min(axis=0) - 0.8, X.max(axis=0) + 0.8
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
+    f = svm.decision_function(np.c_[xx.ravel(), yy.ravel()]).reshape(xx.shape)
+    ax.contour(
+        xx,
+        yy,
+        f,
+        levels=[-1, 0, 1],
+        colors="black",
+        linestyles=["--", "-", "--"],
+        linewidths=[1, 2, 1],
+    )
+    sv = svm.support_vectors_
+    ax.scatter(
+        sv[:, 0],
+        sv[:, 1],
+        s=130,
+        facecolors="none",
+        edgecolors="black",
+        linewidths=1.3,
+        zorder=4,
+    )
+    # an arrow across the margin, through the middle of the plot
+    w, b = svm.coef_[0], svm.intercept_[0]
+    centre = (lo + hi) / 2
+    on_boundary = centre - (w @ centre + b) / (w @ w) * w
+    step = w / (w @ w)  # moves f by exactly 1
+    ax.annotate(
+        "",
+        xy=on_boundary + step,
+        xytext=on_boundary - step,
+        arrowprops={"arrowstyle": "<->", "color": "tab:green", "lw": 2},
+    )
+    ax.text(
+        *(on_boundary + step + 0.15 * step / np.linalg.norm(step)),
+        f"margin {margin_width(svm):.2f}",
+        color="tab:green",
+        fontsize=10,
+        fontweight="bold",
+        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
+    )
+    ax.set(
+        xlim=(lo[0], hi[0]),
+        ylim=(lo[1], hi[1]),
+        xlabel="$x_1$",
+        ylabel="$x_2$",
+        title=f"C = {svm.C:g}: {len(sv)} support vectors",
+        aspect="equal",
+    )
+    return ax
+
+
+def rbf_kernel(A, B, gamma: float) -> np.ndarray:
+    """Return the RBF kernel matrix exp(-gamma ||a - b||²), shape (len(A), len(B))."""
+    A, B = np.asarray(A, dtype=float), np.asarray(B, dtype=float)
+    sq = (A**2).sum(axis=1)[:, None] + (B**2).sum(axis=1)[None, :] - 2 * A @ B.T
+    return np.exp(-gamma * np.maximum(sq, 0))
+
+
+def svm_decision_by_hand(svm, X) -> np.ndarray:
+    """Return an RBF SVC's decision function from its support vectors, by hand.
+
+    f(x) = sum over support vectors i of alpha_i y_i K(x_i, x) + b, where ``dual_coef_``
+    holds the products alpha_i y_i and ``intercept_`` is b. ``svm`` must have been
+    made with a numeric ``gamma``.
+    """
+    K = rbf_kernel(svm.support_vectors_, X, svm.gamma)  # one row per support vector
+    return svm.dual_coef_[0] @ K + svm.intercept_[0]
+
+
+def make_rings(n: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Make one class inside a ring of the other (``make_circles``): no line separates them."""
+    from sklearn.datasets import make_circles
+
+    return make_circles(n_samples=n, factor=0.4, noise=0.12, random_state=seed)
+
+
+def draw_kernels(models: dict, X, y, axes=None):
+    """Draw each fitted classifier's decision regions on 2-D data, side by side.
+
+    ``models`` maps a title to a fitted classifier; each panel's title adds its
+    training accuracy.
+
+    Returns
+    -------
+    Figure
+    """
+    import matplotlib.pyplot as plt
+    from sklearn.inspection import DecisionBoundaryDisplay
+
+    if axes is None:
+        _, axes = plt.subplots(
+            1, len(models), figsize=(7, 3.6), sharey=True, constrained_layout=True
+        )
+    X, y = np.asarray(X), np.asarray(y)
+    for ax, (name, model) in zip(np.atleast_1d(axes), models.items(), strict=True):
+        DecisionBoundaryDisplay.from_estimator(
+            model, X, response_method="predict", cmap="RdBu", alpha=0.25, ax=ax
+        )
+        for label, colour, marker in zip((0, 1), ("tab:red", "tab:blue"), ("s", "o"), strict=True):
+            pts = X[y == label]
+            ax.scatter(pts[:, 0], pts[:, 1], s=14, color=colour, marker=marker)
+        ax.set(title=f"{name}: {model.score(X, y):.1%} right", xlabel="$x_1$", aspect="equal")
+    np.atleast_1d(axes)[0].set_ylabel("$x_2$")
+    return np.atleast_1d(axes)[0].figure
+
+
+def svm_grid_search(X, y, Cs, gammas, cv: int = 5):
+    """Tune ``C`` and ``gamma`` of an RBF SVC in a scaled pipeline by cross-validation.
+
+    Returns
+    -------
+    GridSearchCV
+        Fitted on ``X, y``; ``best_estimator_`` is refitted on all of it.
+    """
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    pipe = make_pipeline(StandardScaler(), SVC(kernel="rbf"))
+    grid = {"svc__C": list(Cs), "svc__gamma": list(gammas)}
+    folds = StratifiedKFold(cv, shuffle=True, random_state=0)
+    return GridSearchCV(pipe, grid, cv=folds, scoring="accuracy").fit(X, y)
+
+
+def svm_search_table(search) -> pd.DataFrame:
+    """Tabulate an ``svm_grid_search``: mean CV accuracy, one row per C, one column per gamma."""
+    res = search.cv_results_
+    frame = pd.DataFrame(
+        {
+            "C": np.asarray(res["param_svc__C"], dtype=float),
+            "gamma": np.asarray(res["param_svc__gamma"], dtype=float),
+            "accuracy": res["mean_test_score"],
+        }
+    )
+    table = frame.pivot(index="C", columns="gamma", values="accuracy")
+    table.columns = [f"gamma = {g:g}" for g in table.columns]
+    return table
+
+
+def fit_time_vs_n(sizes, repeats: int = 3, n_features: int = 20, seed: int = 0) -> pd.DataFrame:
+    """Measure the fit time of a scaled RBF SVC and of a scaled logistic regression.
+
+    One synthetic problem (``make_classification``, 5 % flipped labels) of
+    ``max(sizes)`` examples; for each size the first n are fitted ``repeats`` times and
+    the fastest time is kept (the least disturbed by other work on the machine).
+
+    Returns
+    -------
+    DataFrame
+        Index ``n``; columns ``SVC (RBF)`` and ``logistic regression``, seconds.
+    """
+    import time
+
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=max(sizes),
+        n_features=n_features,
+        n_informative=10,
+        flip_y=0.05,
+        random_state=seed,
+    )
+    models = {"SVC (RBF)": _scaled_svc, "logistic regression": scaled_logistic}
+    rows = {}
+    for n in sizes:
+        rows[n] = {}
+        for name, make in models.items():
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                make().fit(X[:n], y[:n])
+                times.append(time.perf_counter() - start)
+            rows[n][name] = min(times)
+    return pd.DataFrame(rows).T.rename_axis("n")
+
+
+def _scaled_svc():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    return make_pipeline(StandardScaler(), SVC(kernel="rbf"))
+
+
+def growth_exponent(sizes, times) -> float:
+    """Return the slope k of log(time) against log(n): time grows roughly like n**k."""
+    return float(np.polyfit(np.log(np.asarray(sizes, dtype=float)), np.log(times), 1)[0])
