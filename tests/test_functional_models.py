@@ -68,3 +68,51 @@ def test_training_reports_a_metric_per_output(tiny_digits):
     for key in ("digit_accuracy", "same_accuracy", "val_digit_accuracy", "val_same_accuracy"):
         assert len(hist[key]) == 2
     assert hist["digit_loss"][-1] < hist["digit_loss"][0]
+
+
+def test_encode_by_hand_matches_the_encoder():
+    enc = fm.build_encoder(8)
+    x = np.random.default_rng(2).random((4, 28, 28)).astype("float32")
+    np.testing.assert_allclose(
+        fm.encode_by_hand(x, enc.get_weights()), np.asarray(enc(x)), atol=1e-5
+    )
+
+
+@pytest.mark.parametrize("units", [8, 64])
+def test_pair_params_by_hand_match_keras(units):
+    model = fm.build_pair_model(units)
+    assert fm.pair_params_by_hand(units) == fm.weights_by_part(model)
+    assert sum(fm.pair_params_by_hand(units).values()) == model.count_params()
+
+
+def test_model_edges_of_the_pair_model_and_of_a_stack():
+    from mlbook import neural_network_models as nn
+
+    edges = fm.model_edges(fm.build_pair_model(8))
+    assert ("image_a", "encoder") in edges
+    assert ("image_b", "encoder") in edges
+    assert edges.count(("encoder", "both")) == 2  # both calls of the shared encoder
+    assert ("encoder", "digit") in edges
+    stack = nn.build_sequential(8)
+    assert len(fm.model_edges(stack)) == len(stack.layers)  # a chain from the input
+
+
+def test_draw_graph_draws_every_layer_and_tensor():
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    model = fm.build_pair_model(8)
+    ax = fm.draw_graph(model, title="Functional")
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert len(boxes) == len(model.operations) == 7  # two inputs and five layers
+    assert len(arrows) == len(fm.model_edges(model)) == 7
+    texts = [t.get_text() for t in ax.texts]
+    assert {"image_a", "image_b", "encoder", "both", "compare", "digit", "same"} <= set(texts)
+    assert texts.count("shared, 2 calls") == 1  # only the encoder is shared
+    assert texts.count("Input") == 2
+    colours = [tuple(b.get_facecolor()) for b in boxes]
+    assert len(set(colours)) == 4  # inputs, the shared encoder, outputs, the others
+    assert sum(colours.count(c) == 1 for c in set(colours)) == 1  # one shared layer
+    assert ax.get_title() == "Functional"
+    plt.close(ax.figure)
