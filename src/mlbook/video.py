@@ -13,6 +13,9 @@ OpenCV frames are ``uint8`` arrays in **BGR** order; the book's frames are grey 
 
 from __future__ import annotations
 
+import os
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +23,37 @@ import numpy as np
 #: Lossless codec for the scene written to disk: the frames read back are the frames
 #: written (rounded to 8 bits), so the detector sees what it saw on the page.
 LOSSLESS = ("FFV1", ".avi")
+#: The animated GIF keeps this many grey levels (plus the track colours) ...
+GIF_GREYS = 6
+#: ... and at most this many frames: the noisy background compresses badly.
+GIF_MAX_FRAMES = 30
 
 
 def to_bgr(frame: np.ndarray) -> np.ndarray:
     """Return a grey float frame in [0, 1] ``(h, w)`` as OpenCV's BGR ``uint8`` ``(h, w, 3)``."""
     grey = np.clip(np.round(np.asarray(frame, float) * 255), 0, 255).astype(np.uint8)
     return np.repeat(grey[..., None], 3, axis=-1)
+
+
+@contextmanager
+def _quiet_stderr():
+    """Silence messages written straight to the process's stderr (file descriptor 2).
+
+    OpenCV's bundled FFmpeg prints, for a VP8 WebM file, that the ``VP80`` tag "is not
+    supported" with WebM, and then writes a correct VP8 track anyway; in a notebook
+    that message would land in the cell's output. Failures are still reported:
+    :func:`write_video` raises when the writer does not open.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(null)
+        os.close(saved)
 
 
 def write_video(path, frames: np.ndarray, *, fps: float = 10, fourcc: str = LOSSLESS[0]) -> Path:
@@ -40,7 +68,8 @@ def write_video(path, frames: np.ndarray, *, fps: float = 10, fourcc: str = LOSS
     path = Path(path)
     frames = np.asarray(frames)
     height, width = frames.shape[1:3]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (width, height))
+    with _quiet_stderr():  # FFmpeg warns about the tag of a WebM file it writes fine
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (width, height))
     if not writer.isOpened():
         raise RuntimeError(f"OpenCV cannot write {fourcc} video to {path}")
     for frame in frames:
@@ -149,7 +178,7 @@ def track_video(path, model, tracker, *, scale: int = 4):
     return annotated, tracks
 
 
-def gif_palette(grey_levels: int = 6) -> list[int]:
+def gif_palette(grey_levels: int = GIF_GREYS) -> list[int]:
     """Return a GIF palette: *grey_levels* greys from black to white, then ``tab10``."""
     import matplotlib as mpl
 
@@ -163,7 +192,11 @@ def gif_palette(grey_levels: int = 6) -> list[int]:
 
 
 def to_gif(
-    frames: list[np.ndarray], *, fps: float = 10, grey_levels: int = 6, max_frames: int = 30
+    frames: list[np.ndarray],
+    *,
+    fps: float = 10,
+    grey_levels: int = GIF_GREYS,
+    max_frames: int = GIF_MAX_FRAMES,
 ) -> tuple[bytes, int]:
     """Encode BGR frames as a looping animated GIF; return its bytes and the frames shown.
 
