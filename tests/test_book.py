@@ -163,3 +163,27 @@ def test_internal_links_and_anchors_resolve(site):
                 if unquote(fragment) not in ids_of[path]:
                     broken.append(f"{name}: {href} (no such anchor)")
     assert not broken
+
+
+def test_the_book_pdf_has_every_page_with_its_figures_and_math(site):
+    """book.pdf (printed by Chromium, linked from the introduction) is the whole site."""
+    from pypdf import PdfReader
+
+    from booktools.pdf import PDF_NAME, page_title
+
+    pdf = site / PDF_NAME
+    assert pdf.exists(), "make book prints the site into book.pdf (needs Chromium)"
+    intro = page(site, "book/intro")
+    assert intro.select_one(f'a[href="../{PDF_NAME}"]') is not None
+    reader = PdfReader(pdf)
+    titles = [o.title for o in reader.outline]
+    assert titles == [page_title(site / f"{name}.html") for name in toc_pages()]
+    starts = [reader.get_destination_page_number(o) for o in reader.outline]
+    assert starts == sorted(starts)
+    for name, start, end in zip(toc_pages(), starts, [*starts[1:], len(reader.pages)]):
+        html_figures = len(page(site, name).select('main img[src*="_images/"]'))
+        pdf_images = sum(len(p.images) for p in reader.pages[start:end])
+        assert pdf_images >= html_figures, f"{name}: {pdf_images} images, {html_figures} in HTML"
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "\\(" not in text  # MathJax typeset every formula before printing
+    assert "$$" not in text

@@ -181,6 +181,7 @@ def test_the_full_profile_stops_before_running_anything_without_graphviz(
     err = capsys.readouterr().err
     assert "`dot` is not installed" in err
     assert "apt-get install graphviz" in err
+    assert "apt-get install chromium" in err  # the full build prints the book's PDF
     assert not (root / "_build" / ".jupyter_cache").exists()  # nothing was executed
 
 

@@ -172,16 +172,47 @@ SYSTEM_REQUIREMENTS = {
 def missing_system_requirements(profile: str) -> list[str]:
     """List what the *profile*'s build needs but this machine lacks (one line each).
 
-    The full profile publishes every figure, so a missing program stops the build before
-    anything runs; a quick preview marks the figure as missing on the page instead.
+    The full profile publishes every figure and the book's PDF, so a missing program
+    stops the build before anything runs; a quick preview marks a missing figure on the
+    page and skips the PDF instead.
     """
+    from booktools.pdf import find_chromium
+
     if profile != "full":
         return []
-    return [
+    missing = [
         f"`{program}` is not installed: {why}. Install it with {how}."
         for program, (why, how) in SYSTEM_REQUIREMENTS.items()
         if shutil.which(program) is None
     ]
+    if find_chromium() is None:
+        missing.append(
+            "Chromium is not installed: it prints the book's PDF. Install it with "
+            "sudo apt-get install chromium (Debian/Ubuntu) or install Google Chrome."
+        )
+    return missing
+
+
+def print_book(profile: str, root: Path, site: Path) -> int:
+    """Print the built site into ``<site>/book.pdf`` (:mod:`booktools.pdf`); 0 if done.
+
+    Without Chromium a quick build skips it, saying so; the full build required it
+    up front (:func:`missing_system_requirements`).
+    """
+    from booktools.pdf import PDF_NAME, PdfError, find_chromium, make_pdf
+    from booktools.toc import toc_docnames
+
+    if find_chromium() is None:
+        print("No Chromium: the book's PDF is not made (a full build needs it).")
+        return 0
+    t0 = time.perf_counter()
+    try:
+        out = make_pdf(site, toc_docnames(root), site / PDF_NAME, parts=site.parent / "pdf")
+    except PdfError as exc:
+        print(f"\nBuild FAILED ({profile} profile): {exc}", file=sys.stderr)
+        return 1
+    print(f"Printed {out.relative_to(root)} in {time.perf_counter() - t0:.0f} s.")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -244,6 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         return proc.returncode
     site = html_dir(profile, root, name)
+    if toc is None:
+        pdf_status = print_book(profile, root, site)
+        if pdf_status:
+            return pdf_status
+        seconds = time.perf_counter() - t0
     print(
         f"\nBuilt the {profile}-profile site in {seconds:.0f} s: "
         f"{site.relative_to(root)}/index.html"
