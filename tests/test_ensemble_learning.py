@@ -55,3 +55,66 @@ def test_staged_accuracy_one_row_per_round(data):
         # boosting fits the training data better and better
         assert df["train accuracy"].iloc[-1] > df["train accuracy"].iloc[0]
         np.testing.assert_allclose(df["test accuracy"].iloc[-1], model.score(X_test, y_test))
+
+
+def test_boost_by_hand_matches_gradient_boosting_stage_by_stage():
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    X, y = el.boosting_example(n=40)
+    trees, predictions = el.boost_by_hand(X, y, n_stages=3)
+    assert len(trees) == 3
+    np.testing.assert_allclose(predictions[0], y.mean())  # F_0 is the mean
+    for m in (1, 2, 3):
+        library = GradientBoostingRegressor(n_estimators=m, random_state=0).fit(X, y)
+        np.testing.assert_allclose(predictions[m], library.predict(X), atol=1e-12)
+    # each stage fits the residuals, so the training error goes down
+    errors = [np.mean((y - F) ** 2) for F in predictions]
+    assert errors == sorted(errors, reverse=True)
+
+
+def test_one_boosting_step_on_four_points_by_hand():
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    X, y = np.array([[1.0], [2.0], [3.0], [4.0]]), np.array([1.0, 2.0, 3.0, 6.0])
+    _, predictions = el.boost_by_hand(X, y, n_stages=1, max_depth=1)
+    # residuals (-2, -1, 0, 3): the stump splits off the last point, leaves -1 and 3
+    np.testing.assert_allclose(predictions[1], [2.9, 2.9, 2.9, 3.3])
+    library = GradientBoostingRegressor(n_estimators=1, max_depth=1).fit(X, y)
+    np.testing.assert_allclose(library.predict(X), predictions[1])
+
+
+def test_out_of_fold_features_are_what_stacking_learns_from(data):
+    from sklearn.ensemble import StackingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = data
+    members = el.base_learners()
+    stack = StackingClassifier(members, final_estimator=LogisticRegression(), cv=3).fit(X, y)
+    Z = el.out_of_fold_features(members, X, y, cv=3)
+    assert Z.shape == (len(y), len(members))
+    final = LogisticRegression().fit(Z, y)
+    np.testing.assert_allclose(final.coef_, stack.final_estimator_.coef_, atol=1e-10)
+
+
+def test_draw_boosting_stages_shows_residuals_shrinking():
+    import matplotlib.pyplot as plt
+
+    X, y = el.boosting_example()
+    trees, predictions = el.boost_by_hand(X, y, n_stages=10)
+    fig = el.draw_boosting_stages(X, y, trees, predictions, [1, 3, 10])
+    top, bottom = fig.axes[:3], fig.axes[3:6]
+    assert [ax.get_title() for ax in top] == ["after stage 1", "after stage 3", "after stage 10"]
+    assert all(ax.get_title().startswith("residuals, rms") for ax in bottom)
+    assert fig.rms_ == sorted(fig.rms_, reverse=True)  # residuals shrink stage by stage
+    for ax in top + bottom:
+        assert len(ax.collections) == 1  # the points (data or residuals)
+    assert all(len(ax.lines) == 1 for ax in top)  # F_m
+    assert all(len(ax.lines) == 2 for ax in bottom)  # zero line and h_m
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "data",
+        "$F_m$",
+        "residual",
+        "$h_m$",
+    ]
+    assert fig.get_size_inches()[0] <= 7
+    plt.close(fig)

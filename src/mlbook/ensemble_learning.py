@@ -126,3 +126,103 @@ def staged_accuracy(model, X_train, y_train, X_test, y_test) -> pd.DataFrame:
     return pd.DataFrame(
         {"round": np.arange(1, len(train) + 1), "train accuracy": train, "test accuracy": test}
     )
+
+
+# --- gradient boosting and stacking by hand ------------------------------------------
+
+
+def boost_by_hand(
+    X: np.ndarray,
+    y: np.ndarray,
+    n_stages: int,
+    learning_rate: float = 0.1,
+    max_depth: int = 3,
+    seed: int = 0,
+) -> tuple[list, list[np.ndarray]]:
+    """Run gradient boosting for the squared error by hand, as scikit-learn does.
+
+    Returns
+    -------
+    trees : list of DecisionTreeRegressor
+        The tree fitted at each stage.
+    predictions : list of ndarray, each shape (n,)
+        F_0 (the mean of y) and F_m after each stage, on the training points.
+    """
+    from sklearn.tree import DecisionTreeRegressor
+
+    rng = np.random.RandomState(seed)  # one generator for all stages, as scikit-learn
+    F = np.full(len(y), y.mean())  # F_0: the best constant for the squared error
+    trees, predictions = [], [F]
+    for _ in range(n_stages):
+        residuals = y - F  # the negative gradient of (y - F)**2 / 2
+        tree = DecisionTreeRegressor(
+            criterion="squared_error", max_depth=max_depth, random_state=rng
+        ).fit(X, residuals)
+        F = F + learning_rate * tree.predict(X)
+        trees.append(tree)
+        predictions.append(F)
+    return trees, predictions
+
+
+def out_of_fold_features(members: list[tuple[str, object]], X, y, cv: int = 5):
+    """Return what a stacking model's final estimator learns from, shape (n, members).
+
+    Each column holds one member's predicted probability of the positive class for
+    every sample, made by a copy of the member fitted on the other folds, so the final
+    estimator learns from predictions on data the members did not see.
+    """
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    folds = StratifiedKFold(n_splits=cv)
+    columns = []
+    for _, model in members:
+        proba = cross_val_predict(clone(model), X, y, cv=folds, method="predict_proba")
+        columns.append(proba[:, 1])  # the positive class's probability
+    return np.column_stack(columns)
+
+
+def boosting_example(n: int = 60, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Return a one-feature regression problem: a noisy sine on [0, 6], sorted by x."""
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(0, 6, n))
+    return x[:, None], np.sin(x) + rng.normal(0, 0.25, n)
+
+
+def draw_boosting_stages(X: np.ndarray, y: np.ndarray, trees, predictions, stages):
+    """Draw gradient boosting stage by stage: the fit above, the residuals below.
+
+    Top row: the data and the ensemble's prediction F_m after stage m. Bottom row: the
+    residuals y - F_(m-1) the m-th tree was fitted to (dots), and that tree (line). The
+    residuals' root mean square is in each bottom title and in ``fig.rms_``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    stages = list(stages)
+    fig, axes = plt.subplots(
+        2, len(stages), figsize=(7, 4.8), sharex=True, sharey="row", layout="constrained"
+    )
+    grid = np.linspace(X.min(), X.max(), 300)[:, None]
+    order = np.argsort(X[:, 0])
+    fig.rms_ = []
+    for (top, bottom), m in zip(axes.T, stages):
+        residuals = y - predictions[m - 1]
+        rms = float(np.sqrt(np.mean(residuals**2)))
+        fig.rms_.append(rms)
+        top.scatter(X[:, 0], y, s=10, color="0.55", label="data")
+        top.plot(X[order, 0], predictions[m][order], color="C0", lw=2, label="$F_m$")
+        top.set_title(f"after stage {m}", fontsize=11)
+        bottom.axhline(0, color="0.7", lw=0.8)
+        bottom.scatter(X[:, 0], residuals, s=10, color="C1", label="residual")
+        bottom.plot(grid[:, 0], trees[m - 1].predict(grid), color="black", lw=1.5, label="$h_m$")
+        bottom.set_title(f"residuals, rms {rms:.2f}", fontsize=11)
+        bottom.set_xlabel("x")
+    axes[0, 0].set_ylabel("y and $F_m(x)$")
+    axes[1, 0].set_ylabel("$y - F_{m-1}(x)$")
+    handles = [h for ax in axes[:, 0] for h in ax.get_legend_handles_labels()[0]]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
+    return fig
