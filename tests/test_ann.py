@@ -102,3 +102,60 @@ def test_plot_decision_boundary_returns_labelled_axes():
     assert ax.get_xlabel()
     assert ax.get_legend() is not None
     plt.close(ax.figure)
+
+
+def test_perceptron_first_epoch_on_and_matches_the_hand_computation():
+    """The chapter's by-hand exercise: one epoch of the rule from zero weights."""
+    w, b, errors = ann.train_perceptron(X_LOGIC, np.array([0, 0, 0, 1]), epochs=1)
+    assert w.tolist() == [1.0, 1.0]
+    assert b == 0.0
+    assert errors == [2]
+
+
+def test_output_delta_is_p_minus_y_over_n_and_the_recursion_holds(blobs):
+    X, y = blobs
+    params = ann.init_params([3, 4, 1], seed=3)
+    acts = ann.forward(params, X)
+    (dW1, db1), (dW2, db2) = ann.backward(params, acts, y)
+    delta_out = (acts[-1] - y[:, None]) / len(y)
+    np.testing.assert_allclose(db2, delta_out.sum(axis=0))
+    np.testing.assert_allclose(dW2, acts[1].T @ delta_out)
+    delta_hidden = (delta_out @ params[1][0].T) * (1 - acts[1] ** 2)
+    np.testing.assert_allclose(db1, delta_hidden.sum(axis=0))
+    np.testing.assert_allclose(dW1, X.T @ delta_hidden)
+
+
+def test_draw_forward_backward_shows_activations_and_deltas():
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle, FancyArrowPatch
+
+    params = ann.init_params([2, 3, 1], seed=0)
+    x, y = np.array([1.0, 0.0]), 1
+    fig = ann.draw_forward_backward(params, x, y)
+    ax_f, ax_b = fig.axes
+    acts = ann.forward(params, x[None, :])
+    deltas = [db for _, db in ann.backward(params, acts, np.array([1.0]))]
+    for ax in (ax_f, ax_b):
+        assert sum(isinstance(p, Circle) for p in ax.patches) == 2 + 3 + 1
+        assert sum(isinstance(p, FancyArrowPatch) for p in ax.patches) == 2 * 3 + 3 * 1
+    forward_texts = [t.get_text() for t in ax_f.texts]
+    for value in np.concatenate([a[0] for a in acts]):
+        assert f"{value:.2f}".replace("-", "−") in forward_texts
+    backward_texts = [t.get_text() for t in ax_b.texts]
+    for value in np.concatenate(deltas):
+        assert f"{value:.2f}".replace("-", "−") in backward_texts
+    assert f"{acts[-1][0, 0] - y:.2f}".replace("-", "−") in backward_texts  # δ_L = p − y
+
+    # forward arrows point right (to the output), backward ones left (to the input)
+    def directions(ax):
+        return {
+            np.sign(p._posA_posB[1][0] - p._posA_posB[0][0])
+            for p in ax.patches
+            if isinstance(p, FancyArrowPatch)
+        }
+
+    assert directions(ax_f) == {1.0}
+    assert directions(ax_b) == {-1.0}
+    heads = [p for p in ax_b.patches if isinstance(p, FancyArrowPatch)]
+    assert sum(p.get_arrowstyle().__class__.__name__ != "Curve" for p in heads) == 3
+    plt.close(fig)

@@ -279,3 +279,109 @@ def plot_decision_boundary(
     ax.legend(loc="lower left")
     ax.grid(False)
     return ax
+
+
+# --- a picture of the forward and the backward pass --------------------------------
+
+
+def draw_forward_backward(params: Params, x: np.ndarray, y: float, *, fig=None):
+    """Draw one example's forward pass and backward pass through a small network.
+
+    Two panels of the same network: on the left, each unit holds its activation (the
+    input, then ``a_l``, then the output probability ``p``), with arrows in the
+    direction of the forward pass; on the right, each non-input unit holds its
+    ``delta_l = dL/dz_l`` in red, with arrows pointing back towards the input (the
+    first layer's weights, which need no delta below them, are plain grey lines). For one
+    example, ``delta_l`` is also the gradient of the layer's biases, which is how it is
+    read from :func:`backward`.
+
+    Parameters
+    ----------
+    params : the network, e.g. ``init_params([2, 3, 1])``
+    x : ndarray, shape (d,), one example
+    y : its label, 0 or 1
+
+    Returns
+    -------
+    the figure, with the two axes in ``fig.axes``.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle, FancyArrowPatch
+
+    acts = forward(params, np.asarray(x, dtype=float)[None, :])
+    grads = backward(params, acts, np.array([float(y)]))
+    deltas = [None] + [db for _, db in grads]  # no delta for the input layer
+    sizes = [a.shape[1] for a in acts]
+    if fig is None:
+        fig = plt.figure(figsize=(7, 3.3))
+    ax_f, ax_b = fig.subplots(1, 2)
+    radius, gap = 0.34, 1.0
+    place = {
+        (layer, unit): (1.6 * layer, gap * ((n - 1) / 2 - unit))
+        for layer, n in enumerate(sizes)
+        for unit in range(n)
+    }
+    top = max(sizes) * gap / 2
+    names = ["input $x$"] + [f"hidden $a_{i}$" for i in range(1, len(sizes) - 1)] + ["output $p$"]
+    for ax, backward_pass in ((ax_f, False), (ax_b, True)):
+        colour = "#b2182b" if backward_pass else "#222222"
+        for layer in range(len(sizes) - 1):
+            for i in range(sizes[layer]):
+                for j in range(sizes[layer + 1]):
+                    (x0, y0), (x1, y1) = place[(layer, i)], place[(layer + 1, j)]
+                    # from circle edge to circle edge, against the pass when backward
+                    d = np.array([x1 - x0, y1 - y0]) / np.hypot(x1 - x0, y1 - y0)
+                    a, b = np.array([x0, y0]) + radius * d, np.array([x1, y1]) - radius * d
+                    # backwards, nothing flows past the first hidden layer: plain lines
+                    stops = backward_pass and layer == 0
+                    ax.add_patch(
+                        FancyArrowPatch(
+                            *((b, a) if backward_pass else (a, b)),
+                            arrowstyle="-" if stops else "-|>",
+                            mutation_scale=9,
+                            color="#9aa5b1" if stops else colour,
+                            alpha=0.6,
+                            linewidth=0.4 + 2.0 * min(abs(params[layer][0][i, j]), 1.5),
+                            shrinkA=0,
+                            shrinkB=1,
+                        )
+                    )
+        for (layer, unit), (cx, cy) in place.items():
+            shaded = backward_pass and layer == 0
+            ax.add_patch(
+                Circle(
+                    (cx, cy),
+                    radius,
+                    facecolor="#eeeeee" if shaded else "white",
+                    edgecolor="#222222",
+                    linewidth=1.2,
+                    zorder=3,
+                )
+            )
+            if backward_pass and layer > 0:
+                text, tcolour = f"{deltas[layer][unit]:.2f}", "#b2182b"
+            elif not backward_pass:
+                text, tcolour = f"{acts[layer][0, unit]:.2f}", "#222222"
+            else:
+                continue
+            ax.text(
+                cx,
+                cy,
+                text.replace("-", "−"),
+                ha="center",
+                va="center",
+                fontsize=9,
+                color=tcolour,
+                zorder=4,
+            )
+        for layer, name in enumerate(names):
+            if backward_pass and layer > 0:
+                name = f"$\\delta_{layer}$" if layer < len(sizes) - 1 else "$\\delta_L = p - y$"
+            ax.text(1.6 * layer, -top - 0.2, name, ha="center", va="top", fontsize=9.5)
+        ax.set(xlim=(-0.7, 1.6 * (len(sizes) - 1) + 0.7), ylim=(-top - 0.6, top))
+        ax.set_aspect("equal")
+        ax.axis("off")
+    ax_f.set_title("Forward: activations", fontsize=11)
+    ax_b.set_title("Backward: $\\delta_l = \\partial L / \\partial z_l$", fontsize=11)
+    fig.tight_layout()
+    return fig
