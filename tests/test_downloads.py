@@ -11,60 +11,15 @@ uses the cache with the server gone.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
-import io
-import json
-import pickle
-import tarfile
-import threading
-import typing
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from booktools.mirror import PER_BATCH, Mirror, cifar10_archive, class_index, ssd_archive
 from mlbook.data import downloads
 from mlbook.data.cifar10 import load_cifar10
 from mlbook.data.sources import ChecksumError, DataUnavailableError
-
-PER_BATCH = 6  # images per CIFAR-10 batch file in the small archive
-
-
-class _Mirror:
-    """A folder served over HTTP on 127.0.0.1, as ``$MLBOOK_DATA_MIRROR``."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.requests: list[str] = []
-        handler_class = type("Handler", (_QuietHandler,), {"requests": self.requests})
-        handler = functools.partial(handler_class, directory=str(folder))
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.stopped = False
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def put(self, name: str, data: bytes) -> str:
-        (self.folder / name).write_bytes(data)
-        return hashlib.sha256(data).hexdigest()
-
-    def stop(self) -> None:
-        if not self.stopped:
-            self.server.shutdown()
-            self.server.server_close()
-            self.stopped = True
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    requests: typing.ClassVar[list[str]] = []
-
-    def log_message(self, *args):  # keep pytest's output clean
-        pass
-
-    def do_GET(self):
-        type(self).requests.append(self.path)
-        super().do_GET()
 
 
 @pytest.fixture
@@ -72,48 +27,13 @@ def mirror(tmp_path, monkeypatch):
     """Serve a local mirror, with an empty Keras cache in ``$KERAS_HOME``, the network probe on."""
     folder = tmp_path / "mirror"
     folder.mkdir()
-    m = _Mirror(folder)
+    m = Mirror(folder)
     monkeypatch.setenv(downloads.MIRROR_ENV, m.url)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setenv("MLBOOK_DATA_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("MLBOOK_OFFLINE", "0")
     yield m
     m.stop()
-
-
-def _targz(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-def small_cifar10_archive(seed: int = 0) -> tuple[bytes, np.ndarray]:
-    """Make a ``cifar-10-python.tar.gz`` with the real layout and pickles, PER_BATCH images each.
-
-    Returns the archive and the first training image (channels-last), to check the
-    reader's reshaping.
-    """
-    rng = np.random.default_rng(seed)
-    members = {}
-    first = None
-    for name in [*(f"data_batch_{i}" for i in range(1, 6)), "test_batch"]:
-        data = rng.integers(0, 256, size=(PER_BATCH, 3072), dtype=np.uint8)
-        if first is None:
-            first = data[0].reshape(3, 32, 32).transpose(1, 2, 0)
-        batch = {
-            b"batch_label": name.encode(),
-            b"labels": [int(v) for v in rng.integers(0, 10, PER_BATCH)],
-            b"data": data,
-            b"filenames": [f"img_{k}.png".encode() for k in range(PER_BATCH)],
-        }
-        members[f"cifar-10-batches-py/{name}"] = pickle.dumps(batch, protocol=2)
-    meta = {b"label_names": [b"airplane", b"automobile"], b"num_cases_per_batch": PER_BATCH}
-    members["cifar-10-batches-py/batches.meta"] = pickle.dumps(meta, protocol=2)
-    return _targz(members), first
 
 
 def test_every_download_has_an_origin_and_a_pinned_hash_but_the_ssd():
@@ -136,7 +56,7 @@ def test_cifar10_download_checksum_cache_load_and_the_chapter_function(mirror, m
     from mlbook import cnn
     from mlbook.data import cifar10
 
-    archive, first = small_cifar10_archive()
+    archive, first = cifar10_archive()
     sha = mirror.put(downloads.CIFAR10.name, archive)
     monkeypatch.setattr(downloads, "CIFAR10", downloads.with_hash(downloads.CIFAR10, sha))
 
@@ -157,7 +77,7 @@ def test_cifar10_download_checksum_cache_load_and_the_chapter_function(mirror, m
 
 
 def test_load_cifar10_names_the_archive_source_and_checks_the_real_size(mirror, monkeypatch):
-    archive, _ = small_cifar10_archive()
+    archive, _ = cifar10_archive()
     sha = mirror.put(downloads.CIFAR10.name, archive)
     monkeypatch.setattr(downloads, "CIFAR10", downloads.with_hash(downloads.CIFAR10, sha))
     with pytest.raises(DataUnavailableError) as err:
@@ -169,7 +89,7 @@ def test_load_cifar10_names_the_archive_source_and_checks_the_real_size(mirror, 
 
 @pytest.mark.parametrize("damage", ["corrupt", "truncated"])
 def test_a_bad_download_is_refused_and_the_cache_is_not_poisoned(mirror, monkeypatch, damage):
-    archive, _ = small_cifar10_archive()
+    archive, _ = cifar10_archive()
     good = hashlib.sha256(archive).hexdigest()
     pinned = downloads.with_hash(downloads.CIFAR10, good)
     monkeypatch.setattr(downloads, "CIFAR10", pinned)
@@ -210,13 +130,10 @@ def test_an_unpinned_file_is_trusted_on_first_use_then_checked(mirror, monkeypat
 
 def _inception_files(mirror) -> tuple[str, str]:
     """Serve InceptionV3 weights (random, the real .h5 format) and a class index."""
-    import keras
+    from booktools.mirror import inception_weights
 
-    model = keras.applications.InceptionV3(weights=None)
-    path = mirror.folder / downloads.INCEPTION_V3.name
-    model.save_weights(path)
-    index = {str(k): [f"n{k:08d}", f"class_{k}"] for k in range(1000)}
-    index_sha = mirror.put(downloads.IMAGENET_CLASS_INDEX.name, json.dumps(index).encode())
+    path = inception_weights(mirror.folder / downloads.INCEPTION_V3.name)
+    index_sha = mirror.put(downloads.IMAGENET_CLASS_INDEX.name, class_index())
     return hashlib.sha256(path.read_bytes()).hexdigest(), index_sha
 
 
@@ -243,36 +160,11 @@ def test_inception_weights_through_the_mirror_classify_a_photo(mirror, monkeypat
     assert ic.classify_photo(photo, top=1)[0][1] == top[0][1]
 
 
-def _ssd_archive(tmp_path: Path) -> bytes:
-    """Make a tiny SavedModel with the zoo SSD's input and outputs, in the zoo's folders."""
-    import tensorflow as tf
-
-    class TinyDetector(tf.Module):
-        @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.uint8)])
-        def __call__(self, images):
-            n = 3
-            boxes = tf.constant([[[0.1, 0.1, 0.5, 0.5], [0.2, 0.6, 0.4, 0.9], [0, 0, 1, 1]]])
-            return {
-                "detection_boxes": boxes,
-                "detection_scores": tf.constant([[0.9, 0.7, 0.1]]),
-                "detection_classes": tf.constant([[1.0, 17.0, 3.0]]),
-                "num_detections": tf.constant([float(n)]),
-            }
-
-    name = downloads.SSD.name.removesuffix(".tar.gz")
-    model_dir = tmp_path / "ssd-src" / name / "saved_model"
-    tf.saved_model.save(TinyDetector(), str(model_dir))
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        tar.add(tmp_path / "ssd-src" / name, arcname=name)
-    return buf.getvalue()
-
-
 @pytest.mark.slow
 def test_the_ssd_archive_through_the_mirror_detects(mirror, tmp_path):
     from mlbook import object_detection as od
 
-    mirror.put(downloads.SSD.name, _ssd_archive(tmp_path))
+    mirror.put(downloads.SSD.name, ssd_archive(downloads.SSD.name.removesuffix(".tar.gz")))
     assert od.pretrained_available()
     detector = od.load_pretrained_detector()
     image = np.zeros((40, 60, 3), np.uint8)
@@ -281,3 +173,17 @@ def test_the_ssd_archive_through_the_mirror_detects(mirror, tmp_path):
     np.testing.assert_allclose(boxes[0], [4, 6, 20, 30])  # normalised -> pixels (h, w)
     assert list(scores) == pytest.approx([0.9, 0.7])
     assert downloads.expected_hash(downloads.SSD)  # recorded at first use
+
+
+def test_a_test_mirror_brings_its_own_hashes(mirror, monkeypatch, tmp_path):
+    """``MLBOOK_DATA_HASHES`` (booktools.mirror's stand-in files) replaces pinned hashes."""
+    import json
+
+    archive, _ = cifar10_archive()
+    sha = mirror.put(downloads.CIFAR10.name, archive)
+    with pytest.raises(ChecksumError, match="expected " + downloads.CIFAR10.file_hash):
+        downloads.fetch(downloads.CIFAR10)  # the pinned hash refuses the stand-in
+    hashes = tmp_path / "hashes.json"
+    hashes.write_text(json.dumps({downloads.CIFAR10.name: sha}))
+    monkeypatch.setenv(downloads.HASHES_ENV, str(hashes))
+    assert (downloads.fetch(downloads.CIFAR10) / "test_batch").exists()
