@@ -12,7 +12,7 @@ export MLBOOK_PROFILE
 export TF_CPP_MIN_LOG_LEVEL := 3
 
 .PHONY: help install install-dev book check-site test unit lint preview chapter memory \
-	benchmark binder-check hooks clean
+	benchmark binder-check publish-check hooks clean
 
 help:
 	@echo "make book    build the site (MLBOOK_PROFILE=$(MLBOOK_PROFILE); quick for a fast preview)"
@@ -26,6 +26,7 @@ help:
 	@echo "make benchmark  rebuild times after each kind of edit (full profile: ~20 min)"
 	@echo "make hooks   install the pre-commit hooks (ruff check and format)"
 	@echo "make binder-check  rehearse a Binder launch offline (venv, postBuild, start, every chapter)"
+	@echo "make publish-check dry run of the publish workflow (fresh clone, local download mirror)"
 	@echo "make clean   remove build output (keeps nothing but the sources)"
 
 DEV_STAMP := $(VENV)/.installed-dev
@@ -50,10 +51,11 @@ install-dev: $(DEV_STAMP)
 book: $(STAMP)
 	$(BIN)/python -m booktools.build --profile $(MLBOOK_PROFILE)
 
-# The book checks (HTML: executed pages, glue, alt text, links, no log output) on the
-# published full-profile site; run after `make book` (which it reuses, cached).
+# The site checks on the published full-profile site, after `make book` (reused, cached):
+# the HTML (executed pages, glue, alt text, links, reprs, downloads, PDF) and, in
+# Chromium, every page at phone width, its math, its weight and axe's accessibility audit.
 check-site: $(DEV_STAMP)
-	MLBOOK_SITE_PROFILE=full $(BIN)/python -m pytest -m book
+	MLBOOK_SITE_PROFILE=full $(BIN)/python -m pytest -m "book or browser"
 
 test: $(DEV_STAMP) lint
 	$(BIN)/python -m pytest
@@ -89,6 +91,11 @@ benchmark: $(STAMP)
 # JupyterLab, postBuild, start; every chapter opened with jupytext and run (time, memory).
 binder-check: $(STAMP)
 	$(BIN)/python -m booktools.binder --python $(PYTHON)
+
+# A dry run of .github/workflows/publish.yml: its build steps in a fresh clone of HEAD,
+# with a local mirror standing in for the internet (stand-in files in the real formats).
+publish-check: $(DEV_STAMP)
+	$(BIN)/python -m booktools.publish_check --reuse-venv
 
 clean:
 	rm -rf _build conf.py

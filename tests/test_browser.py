@@ -10,15 +10,16 @@ import functools
 import gzip
 import http.server
 import os
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
 
+from booktools.pdf import find_chromium
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = find_chromium()  # Debian's chromium, or the Chrome of a hosted runner
 ACTIVE_LEARNING = "book/sklearn/07-active-learning.html"
 
 
