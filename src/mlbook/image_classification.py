@@ -559,9 +559,9 @@ def measure_model(model, *, batch_size: int = 4, repeats: int = 3, seed: int = 0
     """Measure what a model costs: its parameters, its size on disk, its time per image.
 
     The size is that of its weights saved to a temporary ``.weights.h5`` file. The time
-    is for ``predict_on_batch`` on *batch_size* random images at the model's own input
-    size: one warm-up call (which builds the graph), then the median of *repeats* calls,
-    divided by *batch_size*.
+    is for one forward pass, compiled as a TensorFlow graph, on *batch_size* random
+    images at the model's own input size: one warm-up call (which builds the graph),
+    then the median of *repeats* calls, divided by *batch_size*.
 
     Returns
     -------
@@ -571,17 +571,20 @@ def measure_model(model, *, batch_size: int = 4, repeats: int = 3, seed: int = 0
     import tempfile
     import time
 
+    import tensorflow as tf
+
     shape = tuple(model.input_shape[1:])
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.weights.h5"
         model.save_weights(path)
         disk = path.stat().st_size
     x = np.random.default_rng(seed).uniform(-1, 1, (batch_size, *shape)).astype("float32")
-    model.predict_on_batch(x)  # warm-up
+    forward = tf.function(lambda batch: model(batch, training=False))
+    forward(x)  # warm-up: builds the graph
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        model.predict_on_batch(x)
+        forward(x).numpy()
         times.append(time.perf_counter() - start)
     return {
         "input_px": int(shape[0]),
