@@ -98,3 +98,72 @@ def test_l1_makes_weights_sparser_than_l2(data):
 
 def test_near_zero_share():
     assert rg.near_zero_share(np.array([0.0, 1e-4, 0.5, -1.0])) == 0.5
+
+
+@pytest.mark.parametrize("technique", ["baseline", "L1", "L2"])
+def test_penalty_by_hand_matches_model_losses(technique):
+    model = rg.build_model(technique, 8)
+    model(np.ones((1, 28, 28), "float32"))
+    by_hand, by_keras = rg.penalty(model), rg.keras_penalty(model)
+    if technique == "baseline":
+        assert by_hand == by_keras == 0
+    else:
+        assert by_hand > 0
+        assert by_hand == pytest.approx(by_keras, rel=1e-5)
+
+
+def test_inverted_dropout_keeps_the_mean():
+    h = np.array([0.6, 1.0, 2.0])
+    rng = np.random.default_rng(0)
+    draws = np.stack([rg.inverted_dropout(h, 0.5, rng) for _ in range(4000)])
+    assert set(np.unique(draws[:, 0]).round(6)) == {0.0, 1.2}
+    np.testing.assert_allclose(draws.mean(axis=0), h, rtol=0.08)
+
+
+def test_keras_dropout_scales_the_kept_units_like_the_hand_version():
+    h = np.array([0.6, 1.0, 2.0])
+    draws = rg.keras_dropout_draws(h, 0.25, n_draws=2000, seed=1)
+    assert draws.shape == (2000, 3)
+    kept = draws != 0
+    assert 0.7 < kept.mean() < 0.8
+    np.testing.assert_allclose(draws[kept], np.broadcast_to(h / 0.75, draws.shape)[kept], rtol=1e-6)
+    np.testing.assert_allclose(draws.mean(axis=0), h, rtol=0.08)
+
+
+def test_l2_under_adam_shrinks_idle_weights_adamw_all_alike():
+    hand = rg.decay_under_adam([1.0, 0.0], steps=50)
+    by_keras = rg.keras_decay_under_adam([1.0, 0.0], steps=50)
+    for name in hand:
+        np.testing.assert_allclose(hand[name], by_keras[name], atol=1e-5)
+    l2 = hand["no decay"] - hand["Adam + L2"]
+    decoupled = hand["no decay"] - hand["AdamW"]
+    assert l2[1] > 20 * decoupled[1]  # the idle weight: Adam rescales the penalty up
+    assert abs(l2[0]) < decoupled[0]  # the busy weight: the penalty is drowned out
+    assert decoupled[0] == pytest.approx(decoupled[1], rel=0.1)
+
+
+def test_constrained_minima_and_the_drawing():
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Polygon
+
+    w1 = rg.constrained_minimum("L1")
+    w2 = rg.constrained_minimum("L2")
+    assert w1 == pytest.approx([1.0, 0.0], abs=1e-9)  # a corner: sparse
+    assert np.abs(w2).min() > 0.1  # the circle: both weights non-zero
+    assert np.sum(w2**2) == pytest.approx(1.0)
+    assert rg.toy_loss(w1) <= rg.toy_loss(rg.ball_boundary("L1")).min() + 1e-12
+    with pytest.raises(ValueError, match="L1"):
+        rg.ball_boundary("L3")
+    fig = rg.draw_penalty_balls()
+    assert len(fig.axes) == 2
+    for ax, kind, best in zip(fig.axes, ("L1", "L2"), (w1, w2)):
+        assert ax.get_title().startswith(kind)
+        patches = [p for p in ax.patches if isinstance(p, Polygon)]
+        assert len(patches) == 1
+        texts = [t.get_text() for t in ax.texts]
+        assert "loss minimum" in texts
+        assert f"w = ({best[0] + 0:.2f}, {best[1] + 0:.2f})" in texts
+        assert ax.collections  # the contours
+    assert "w = (1.00, 0.00)" in [t.get_text() for t in fig.axes[0].texts]
+    assert fig.get_size_inches()[0] <= 7
+    plt.close(fig)

@@ -191,3 +191,192 @@ def first_kernel(model: keras.Model) -> np.ndarray:
 def near_zero_share(weights: np.ndarray, tol: float = NEAR_ZERO) -> float:
     """Share of weights whose magnitude is below ``tol``."""
     return float(np.mean(np.abs(weights) < tol))
+
+
+# --- The math by hand ---------------------------------------------------------------------
+
+
+def penalty(model: keras.Model) -> float:
+    """Return the weight penalty a model adds to its loss, computed from its kernels.
+
+    Sums ``factor * |w|`` (L1) or ``factor * w**2`` (L2) over every weight of every
+    ``Dense`` kernel that carries a regulariser; zero for a model without one.
+    """
+    import keras
+
+    total = 0.0
+    for layer in model.layers:
+        reg = getattr(layer, "kernel_regularizer", None)
+        if not isinstance(layer, keras.layers.Dense) or reg is None:
+            continue
+        w = np.asarray(layer.kernel, dtype="float64")
+        config = reg.get_config()
+        l1, l2 = config.get("l1", 0.0), config.get("l2", 0.0)
+        total += l1 * np.abs(w).sum() + l2 * (w**2).sum()
+    return float(total)
+
+
+def keras_penalty(model: keras.Model) -> float:
+    """Return the penalty Keras adds to the loss: the sum of ``model.losses``."""
+    import keras
+
+    return float(sum(float(keras.ops.convert_to_numpy(v)) for v in model.losses))
+
+
+def inverted_dropout(h: np.ndarray, rate: float, rng: np.random.Generator):
+    """Drop each unit of *h* with probability *rate*; scale the others by 1/(1 - rate).
+
+    The scaling keeps the expected output equal to *h*, so at inference the layer can
+    simply pass *h* through.
+    """
+    keep = rng.random(np.shape(h)) >= rate
+    return np.where(keep, h / (1 - rate), 0.0)
+
+
+def keras_dropout_draws(h: np.ndarray, rate: float, n_draws: int, seed: int = 0) -> np.ndarray:
+    """Apply ``keras.layers.Dropout(rate)`` in training mode to *n_draws* copies of *h*.
+
+    Returns
+    -------
+    ndarray, shape (n_draws, *h.shape)
+    """
+    import keras
+
+    layer = keras.layers.Dropout(rate, seed=seed)
+    batch = np.broadcast_to(np.asarray(h, dtype="float32"), (n_draws, *np.shape(h)))
+    return np.asarray(layer(batch, training=True))
+
+
+def decay_under_adam(
+    loss_gradients,
+    *,
+    w0: float = 1.0,
+    decay: float = 0.01,
+    lr: float = 1e-3,
+    steps: int = 100,
+) -> dict[str, np.ndarray]:
+    """Shrink equal weights with an L2 penalty under Adam, and with AdamW's decay.
+
+    Each weight gets a constant loss gradient (one per weight) for *steps* steps. With
+    "Adam + L2" the penalty's gradient ``2 * decay * w`` is added to it and goes through
+    Adam's rescaling; AdamW shrinks by ``lr * decay * w`` outside it. A third run with
+    no decay at all gives the movement due to the loss alone.
+
+    Returns
+    -------
+    dict
+        ``"no decay"``, ``"Adam + L2"``, ``"AdamW"`` -> final weights, shape (k,).
+    """
+    from mlbook.optimization_tuning import adam_step
+
+    g_loss = np.asarray(loss_gradients, dtype=float)
+    runs = {"no decay": (0.0, 0.0), "Adam + L2": (decay, 0.0), "AdamW": (0.0, decay)}
+    final = {}
+    for name, (l2, weight_decay) in runs.items():
+        w, state = np.full(g_loss.shape, w0), {}
+        for _ in range(steps):
+            g = g_loss + 2 * l2 * w
+            w, state = adam_step(w, g, state, lr=lr, weight_decay=weight_decay)
+        final[name] = w
+    return final
+
+
+def keras_decay_under_adam(
+    loss_gradients, *, w0: float = 1.0, decay: float = 0.01, lr: float = 1e-3, steps: int = 100
+) -> dict[str, np.ndarray]:
+    """Run the same comparison as ``decay_under_adam`` with Keras' ``Adam`` and ``AdamW``."""
+    import keras
+
+    g_loss = np.asarray(loss_gradients, dtype="float32")
+    final = {}
+    for name, l2, make in [
+        ("no decay", 0.0, lambda: keras.optimizers.Adam(lr)),
+        ("Adam + L2", decay, lambda: keras.optimizers.Adam(lr)),
+        ("AdamW", 0.0, lambda: keras.optimizers.AdamW(lr, weight_decay=decay)),
+    ]:
+        w = keras.Variable(np.full(g_loss.shape, w0, dtype="float32"))
+        optimizer = make()
+        for _ in range(steps):
+            optimizer.apply([g_loss + 2 * l2 * np.asarray(w.numpy())], [w])
+        final[name] = np.asarray(w.numpy(), dtype="float64")
+    return final
+
+
+#: The toy loss of the constraint figure: (w - centre)ᵀ A (w - centre).
+TOY_CENTRE = (1.8, 0.45)
+TOY_A = ((1.0, 0.25), (0.25, 1.5))
+
+
+def toy_loss(w, centre=TOY_CENTRE, a=TOY_A) -> np.ndarray:
+    """Quadratic loss ``(w - centre)ᵀ A (w - centre)`` for points ``w`` of shape (..., 2)."""
+    d = np.asarray(w, dtype=float) - np.asarray(centre)
+    return np.einsum("...i,ij,...j->...", d, np.asarray(a), d)
+
+
+def ball_boundary(kind: str, radius: float = 1.0, n: int = 4001) -> np.ndarray:
+    """Points on the boundary of the L1 ball (a diamond) or the L2 ball (a circle).
+
+    Returns
+    -------
+    ndarray, shape (n, 2)
+    """
+    angle = np.linspace(0, 2 * np.pi, n)
+    circle = np.stack([np.cos(angle), np.sin(angle)], axis=-1)
+    if kind == "L2":
+        return radius * circle
+    if kind == "L1":
+        return radius * circle / np.abs(circle).sum(axis=1, keepdims=True)
+    raise ValueError(f"kind must be 'L1' or 'L2', not {kind!r}")
+
+
+def constrained_minimum(kind: str, radius: float = 1.0) -> np.ndarray:
+    """Return the point of the ball of *kind* where the toy loss is smallest.
+
+    The toy loss's unconstrained minimum lies outside the ball, so the constrained one lies
+    on its boundary; we search the boundary densely.
+    """
+    boundary = ball_boundary(kind, radius)
+    return boundary[np.argmin(toy_loss(boundary))]
+
+
+def draw_penalty_balls(radius: float = 1.0):
+    """Draw the L1 diamond and the L2 circle with the toy loss's contours, side by side.
+
+    Each panel shows the ball (a ``Polygon`` patch), the loss contours, the unconstrained
+    minimum (a cross) and the constrained minimum (a dot) where a contour first touches
+    the ball.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Polygon
+
+    fig, axes = plt.subplots(1, 2, figsize=(7, 3.6), sharey=True)
+    grid = np.linspace(-1.6, 2.4, 201)
+    gx, gy = np.meshgrid(grid, grid)
+    f = toy_loss(np.stack([gx, gy], axis=-1))
+    for ax, kind in zip(axes, ("L1", "L2")):
+        best = constrained_minimum(kind, radius)
+        touch = float(toy_loss(best))
+        ax.contour(gx, gy, f, levels=touch * np.array([0.25, 1, 2.25, 4]), colors="0.55")
+        ax.add_patch(Polygon(ball_boundary(kind, radius, 401), alpha=0.3, color="C0"))
+        ax.plot(*TOY_CENTRE, "kx", ms=9, mew=2)
+        ax.plot(*best, "o", color="C3", ms=8)
+        arrow = {"arrowstyle": "->", "color": "0.3"}
+        ax.annotate("loss minimum", TOY_CENTRE, (0.5, 1.95), fontsize=9, arrowprops=arrow)
+        label = f"w = ({best[0] + 0:.2f}, {best[1] + 0:.2f})"
+        ax.annotate(label, best, (0.2, -1.35), fontsize=9, arrowprops=arrow)
+        ax.axhline(0, color="0.3", lw=0.6)
+        ax.axvline(0, color="0.3", lw=0.6)
+        ax.set(
+            title=f"{kind}: " + ("|w₁| + |w₂| ≤ 1" if kind == "L1" else "w₁² + w₂² ≤ 1"),
+            xlabel="$w_1$",
+            aspect="equal",
+            xlim=(-1.6, 2.4),
+            ylim=(-1.6, 2.4),
+        )
+    axes[0].set_ylabel("$w_2$")
+    fig.tight_layout()
+    return fig
