@@ -113,3 +113,58 @@ def test_the_generator_loss_is_non_saturating():
     grad = tape.gradient(gen_loss, fake).numpy().ravel() * 2  # undo the batch mean
     assert float(gen_loss) == pytest.approx(np.mean(np.log1p(np.exp([8.0, 6.0]))), rel=1e-4)
     assert np.all(grad < -0.99)  # the minimax loss log(1 - D) would give about -D ≈ 0
+
+
+def test_losses_by_hand_match_gan_losses():
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(1, 2, size=(16, 1)), rng.normal(-1, 2, size=(16, 1))
+    gen_loss, disc_loss = gan.gan_losses(tf.constant(real), tf.constant(fake))
+    by_hand = gan.gan_losses_by_hand(real, fake)
+    np.testing.assert_allclose(by_hand, (float(gen_loss), float(disc_loss)), rtol=1e-5)
+    # at the balance point D = 1/2 (logit 0): L_G = log 2, L_D = 2 log 2
+    np.testing.assert_allclose(
+        gan.gan_losses_by_hand(np.zeros(4), np.zeros(4)), (np.log(2), 2 * np.log(2))
+    )
+
+
+def test_shown_epochs_shows_every_epoch_or_says_which_are_skipped():
+    rows, text = gan.shown_epochs(6)
+    assert rows == list(range(7))
+    assert "every epoch" in text
+    rows, text = gan.shown_epochs(10)
+    assert len(rows) == 7
+    assert rows[0] == 0
+    assert rows[-1] == 10
+    assert "skipped" in text
+    assert "4 epochs" in text
+
+
+def test_sample_evolution_fits_the_column():
+    import matplotlib.pyplot as plt
+
+    samples = np.zeros((7, 16, 28, 28))
+    fig = gan.plot_sample_evolution(samples, list(range(7)))
+    assert fig.get_size_inches()[0] <= 7
+    assert len(fig.axes) == 7 * 8
+    plt.close(fig)
+
+
+def test_draw_gan_loop_draws_both_players_and_who_updates_whom():
+    import matplotlib.pyplot as plt
+
+    ax = gan.draw_gan_loop()
+    gids = [p.get_gid() for p in ax.patches]
+    assert gids.count("box") == 7
+    assert gids.count("flow") == 6
+    assert gids.count("update") == 2
+    texts = " ".join(t.get_text() for t in ax.texts)
+    for word in ("generator", "discriminator", "fake images", "real images", "noise"):
+        assert word in texts
+    assert "$L_G$" in texts
+    assert "$L_D$" in texts
+    assert "updates $D$" in texts
+    assert "updates $G$ only" in texts
+    assert ax.figure.get_size_inches()[0] <= 7
+    plt.close(ax.figure)

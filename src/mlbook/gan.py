@@ -462,7 +462,10 @@ def plot_sample_evolution(samples: np.ndarray, epochs: list[int], *, n: int = 8)
     """Draw a grid: one row per chosen epoch, the same *n* noise vectors in the columns."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(epochs), n, figsize=(1.1 * n, 1.15 * len(epochs)), squeeze=False)
+    size = min(1.1, 6.2 / n)  # with the row labels at most 6.8 inches wide, the column
+    fig, axes = plt.subplots(
+        len(epochs), n, figsize=(size * n + 0.6, (size + 0.05) * len(epochs) + 0.4), squeeze=False
+    )
     for r, epoch in enumerate(epochs):
         for c in range(n):
             ax = axes[r, c]
@@ -474,3 +477,148 @@ def plot_sample_evolution(samples: np.ndarray, epochs: list[int], *, n: int = 8)
     fig.suptitle("The same noise vectors through training")
     fig.tight_layout()
     return fig
+
+
+def shown_epochs(epochs: int, max_rows: int = 7) -> tuple[list[int], str]:
+    """Choose the rows of the sample-evolution grid and say which epochs they are.
+
+    Every epoch (0 = before training) when ``epochs + 1 <= max_rows``; otherwise
+    *max_rows* evenly spaced ones, always the first and the last.
+
+    Returns
+    -------
+    rows : list of int
+    description : str
+        ``"before training and after every epoch"``, or which epochs are shown and that
+        the others are skipped, for the caption.
+    """
+    if epochs + 1 <= max_rows:
+        return list(range(epochs + 1)), "before training (top row) and after every epoch"
+    rows = sorted({int(e) for e in np.linspace(0, epochs, max_rows).round()})
+    skipped = epochs + 1 - len(rows)
+    listed = ", ".join(str(e) for e in rows[1:-1]) + f" and {rows[-1]}"
+    return rows, (
+        f"before training (top row) and after epochs {listed} only; the other "
+        f"{skipped} epoch{'s' if skipped != 1 else ''} are skipped to keep the grid small"
+    )
+
+
+def softplus(z: np.ndarray) -> np.ndarray:
+    """Return ``log(1 + exp(z))``, computed without overflow."""
+    return np.logaddexp(0.0, z)
+
+
+def gan_losses_by_hand(real_logits: np.ndarray, fake_logits: np.ndarray) -> tuple[float, float]:
+    """Both players' losses from the discriminator's logits, by their formulas.
+
+    With ``D = sigmoid(s)``, ``-log D = softplus(-s)`` and ``-log(1 - D) = softplus(s)``.
+
+    Returns
+    -------
+    gen_loss : float
+        ``mean(-log D(G(z)))``, the non-saturating generator loss.
+    disc_loss : float
+        ``mean(-log D(x)) + mean(-log(1 - D(G(z))))``.
+    """
+    real, fake = np.ravel(real_logits), np.ravel(fake_logits)
+    gen_loss = softplus(-fake).mean()  # fakes labelled "real"
+    disc_loss = softplus(-real).mean() + softplus(fake).mean()  # real -> 1, fake -> 0
+    return float(gen_loss), float(disc_loss)
+
+
+def draw_gan_loop(*, ax=None):
+    """Draw one GAN training step: who feeds whom, and which loss updates which network.
+
+    Seven boxes (``gid="box"``): the noise, the generator, its fakes, the real images,
+    the discriminator and the two losses. Six solid arrows (``gid="flow"``) carry data
+    forward; two dashed arrows (``gid="update"``) carry each loss's gradient back to the
+    network it updates: the discriminator's loss to the discriminator, the generator's
+    loss (through the discriminator, which it does not change) to the generator.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.3))
+    g_colour, d_colour, data_colour, loss_colour = "#c6dbef", "#fdd49e", "#f0f0f0", "#e5f5e0"
+    boxes = {  # key: (x, y, width, text, colour)
+        "noise": (0.85, 2.6, 1.6, "noise $z$\n$\\sim \\mathcal{N}(0, I)$", data_colour),
+        "G": (2.85, 2.6, 1.5, "generator\n$G$", g_colour),
+        "fake": (5.0, 2.6, 2.0, "fake images\n$G(z)$", data_colour),
+        "real": (5.0, 0.9, 2.0, "real images\n$x$ (MNIST)", data_colour),
+        "D": (7.45, 1.75, 2.1, "discriminator\n$D$", d_colour),
+        "LG": (9.95, 2.6, 2.1, "$L_G$: fakes\nlabelled real", loss_colour),
+        "LD": (9.95, 0.9, 2.1, "$L_D$: real → 1,\nfakes → 0", loss_colour),
+    }
+    height = 1.0
+    for x, y, width, text, colour in boxes.values():
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - width / 2, y - height / 2),
+                width,
+                height,
+                boxstyle="round,pad=0.02,rounding_size=0.15",
+                facecolor=colour,
+                edgecolor="0.2",
+                linewidth=1.2,
+                gid="box",
+            )
+        )
+        ax.text(x, y, text, ha="center", va="center", fontsize=9.5)
+
+    def edge(a, b, side_a="right", side_b="left"):
+        xa, ya, wa = boxes[a][:3]
+        xb, yb, wb = boxes[b][:3]
+        start = (xa + wa / 2, ya) if side_a == "right" else (xa, ya + height / 2)
+        end = (xb - wb / 2, yb) if side_b == "left" else (xb, yb - height / 2)
+        return start, end
+
+    def arrow(start, end, gid, **kw):
+        style = dict(arrowstyle="-|>", mutation_scale=13, color="0.15", linewidth=1.4)
+        style.update(kw)
+        ax.add_patch(FancyArrowPatch(start, end, gid=gid, **style))
+
+    for a, b in [
+        ("noise", "G"),
+        ("G", "fake"),
+        ("fake", "D"),
+        ("real", "D"),
+        ("D", "LG"),
+        ("D", "LD"),
+    ]:
+        arrow(*edge(a, b), "flow")
+    # the updates: each loss's gradient back to the network it trains
+    arrow(
+        (boxes["LD"][0], boxes["LD"][1] - height / 2),
+        (boxes["D"][0] + 0.3, boxes["D"][1] - height / 2),
+        "update",
+        color="tab:red",
+        linestyle="--",
+        connectionstyle="arc3,rad=-0.55",
+    )
+    ax.text(8.9, -0.15, "updates $D$", ha="center", va="center", fontsize=10, color="tab:red")
+    arrow(
+        (boxes["LG"][0], boxes["LG"][1] + height / 2),
+        (boxes["G"][0], boxes["G"][1] + height / 2),
+        "update",
+        color="tab:blue",
+        linestyle="--",
+        connectionstyle="arc3,rad=0.18",
+    )
+    ax.text(
+        6.45,
+        4.05,
+        "updates $G$ only (the gradient passes through $D$)",
+        ha="center",
+        va="center",
+        fontsize=10,
+        color="tab:blue",
+    )
+    ax.set(xlim=(-0.05, 11.1), ylim=(-0.45, 4.3), aspect="equal")
+    ax.axis("off")
+    ax.set_title("One GAN training step: two players, two losses, two updates", fontsize=11)
+    return ax
