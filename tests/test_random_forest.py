@@ -65,3 +65,44 @@ def test_cardinality_demo_fools_mdi_but_not_permutation_importance():
     imp = rf.importances(rf.forest(60).fit(X_train, y_train), X_test, y_test, n_repeats=3)
     assert imp["impurity"].idxmax() == "noise (continuous)"  # MDI ranks the noise first
     assert imp["permutation"].idxmax() == "signal (yes/no)"  # held-out data do not
+
+
+def test_forest_variance_formula():
+    np.testing.assert_allclose(rf.forest_variance(0.04, 0.3, [1, 10]), [0.04, 0.0148])
+    assert rf.forest_variance(0.04, 1.0, 100) == pytest.approx(0.04)  # copies: no gain
+    assert rf.forest_variance(0.04, 0.0, 100) == pytest.approx(0.0004)  # independent: σ²/B
+
+
+def test_measured_variance_follows_the_formula(split):
+    X_train, X_test, y_train, _ = split
+    P = rf.tree_predictions(X_train, y_train, X_test, worlds=6, trees=20)
+    assert P.shape == (6, 20, len(X_test))
+    table, sigma2, rho = rf.variance_vs_trees(P, [1, 5, 20])
+    assert 0 < rho < 1
+    assert sigma2 > 0
+    assert table["measured"].is_monotonic_decreasing
+    # with all the trees the formula is an identity
+    assert table["measured"].iloc[-1] == pytest.approx(table["formula"].iloc[-1])
+    np.testing.assert_allclose(table["measured"], table["formula"], rtol=0.3)
+
+
+def test_draw_variance_vs_trees_draws_formula_floor_and_measurements():
+    import matplotlib.pyplot as plt
+
+    table = pd.DataFrame({"trees": [1, 2, 5, 10], "measured": [0.05, 0.03, 0.015, 0.01]})
+    ax = rf.draw_variance_vs_trees(table, sigma2=0.05, rho=0.1)
+    formula, floor, measured = ax.lines
+    assert floor.get_ydata()[0] == pytest.approx(0.005)
+    np.testing.assert_allclose(measured.get_xdata(), [1, 2, 5, 10])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "5", "10"]
+    assert len(ax.get_legend().get_texts()) == 3
+    assert formula.get_ydata()[0] == pytest.approx(0.05)  # B = 1: one tree's variance
+    plt.close(ax.figure)
+
+
+def test_oob_by_hand_matches_the_forest(split):
+    X_train, _, y_train, _ = split
+    model = rf.forest(40).fit(X_train, y_train)
+    proba, accuracy = rf.oob_by_hand(model, X_train, y_train)
+    np.testing.assert_allclose(proba, model.oob_decision_function_)
+    assert accuracy == pytest.approx(model.oob_score_)

@@ -10,16 +10,25 @@ import pandas as pd
 from mlbook.notes import run_notes_code
 from mlbook.profile import freeze
 
-#: Per-profile settings: forest size, the sizes of the accuracy-vs-trees curve, and the
-#: number of shuffles per feature in permutation importance.
+#: Per-profile settings: forest size, the sizes of the accuracy-vs-trees curve, the
+#: number of shuffles per feature in permutation importance, and the training sets
+#: ("worlds") and trees per world of the variance experiment.
 SETTINGS = freeze(
     {
         "full": {
             "n_estimators": 300,
             "tree_counts": (15, 25, 50, 100, 200, 300, 500),
             "n_repeats": 10,
+            "variance_worlds": 12,
+            "variance_trees": 50,
         },
-        "quick": {"n_estimators": 100, "tree_counts": (15, 30, 60, 120), "n_repeats": 5},
+        "quick": {
+            "n_estimators": 100,
+            "tree_counts": (15, 30, 60, 120),
+            "n_repeats": 5,
+            "variance_worlds": 8,
+            "variance_trees": 50,
+        },
     }
 )
 
@@ -153,3 +162,154 @@ def importances(model, X_test, y_test, n_repeats: int = 10, seed: int = 0) -> pd
         },
         index=X_test.columns,
     ).sort_values("impurity", ascending=False)
+
+
+# --- why averaging helps: the variance of a forest --------------------------------------
+
+
+def forest_variance(sigma2: float, rho: float, n_trees):
+    """Return the variance of an average of B trees: rho σ² + (1 - rho) σ² / B.
+
+    *sigma2* is the variance of one tree's prediction, *rho* the correlation between
+    the predictions of two trees grown on the same training set, and B is *n_trees*.
+    """
+    return rho * sigma2 + (1 - rho) * sigma2 / np.asarray(n_trees, dtype=float)
+
+
+def tree_predictions(
+    X, y, X_test, *, worlds: int, trees: int, train_size: float = 0.5, seed: int = 0, **kwargs
+) -> np.ndarray:
+    """Grow *trees* trees on each of *worlds* random training sets; return their predictions.
+
+    Each "world" is a random subset (*train_size* of the rows, without replacement) of
+    ``X, y``, standing for another training set the world could have given us; in each,
+    a random forest grows *trees* trees (its own seed per world; *kwargs* go to
+    ``RandomForestClassifier``, e.g. ``max_features``).
+
+    Returns
+    -------
+    ndarray, shape (worlds, trees, n_test)
+        Each tree's predicted probability of class 1 for each row of *X_test*.
+    """
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import train_test_split
+
+    X, y, X_test = np.asarray(X), np.asarray(y), np.asarray(X_test)
+    out = np.empty((worlds, trees, len(X_test)))
+    for w in range(worlds):
+        X_w, _, y_w, _ = train_test_split(
+            X, y, train_size=train_size, stratify=y, random_state=seed + w
+        )
+        model = RandomForestClassifier(
+            n_estimators=trees, random_state=seed + w, n_jobs=1, **kwargs
+        ).fit(X_w, y_w)
+        out[w] = [tree.predict_proba(X_test)[:, 1] for tree in model.estimators_]
+    return out
+
+
+def variance_vs_trees(P: np.ndarray, tree_counts) -> tuple[pd.DataFrame, float, float]:
+    """Measure the variance of forests of B trees; compare it with ``forest_variance``.
+
+    Parameters
+    ----------
+    P : ndarray, shape (worlds, trees, n_test)
+        From ``tree_predictions``.
+    tree_counts : sequence of int
+        Forest sizes B (at most ``trees``); the forest of size B is the first B trees.
+
+    Returns
+    -------
+    table : DataFrame
+        ``trees``, ``measured`` (variance over the worlds of the average of B trees,
+        averaged over the test rows) and ``formula`` (``forest_variance``).
+    sigma2, rho : float
+        One tree's variance and the correlation between two trees of the same world,
+        estimated from all the trees (averaged over the test rows).
+    """
+    trees = P.shape[1]
+    var_one = P.var(axis=0, ddof=1)  # (trees, n_test): each tree's variance over worlds
+    var_sum = P.sum(axis=1).var(axis=0, ddof=1)  # (n_test,)
+    cov = (var_sum - var_one.sum(axis=0)) / (trees * (trees - 1))  # mean pairwise cov
+    sigma2 = float(var_one.mean())
+    rho = float(cov.mean() / sigma2)
+    measured = [P[:, :b].mean(axis=1).var(axis=0, ddof=1).mean() for b in tree_counts]
+    table = pd.DataFrame(
+        {
+            "trees": list(tree_counts),
+            "measured": np.array(measured, dtype=float),
+            "formula": forest_variance(sigma2, rho, tree_counts),
+        }
+    )
+    return table, sigma2, rho
+
+
+def draw_variance_vs_trees(table: pd.DataFrame, sigma2: float, rho: float, ax=None):
+    """Plot the measured variance of a forest against B, with the formula and its floor.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Two lines (the formula, the floor rho σ²) and one set of markers (measured).
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
+    grid = np.geomspace(1, table["trees"].max(), 200)
+    ax.plot(
+        grid,
+        forest_variance(sigma2, rho, grid),
+        color="C0",
+        lw=2,
+        label=r"formula $\rho\sigma^2 + (1-\rho)\sigma^2/B$",
+    )
+    ax.axhline(
+        rho * sigma2,
+        color="0.4",
+        ls="--",
+        lw=1.2,
+        label=r"floor $\rho\sigma^2$ (infinitely many trees)",
+    )
+    ax.plot(
+        table["trees"],
+        table["measured"],
+        "o",
+        color="C1",
+        ms=7,
+        label="measured over the training sets",
+    )
+    ax.set(
+        xscale="log",
+        xlabel="number of trees B (log scale)",
+        ylabel="variance of the forest's prediction",
+        title="Averaging B trees: the variance falls to a floor",
+    )
+    ax.xaxis.set_major_locator(FixedLocator(table["trees"].tolist()))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticklabels([str(b) for b in table["trees"]])
+    ax.set_ylim(0, None)
+    ax.legend(loc="upper right")
+    return ax
+
+
+def oob_by_hand(model, X, y) -> tuple[np.ndarray, float]:
+    """Recompute a fitted forest's out-of-bag class probabilities and accuracy.
+
+    Each training row is scored only by the trees whose bootstrap sample left it out
+    (``model.estimators_samples_`` holds the rows each tree drew).
+
+    Returns
+    -------
+    proba : ndarray, shape (n, n_classes)
+        The mean predicted probabilities of the row's out-of-bag trees.
+    accuracy : float
+    """
+    X, y = np.asarray(X, dtype=np.float32), np.asarray(y)
+    votes = np.zeros((len(y), len(model.classes_)))
+    for tree, drawn in zip(model.estimators_, model.estimators_samples_):
+        out = np.setdiff1d(np.arange(len(y)), drawn)  # rows this tree never saw
+        votes[out] += tree.predict_proba(X[out])
+    proba = votes / votes.sum(axis=1, keepdims=True)
+    accuracy = float(np.mean(model.classes_[proba.argmax(axis=1)] == y))
+    return proba, accuracy
