@@ -68,7 +68,7 @@ class GridModel:
         self.pred[0, gy, gx, 3 + k :] = [(box[2] - box[0]) / od.FRAME, (box[3] - box[1]) / od.FRAME]
         self.calls = 0
 
-    def __call__(self, batch, training=False):
+    def predict_on_batch(self, batch):
         assert batch.shape == (1, od.FRAME, od.FRAME, 1)
         assert batch.dtype == np.float32
         assert 0 <= batch.min()
