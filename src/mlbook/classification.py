@@ -275,7 +275,7 @@ def roc_points(positive, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def auc_by_pairs(positive, scores) -> float:
-    """Return the share of (positive, negative) pairs in which the positive scores higher.
+    """Return the share of (positive, negative) pairs where the positive scores higher.
 
     Ties count one half. This probability is the area under the ROC curve.
     """
@@ -509,7 +509,7 @@ def svm_search_table(search) -> pd.DataFrame:
     return table
 
 
-def fit_time_vs_n(sizes, repeats: int = 3, n_features: int = 20, seed: int = 0) -> pd.DataFrame:
+def fit_time_vs_n(sizes, repeats: int = 3, n_features: int = 20, seed: int = 0):
     """Measure the fit time of a scaled RBF SVC and of a scaled logistic regression.
 
     One synthetic problem (``make_classification``, 5 % flipped labels) of

@@ -264,7 +264,7 @@ def bias_variance(
     noise: float = 0.25,
     seed: int = 100,
 ) -> dict:
-    """Fit one polynomial to each of many fresh training sets; measure bias² and variance.
+    """Fit one polynomial per fresh training set; measure the bias² and the variance.
 
     Each training set is ``make_curve_data(n, noise, seed + i)``: new x positions, new
     noise, same true function ``sin(2 pi x)``.
@@ -285,12 +285,11 @@ def bias_variance(
         squared error on fresh noisy targets at the grid (one draw per fit).
     """
     truth = np.sin(2 * np.pi * grid[:, 0])
-    predictions = np.array(
-        [
-            polynomial_model(degree).fit(*make_curve_data(n, noise, seed + i)).predict(grid)
-            for i in range(n_sets)
-        ]
-    )
+    fits = []
+    for i in range(n_sets):  # a fresh training set each time
+        x, y = make_curve_data(n, noise, seed + i)
+        fits.append(polynomial_model(degree).fit(x, y))
+    predictions = np.array([fit.predict(grid) for fit in fits])  # shape (n_sets, m)
     average = predictions.mean(axis=0)  # the average fit over training sets
     bias2 = np.mean((average - truth) ** 2)
     variance = np.mean(predictions.var(axis=0))
@@ -363,11 +362,15 @@ def svr_tube(x, y, epsilon: float = 0.3, C: float = 10.0, gamma: float = 1.0):
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVR
 
-    return make_pipeline(StandardScaler(), SVR(C=C, epsilon=epsilon, gamma=gamma)).fit(x, y)
+    model = make_pipeline(StandardScaler(), SVR(C=C, epsilon=epsilon, gamma=gamma))
+    return model.fit(x, y)
 
 
 def epsilon_insensitive(y, y_pred, epsilon: float) -> np.ndarray:
-    """Return the epsilon-insensitive loss of each prediction: max(0, |y - y_pred| - epsilon)."""
+    """Return the epsilon-insensitive loss of each prediction.
+
+    max(0, |y - y_pred| - epsilon): zero inside the tube, linear outside it.
+    """
     return np.maximum(0.0, np.abs(np.asarray(y) - np.asarray(y_pred)) - epsilon)
 
 
