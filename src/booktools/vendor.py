@@ -52,7 +52,7 @@ FILES: list[tuple[str, str, str]] = [
     (
         "@jupyter-widgets/html-manager@1.0.15",
         "package/dist/embed-amd.js",
-        "ca87dff57c70ffb2658794fde0eab0e27e5f5472a1f5df7ab2b08e1039fc4b72",
+        "ff470e70a50a57dae9235c54716e68c347fb67dc1ccf0cd223cdf51b3f4dc639",
     ),
     (
         "@jupyter-widgets/html-manager@1.0.15",
@@ -277,6 +277,38 @@ FILES: list[tuple[str, str, str]] = [
 ]
 
 
+#: Edits applied to a vendored file after it is unpacked: (package spec, path) -> a list
+#: of (exact text, replacement, why). Each text must occur exactly once; the file's pin in
+#: FILES is the sha256 of the patched file (the tarball's integrity pins the original).
+PATCHES: dict[tuple[str, str], list[tuple[str, str, str]]] = {
+    ("@jupyter-widgets/html-manager@1.0.15", "package/dist/embed-amd.js"): [
+        (
+            "gt=new(ht());gt.compile(At)",
+            "gt=new(ht())({allowUnionTypes:!0});gt.compile(At)",
+            "the manager compiles the widget-state schema with Ajv 8 in strict mode, which "
+            "logs 'strict mode: use allowUnionTypes ...' on every page with a widget; the "
+            "schema's union types are intended, so allow them (validation is unchanged)",
+        ),
+        (
+            "k=new(w()),E=k.compile(y)",
+            "k=new(w())({allowUnionTypes:!0}),E=k.compile(y)",
+            "the same schema compiled by the bundle's second copy of the embedding code",
+        ),
+    ],
+}
+
+
+def patch(spec: str, member: str, content: bytes) -> bytes:
+    """Apply :data:`PATCHES` for one file; raise if a patch's text is not there once."""
+    text = None
+    for old, new, why in PATCHES.get((spec, member), []):
+        text = content.decode() if text is None else text
+        if text.count(old) != 1:
+            raise ValueError(f"{spec} {member}: patch text not found once ({why[:60]}...)")
+        text = text.replace(old, new)
+    return content if text is None else text.encode()
+
+
 #: Packages only the tests use: kept under tests/_vendor, never copied into the site.
 TEST_VENDOR = Path("tests") / "_vendor"
 TEST_ONLY = ("axe-core",)
@@ -355,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
                     for s, member, _ in FILES:
                         if s != spec:
                             continue
-                        content = tar.extractfile(member).read()
+                        content = patch(spec, member, tar.extractfile(member).read())
                         for path in targets(spec, member, root):
                             path.parent.mkdir(parents=True, exist_ok=True)
                             path.write_bytes(content)
