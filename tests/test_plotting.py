@@ -77,3 +77,10 @@ def test_plot_history_passes_the_check():
     fig, ax = plt.subplots()
     plotting.plot_history({"accuracy": [0.5, 0.7, 0.8], "val_accuracy": [0.4, 0.6, 0.7]}, ax=ax)
     assert plotting.figure_problems(fig) == []
+
+
+def test_an_image_grid_fits_the_column_and_stays_legible():
+    images = np.zeros((20, 28, 28))
+    fig = plotting.plot_image_grid(images, [f"label {i % 10}" for i in range(20)], ncols=10)
+    assert fig.get_figwidth() * fig.dpi <= plotting.COLUMN_PX
+    assert plotting.figure_problems(fig) == []

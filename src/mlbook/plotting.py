@@ -81,13 +81,18 @@ def plot_image_grid(
     cmap: str = "gray_r",
     size: float = 1.3,
 ):
-    """Show images (``(n, h, w)``) in a grid with a title above each; returns the figure."""
+    """Show images (``(n, h, w)``) in a grid with a title above each; returns the figure.
+
+    Each image takes *size* inches, less if the row would be wider than the page's
+    column (:data:`COLUMN_PX`): the page would shrink the figure and its titles with it.
+    """
     import matplotlib.pyplot as plt
 
     n = len(images)
     nrows = max(1, -(-n // ncols))
+    size = min(size, 0.98 * COLUMN_PX / 100 / ncols)  # at the book's 100 dpi
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(size * ncols, (size + 0.35) * nrows), squeeze=False
+        nrows, ncols, figsize=(size * ncols, (size + 0.4) * nrows), squeeze=False
     )
     for ax in axes.flat:
         ax.axis("off")
