@@ -85,8 +85,10 @@ def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     a = np.asarray(a, float).reshape(-1, 4)[:, None, :]
     b = np.asarray(b, float).reshape(-1, 4)[None, :, :]
-    h = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
-    w = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    top, bottom = np.maximum(a[..., 0], b[..., 0]), np.minimum(a[..., 2], b[..., 2])
+    left, right = np.maximum(a[..., 1], b[..., 1]), np.minimum(a[..., 3], b[..., 3])
+    h = np.clip(bottom - top, 0, None)  # 0 if the boxes do not overlap
+    w = np.clip(right - left, 0, None)
     inter = h * w
     area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
     area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
@@ -361,9 +363,8 @@ def nms_by_hand(
     *score_threshold* are candidates; the best candidate is kept and every candidate
     overlapping it by more than *iou_threshold* is dropped; repeat.
     """
-    candidates = [
-        i for i in np.argsort(-np.asarray(scores), kind="stable") if scores[i] > score_threshold
-    ]
+    order = np.argsort(-np.asarray(scores), kind="stable")  # the best score first
+    candidates = [i for i in order if scores[i] > score_threshold]
     keep = []
     while candidates and len(keep) < max_output:
         best = candidates.pop(0)  # the highest score left
@@ -537,13 +538,15 @@ def run_tracker(
 
 
 def evaluate_tracking(
-    video: Video, tracks: list[list[tuple[int, np.ndarray]]], threshold: float = MATCH_IOU
+    video: Video,
+    tracks: list[list[tuple[int, np.ndarray]]],
+    threshold: float = MATCH_IOU,
 ) -> dict[str, float]:
     """CLEAR-MOT style scores of a tracker's output against the video's ground truth.
 
     Per frame, true objects are matched one-to-one to track outputs (IoU >= threshold),
-    each frame afresh. (CLEAR-MOT first keeps the previous frame's object-track pairs that
-    still overlap enough, and matches only the rest.)
+    each frame afresh. (CLEAR-MOT first keeps the previous frame's object-track pairs
+    that still overlap enough, and matches only the rest.)
 
     Returns
     -------

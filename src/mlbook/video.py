@@ -161,7 +161,7 @@ def detect_frame(model, frame: np.ndarray):
 
 
 def track_video(path, model, tracker, *, scale: int = 4):
-    """Run the notes' loop: read *path* frame by frame, detect, track, draw boxes and IDs.
+    """Run the notes' loop: read *path* frame by frame, detect, track, draw the boxes.
 
     Returns the annotated BGR frames (enlarged *scale* times) and the tracker's output
     ``[(track_id, box), ...]`` for every frame.
