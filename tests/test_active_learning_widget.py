@@ -1,5 +1,7 @@
 """The widgets' callbacks, driven as a reader would, without a browser."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -115,20 +117,22 @@ def test_static_player_headings_number_the_rounds_and_the_last_asks_nothing_next
     assert "np.float" not in "".join(headings)
 
 
-def test_confusion_matrix_numbers_are_at_least_11_px_where_shown():
+def test_the_player_shows_the_confusion_matrix_as_a_table_of_counts():
     X, y, _ = al.load_seed_digits()
     rounds = al.run_rounds(X, y, 40, 1, 5)
-    fig = alw.confusion_figure(rounds[0].confusion)
-    ax = fig.axes[0]
-    counts = [t for t in ax.texts if t.get_text().strip()]
-    assert len(counts) == 100
-    ticks = ax.get_xticklabels() + ax.get_yticklabels()
-    px = [t.get_fontsize() * alw.FIGURE_DPI / 72 for t in counts + ticks]
-    assert min(px) >= 11
-    # the player shows the PNG at its own pixel size, so those pixels are CSS pixels
-    png = alw.figure_png(fig)
+    table = alw.confusion_html(rounds[0].confusion, "Round 1: confusion")
+    cells = re.findall(r"<td[^>]*>(\d+)</td>", table)
+    assert [int(c) for c in cells] == rounds[0].confusion.ravel().tolist()
+    assert table.count('<th scope="row"') == 10
+    assert table.count('<th scope="col"') == 10
+    assert "<caption" in table
+    assert "<img" not in table  # text, readable at the page's size
+
+
+def test_the_curve_png_is_shown_at_its_own_size():
+    png = alw.figure_png(alw.curve_figure([(40, 0.8), (45, 0.85)]))
     width, height = alw.png_size(png)
-    html = alw.png_html(png, "confusion").value
+    html = alw.png_html(png, "curve").value
     assert f'width="{width}" height="{height}"' in html
     assert "max-width: 100%" in html
 
@@ -139,9 +143,10 @@ def test_static_player_images_have_alt_text():
     _, stack = alw.static_player(rounds, images).children
     for i, panel in enumerate(stack.children):
         html = " ".join(c.value for c in _walk(panel) if hasattr(c, "value") and "<img" in c.value)
-        assert html.count("<img") == 3
+        assert html.count("<img") == 5 + 1  # the five digits asked, the accuracy curve
+        assert html.count('alt="digit ') == 5
         assert html.count('alt="Round') == 1
-        assert f"round {i + 1}" in html
+        assert f"rounds 1 to {i + 1}" in html
         assert 'alt=""' not in html
 
 

@@ -106,6 +106,63 @@ def queries_figure(images: np.ndarray, pred: np.ndarray, true: np.ndarray | None
     return fig
 
 
+def _data_uri(png: bytes) -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def confusion_html(confusion: np.ndarray, caption: str) -> str:
+    """Return a 10 x 10 confusion matrix (counts) as an HTML table, shaded like a heatmap.
+
+    A table rather than a picture: its numbers are text at the page's own size (readable
+    on a phone, by a screen reader, in the dark theme), and it weighs a few kilobytes.
+    """
+    import matplotlib as mpl
+
+    cmap = mpl.colormaps["Blues"]
+    top = max(int(confusion.max()), 1)
+    cell = "padding:0.15rem 0.35rem;text-align:right;min-width:2.1em"
+    rows = []
+    for true, counts in enumerate(confusion):
+        cells = []
+        for count in counts:
+            shade = 0.05 + 0.85 * count / top
+            color = mpl.colors.to_hex(cmap(shade))
+            ink = "#ffffff" if shade > 0.55 else "#1a1a1a"
+            cells.append(f'<td style="{cell};background:{color};color:{ink}">{int(count)}</td>')
+        rows.append(f'<tr><th scope="row" style="{cell}">{true}</th>{"".join(cells)}</tr>')
+    head = "".join(f'<th scope="col" style="{cell}">{d}</th>' for d in range(10))
+    return (
+        '<table class="confusion" style="border-collapse:collapse;font-size:0.85rem;'
+        'font-variant-numeric:tabular-nums">'
+        f'<caption style="caption-side:top;font-weight:bold">{html.escape(caption)}</caption>'
+        f'<thead><tr><th style="{cell}">true ↓ predicted →</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def queries_html(images: np.ndarray, pred: np.ndarray, true: np.ndarray | None, title: str) -> str:
+    """Return the asked digits in a row as HTML: each image with the model's guess (and truth).
+
+    Each 8 x 8 digit is a tiny PNG (:func:`digit_png`) with alt text; the captions are
+    text, so they stay readable at any width and the row wraps on a phone.
+    """
+    figures = []
+    for i, image in enumerate(images):
+        caption = f"model: {pred[i]}" + (f"<br>true: {true[i]}" if true is not None else "")
+        alt = f"digit {i + 1}: the model says {pred[i]}" + (
+            f", the true label is {true[i]}" if true is not None else ""
+        )
+        figures.append(
+            '<figure style="display:inline-block;margin:0 0.6rem 0.4rem 0;text-align:center">'
+            f'<img src="{_data_uri(digit_png(image))}" alt="{html.escape(alt)}" width="{DIGIT_PX}"'
+            f' height="{DIGIT_PX}" style="border:1px solid #999">'
+            f'<figcaption style="font-size:0.85rem">{caption}</figcaption></figure>'
+        )
+    return f"<div><b>{html.escape(title)}</b></div><div>{''.join(figures)}</div>"
+
+
 def png_size(png: bytes) -> tuple[int, int]:
     """Return a PNG's ``(width, height)`` in pixels, read from its header."""
     if png[:8] != b"\x89PNG\r\n\x1a\n":
@@ -119,12 +176,9 @@ def png_html(png: bytes, alt: str):
     The image is shown at its own size (one pixel per CSS pixel, so the fonts keep the
     size :data:`FIGURE_DPI` gives them), shrinking only on a screen narrower than it.
     """
-    import base64
-    import html
-
     import ipywidgets as w
 
-    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    src = _data_uri(png)
     width, height = png_size(png)
     return w.HTML(
         f'<img src="{src}" alt="{html.escape(alt)}" width="{width}" height="{height}" '
@@ -167,24 +221,23 @@ def static_player(rounds: list[Round], images: np.ndarray, *, interval_ms: int =
     history = [(r.n_labeled, r.accuracy) for r in rounds]
     for i, r in enumerate(rounds):
         head = w.HTML(round_heading(r, i + 1, len(rounds)))
-        asked = png_html(
-            figure_png(
-                queries_figure(
-                    images[r.picked], r.picked_pred, r.picked_true, "Most uncertain digits"
-                )
-            ),
-            f"Round {i + 1}: the {len(r.picked)} digits the model is least sure of, each "
-            "with its predicted and true label.",
+        asked = w.HTML(
+            queries_html(
+                images[r.picked],
+                r.picked_pred,
+                r.picked_true,
+                f"Round {i + 1}: the {plural(len(r.picked), 'digit')} the model is least sure of",
+            )
         )
         curve = png_html(
             figure_png(curve_figure(history[: i + 1])),
-            f"Accuracy on the unlabelled digits against the number of labelled digits, "
-            f"rounds 1 to {i + 1}.",
+            f"Round {i + 1}: accuracy on the unlabelled digits against the number of "
+            f"labelled digits, rounds 1 to {i + 1}.",
         )
-        conf = png_html(
-            figure_png(confusion_figure(r.confusion)),
-            f"Confusion matrix of round {i + 1}: true digit against predicted digit on "
-            "the unlabelled digits.",
+        conf = w.HTML(
+            confusion_html(
+                r.confusion, f"Round {i + 1}: true digit against predicted, unlabelled digits"
+            )
         )
         # the row wraps rather than shrink the figures when the page is narrow
         figures = w.HBox([curve, conf], layout=w.Layout(flex_flow="row wrap"))
