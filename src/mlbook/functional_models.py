@@ -240,17 +240,16 @@ def draw_graph(model: keras.Model, ax=None, title: str | None = None):
     for a, b in edges:
         k, m = seen.get((a, b), 0), edges.count((a, b))
         seen[(a, b)] = k + 1
-        rad = 0.0 if m == 1 else 0.25 * (2 * k / (m - 1) - 1)
+        dx = 0.0 if m == 1 else 0.2 * (2 * k / (m - 1) - 1)  # side by side if repeated
         (xa, ya), (xb, yb) = where[a], where[b]
         ax.add_patch(
             FancyArrowPatch(
-                (xa, ya - height / 2),
-                (xb, yb + height / 2),
+                (xa + dx, ya - height / 2),
+                (xb + dx, yb + height / 2),
                 arrowstyle="-|>",
                 mutation_scale=11,
                 lw=1.1,
                 color="#444444",
-                connectionstyle=f"arc3,rad={rad}",
             )
         )
     span = max(abs(x) for x, _ in where.values()) + width / 2 + 0.05
