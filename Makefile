@@ -12,7 +12,7 @@ export MLBOOK_PROFILE
 export TF_CPP_MIN_LOG_LEVEL := 3
 
 .PHONY: help install install-dev book check-site test unit lint preview chapter memory \
-	benchmark binder-check publish-check hooks clean
+	benchmark binder-check publish-check realsize hooks clean
 
 help:
 	@echo "make book    build the site (MLBOOK_PROFILE=$(MLBOOK_PROFILE); quick for a fast preview)"
@@ -27,6 +27,7 @@ help:
 	@echo "make hooks   install the pre-commit hooks (ruff check and format)"
 	@echo "make binder-check  rehearse a Binder launch offline (venv, postBuild, start, every chapter)"
 	@echo "make publish-check dry run of the publish workflow (fresh clone, local download mirror)"
+	@echo "make realsize  measure what real data adds online (-> book/appendix/real-data-timings.json)"
 	@echo "make clean   remove build output (keeps nothing but the sources)"
 
 DEV_STAMP := $(VENV)/.installed-dev
@@ -91,6 +92,11 @@ benchmark: $(STAMP)
 # JupyterLab, postBuild, start; every chapter opened with jupytext and run (time, memory).
 binder-check: $(STAMP)
 	$(BIN)/python -m booktools.binder --python $(PYTHON)
+
+# What real data and weights add to the online build, measured here with real-size arrays
+# (writes book/appendix/real-data-timings.json, shown in the execution report appendix).
+realsize: $(STAMP)
+	$(BIN)/python -m booktools.realsize
 
 # A dry run of .github/workflows/publish.yml: its build steps in a fresh clone of HEAD,
 # with a local mirror standing in for the internet (stand-in files in the real formats).

@@ -179,3 +179,19 @@ def test_the_theme_template_copy_differs_only_by_the_icon_script():
     assert len(removed) == 1
     assert "fontawesome.js" in removed[0]
     assert [line for line in body(theme) if line != removed[0]] == body(ours)
+
+
+def test_the_online_estimate_adds_what_only_the_online_path_does():
+    from booktools.sphinx_report import online_estimate_nodes
+
+    rows = [
+        {"what": "one epoch at the notes' size", "seconds": 600.0, "online_only": False},
+        {"what": "download the weights", "seconds": 120.0, "online_only": True},
+        {"machine": "2 CPU cores", "date": "2026-11-30"},
+    ]
+    table, paragraph = online_estimate_nodes(rows, [600.0, 600.0], timeout=900)
+    text = paragraph.astext()
+    assert "about 12 min to execute every page" in text  # (600 + 600) / 2 + 120 s
+    assert "this offline build: about 10 min" in text
+    assert "slowest page took 600 s, under the 900 s limit" in text
+    assert len(list(table.findall(lambda n: n.tagname == "row"))) == 3  # header + 2

@@ -74,10 +74,19 @@ def class_index() -> bytes:
 
 
 def inception_weights(path: Path) -> Path:
-    """Save InceptionV3's weights (built with ``weights=None``) to *path* (``.h5``)."""
-    import keras
+    """Save InceptionV3's weights (built with ``weights=None``) to *path*.
 
-    keras.applications.InceptionV3(weights=None).save_weights(path)
+    In the legacy HDF5 layout of the ``keras-applications`` files (what
+    ``InceptionV3(weights=<file>)`` reads from a name ending ``.h5``), not Keras 3's
+    ``.weights.h5``.
+    """
+    import h5py
+    import keras
+    from keras.src.legacy.saving import legacy_h5_format
+
+    model = keras.applications.InceptionV3(weights=None)
+    with h5py.File(path, "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, model)
     return path
 
 

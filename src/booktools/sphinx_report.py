@@ -10,6 +10,8 @@ build's execution cache, and the total.
 from __future__ import annotations
 
 import ast
+import json
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -74,7 +76,7 @@ def _row(*cells: nodes.Node | str) -> nodes.row:
 def fill_report(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
     """Replace each placeholder by the table of executed pages in reading order."""
     placeholders = list(doctree.findall(execution_report))
-    if not placeholders:
+    if not placeholders and not any(doctree.findall(online_estimate)):
         return
     env = app.env
     records = run_records(app)
@@ -107,12 +109,75 @@ def fill_report(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
     body += _row(nodes.paragraph("", "", nodes.strong(text="All pages")), "", f"{total:,.0f}", "")
     for placeholder in placeholders:
         placeholder.replace_self(table.deepcopy())
+    estimates = list(doctree.findall(online_estimate))
+    if estimates:
+        rows = json.loads((Path(app.srcdir) / REALSIZE).read_text())
+        seconds = [
+            float(_plain(r["page_seconds"])) for r in records.values() if "page_seconds" in r
+        ]
+        timeout = int(app.config.nb_execution_timeout)
+        for placeholder in estimates:
+            placeholder.replace_self(online_estimate_nodes(rows, seconds, timeout))
+
+
+class online_estimate(nodes.General, nodes.Element):
+    """Placeholder for the real-data timings and the online build estimate."""
+
+
+class OnlineEstimateDirective(SphinxDirective):
+    """``{online-estimate}``: what real data adds online, measured (booktools.realsize)."""
+
+    def run(self) -> list[nodes.Node]:
+        """Return the placeholder; :func:`fill_report` fills it at resolve time."""
+        self.env.note_dependency(str(Path(self.env.srcdir) / REALSIZE))
+        pages = getattr(self.env, "booktools_report_pages", set())
+        pages.add(self.env.docname)
+        self.env.booktools_report_pages = pages
+        return [online_estimate()]
+
+
+#: The measurements of ``python -m booktools.realsize`` (committed with the book).
+REALSIZE = Path("book") / "appendix" / "real-data-timings.json"
+#: Pages the build executes at the same time (booktools.build's default on two cores).
+BUILD_JOBS = 2
+
+
+def online_estimate_nodes(rows: list[dict], page_seconds: list[float], timeout: int) -> list:
+    """Return the measurements as a table, then the online build's estimate, as nodes.
+
+    The estimate adds what only the online path does (the rows marked ``online_only``)
+    to the offline build's page time spread over :data:`BUILD_JOBS` workers.
+    """
+    measured = [r for r in rows if "what" in r]
+    meta = next((r for r in rows if "machine" in r), {})
+    headers = ("Measured with real-size data", "Seconds", "Online only")
+    table = nodes.table(classes=["colwidths-auto", "real-data-timings"])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    group.extend(nodes.colspec(colwidth=1) for _ in headers)
+    head, body = nodes.thead(), nodes.tbody()
+    head += _row(*headers)
+    group += [head, body]
+    for r in measured:
+        body += _row(r["what"], f"{r['seconds']:,.1f}", "yes" if r["online_only"] else "no")
+    offline = sum(page_seconds) / BUILD_JOBS
+    online = offline + sum(r["seconds"] for r in measured if r["online_only"])
+    text = (
+        f"Online, with real data: about {online / 60:.0f} min to execute every page "
+        f"(this offline build: about {offline / 60:.0f} min of page time on "
+        f"{BUILD_JOBS} workers, plus the rows marked online-only, measured on "
+        f"{meta.get('machine', 'this machine')} on {meta.get('date', '?')}). The slowest "
+        f"page took {max(page_seconds, default=0):,.0f} s, under the {timeout} s limit per cell."
+    )
+    return [table, nodes.paragraph(text=text)]
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the directive and its handlers."""
+    """Register the directives and their handlers."""
     app.add_node(execution_report)
+    app.add_node(online_estimate)
     app.add_directive("execution-report", ExecutionReportDirective)
+    app.add_directive("online-estimate", OnlineEstimateDirective)
     app.connect("env-get-updated", rewrite_report_pages)
     app.connect("doctree-resolved", fill_report)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
