@@ -39,11 +39,8 @@ SCORE_THRESHOLD = 0.5  #: a cell's box counts as a detection from this objectnes
 NMS_IOU = 0.4  #: non-max suppression drops a box overlapping a better one more than this
 MATCH_IOU = 0.5  #: a box matches a true object (for scoring) from this IoU on
 
-#: The model the real path loads: SSD MobileNet v2 (320x320) trained on COCO 2017.
-SSD_URL = (
-    "http://download.tensorflow.org/models/object_detection/tf2/20200711/"
-    "ssd_mobilenet_v2_320x320_coco17_tpu-8.tar.gz"
-)
+#: The model the real path loads: SSD MobileNet v2 (320x320) trained on COCO 2017 (its
+#: URL and hash: ``mlbook.data.downloads.SSD``).
 SSD_NAME = "ssd_mobilenet_v2_320x320_coco17_tpu-8"
 
 #: COCO 2017 label map (id -> name) used by the TF detection model zoo (80 of 90 ids).
@@ -674,23 +671,20 @@ def plot_track_strip(video: Video, tracks, frames: list[int]):
 
 
 def pretrained_available(timeout: float = 3.0) -> bool:
-    """Return True if the zoo's SSD is in Keras' cache or its server answers within *timeout* s."""
-    from mlbook.data import keras_home, network_available
+    """Return True if the zoo's SSD is cached or its server answers within *timeout* s."""
+    from mlbook.data import downloads
 
-    cached = keras_home() / "datasets" / SSD_NAME / "saved_model"
-    return cached.exists() or network_available("download.tensorflow.org", port=80, timeout=timeout)
+    return downloads.available(downloads.SSD, timeout=timeout)
 
 
 def load_pretrained_detector() -> Callable:
-    """Download (once, cached by Keras) and load the zoo's SSD MobileNet v2 SavedModel."""
-    from pathlib import Path
-
-    import keras
+    """Download (once, hash-checked and cached) and load the zoo's SSD SavedModel."""
     import tensorflow as tf
 
-    archive = keras.utils.get_file(SSD_NAME + ".tar.gz", SSD_URL, extract=True)
-    candidates = list(Path(archive).parent.rglob(f"{SSD_NAME}/saved_model"))
-    return tf.saved_model.load(str(candidates[0]))
+    from mlbook.data import downloads
+
+    folder = downloads.fetch(downloads.SSD)  # the archive, unpacked
+    return tf.saved_model.load(str(folder / "saved_model"))
 
 
 def detect_pretrained(
