@@ -49,7 +49,10 @@ def add_eager(a: int = 5, b: int = 10):
 
 
 def add_legacy_session(a: int = 5, b: int = 10) -> int:
-    """Add *a* and *b* in the TF 1 graph-and-session style, through ``tf.compat.v1`` (old code)."""
+    """Add *a* and *b* in the TF 1 graph-and-session style (old code).
+
+    It runs under TensorFlow 2 through the compatibility module ``tf.compat.v1``.
+    """
     import tensorflow as tf
 
     graph = tf.Graph()
@@ -123,7 +126,7 @@ def tensorflow_warnings() -> Iterator[list[str]]:
 
 
 def derivative(fn: Callable, x: float) -> float:
-    """Return d fn / dx at *x*, by automatic differentiation with ``tf.GradientTape``."""
+    """Return d fn / dx at *x*, by automatic differentiation with tf.GradientTape."""
     import tensorflow as tf
 
     xv = tf.Variable(float(x))
@@ -208,7 +211,8 @@ def tape_gradients(w: float, x: float, b: float, y: float) -> dict[str, float]:
     """Compute the same derivatives of L = (w x + b - y) ** 2 with tf.GradientTape."""
     import tensorflow as tf
 
-    inputs = {name: tf.Variable(float(value)) for name, value in zip("wxby", (w, x, b, y))}
+    values = (w, x, b, y)
+    inputs = {name: tf.Variable(float(value)) for name, value in zip("wxby", values)}
     with tf.GradientTape() as tape:
         loss = (inputs["w"] * inputs["x"] + inputs["b"] - inputs["y"]) ** 2
     grads = tape.gradient(loss, list(inputs.values()))
