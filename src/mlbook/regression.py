@@ -133,20 +133,32 @@ def make_models(degree: int = 2, svr_C: float = 30.0) -> dict:
     return {
         "linear": make_pipeline(preprocessor(), LinearRegression()),
         f"polynomial (degree {degree})": make_pipeline(
-            preprocessor(), PolynomialFeatures(degree, include_bias=False), LinearRegression()
+            preprocessor(),
+            PolynomialFeatures(degree, include_bias=False),
+            LinearRegression(),
         ),
-        "SVR (RBF kernel)": make_pipeline(preprocessor(), SVR(C=svr_C, epsilon=1.0, gamma=0.01)),
+        "SVR (RBF kernel)": make_pipeline(
+            preprocessor(),
+            SVR(C=svr_C, epsilon=1.0, gamma=0.01),
+        ),
     }
 
 
-def in_sample_vs_held_out(models: dict, X_train, X_test, y_train, y_test) -> pd.DataFrame:
-    """Fit each model on the training part; MSE on the training part and on the test part.
+def in_sample_vs_held_out(
+    models: dict,
+    X_train,
+    X_test,
+    y_train,
+    y_test,
+) -> pd.DataFrame:
+    """Fit each model on the training part; MSE on the training and the test part.
 
     Returns
     -------
     DataFrame
-        One row per model, columns ``in-sample MSE``, ``held-out MSE`` and their ratio
-        ``optimism`` (held-out / in-sample; above 1 when in-sample error flatters the model).
+        One row per model, columns ``in-sample MSE``, ``held-out MSE`` and their
+        ratio ``optimism`` (held-out / in-sample; above 1 when in-sample error
+        flatters the model).
     """
     from sklearn.metrics import mean_squared_error
 
@@ -155,11 +167,21 @@ def in_sample_vs_held_out(models: dict, X_train, X_test, y_train, y_test) -> pd.
         model.fit(X_train, y_train)
         train = mean_squared_error(y_train, model.predict(X_train))
         test = mean_squared_error(y_test, model.predict(X_test))
-        rows[name] = {"in-sample MSE": train, "held-out MSE": test, "optimism": test / train}
+        rows[name] = {
+            "in-sample MSE": train,
+            "held-out MSE": test,
+            "optimism": test / train,
+        }
     return pd.DataFrame(rows).T
 
 
-def cross_validated_scores(models: dict, X, y, cv: int = 5, seed: int = 0) -> pd.DataFrame:
+def cross_validated_scores(
+    models: dict,
+    X,
+    y,
+    cv: int = 5,
+    seed: int = 0,
+) -> pd.DataFrame:
     """MSE, MAE and R² of each model by K-fold cross-validation (shuffled folds).
 
     Returns
