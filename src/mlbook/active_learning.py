@@ -63,7 +63,12 @@ def load_seed_digits(n_samples: int = 330, shuffle_seed: int = 0):
     return digits.data[keep], digits.target[keep], digits.images[keep]
 
 
-def retrain(X: np.ndarray, y_partial: np.ndarray, gamma: float = 0.25, max_iter: int = 20):
+def retrain(
+    X: np.ndarray,
+    y_partial: np.ndarray,
+    gamma: float = 0.25,
+    max_iter: int = 20,
+):
     """Fit ``LabelSpreading`` on **all** points; unlabelled ones carry ``-1``.
 
     Raises
@@ -74,25 +79,27 @@ def retrain(X: np.ndarray, y_partial: np.ndarray, gamma: float = 0.25, max_iter:
     from sklearn.semi_supervised import LabelSpreading
 
     if not np.any(y_partial != UNLABELED):
-        raise ValueError("no labelled point: label at least one digit before retraining")
+        raise ValueError(
+            "no labelled point: label at least one digit before retraining",
+        )
     return LabelSpreading(gamma=gamma, max_iter=max_iter).fit(X, y_partial)
 
 
 def entropy_scores(model) -> np.ndarray:
-    """Uncertainty of each point: entropy of its transduced label distribution, shape (n,)."""
+    """Return each point's entropy of its label distribution, shape (n,)."""
     from scipy import stats
 
     return stats.entropy(model.label_distributions_.T)
 
 
 def margin_scores(model) -> np.ndarray:
-    """Uncertainty as 1 − (best − second-best probability): high when two labels compete."""
+    """Return 1 − (best − second-best probability): high when two labels compete."""
     top2 = np.sort(model.label_distributions_, axis=1)[:, -2:]
     return 1.0 - (top2[:, 1] - top2[:, 0])
 
 
 def entropy_by_hand(probs: np.ndarray) -> np.ndarray:
-    """Return the entropy -sum p log p of each row of *probs* (natural log, 0 log 0 = 0)."""
+    """Return the entropy -sum p log p of each row of *probs* (0 log 0 = 0)."""
     logs = np.log(probs, out=np.zeros_like(probs), where=probs > 0)
     return -(probs * logs).sum(axis=1)
 
@@ -121,10 +128,14 @@ def two_label_share(
     return len(uncertain), float(np.mean(top2 >= mass))
 
 
-def select_most_uncertain(scores: np.ndarray, unlabeled: np.ndarray, k: int) -> np.ndarray:
+def select_most_uncertain(
+    scores: np.ndarray,
+    unlabeled: np.ndarray,
+    k: int,
+) -> np.ndarray:
     """Return the *k* unlabelled indices with the highest scores, most uncertain first.
 
-    The notes filter with ``np.in1d``, removed in NumPy 2; ``np.isin`` is its replacement.
+    The notes filter with ``np.in1d``, removed in NumPy 2; ``np.isin`` replaces it.
     """
     order = np.argsort(scores)[::-1]
     return order[np.isin(order, unlabeled)][:k]
@@ -154,7 +165,7 @@ def run_rounds(
     max_iter: int = 20,
     scorer: Callable = entropy_scores,
 ) -> list[Round]:
-    """Run the notes' loop: start with the first *n_labeled* points, label *per_round* a round.
+    """Run the notes' loop: *n_labeled* points labelled, then *per_round* more a round.
 
     The oracle (the true ``y``) answers every query.
     """

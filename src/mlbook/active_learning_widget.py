@@ -206,7 +206,7 @@ def round_heading(r: Round, number: int, total: int) -> str:
 
 
 def static_player(rounds: list[Round], images: np.ndarray, *, interval_ms: int = 1500):
-    """Build a kernel-free player over precomputed rounds (``Play`` → slider → ``Stack``).
+    """Build a kernel-free player over precomputed rounds (``Play``, slider, ``Stack``).
 
     Parameters
     ----------
@@ -221,12 +221,13 @@ def static_player(rounds: list[Round], images: np.ndarray, *, interval_ms: int =
     history = [(r.n_labeled, r.accuracy) for r in rounds]
     for i, r in enumerate(rounds):
         head = w.HTML(round_heading(r, i + 1, len(rounds)))
+        digits = plural(len(r.picked), "digit")
         asked = w.HTML(
             queries_html(
                 images[r.picked],
                 r.picked_pred,
                 r.picked_true,
-                f"Round {i + 1}: the {plural(len(r.picked), 'digit')} the model is least sure of",
+                f"Round {i + 1}: the {digits} the model is least sure of",
             )
         )
         curve = png_html(
@@ -236,7 +237,8 @@ def static_player(rounds: list[Round], images: np.ndarray, *, interval_ms: int =
         )
         conf = w.HTML(
             confusion_html(
-                r.confusion, f"Round {i + 1}: true digit against predicted, unlabelled digits"
+                r.confusion,
+                f"Round {i + 1}: true digit against predicted, unlabelled digits",
             )
         )
         # the row wraps rather than shrink the figures when the page is narrow

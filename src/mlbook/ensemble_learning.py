@@ -20,7 +20,7 @@ SETTINGS = freeze(
 
 
 def base_learners(seed: int = 0) -> list[tuple[str, object]]:
-    """Three different classifiers for voting and stacking: linear, nearest-neighbour, forest."""
+    """Make three different classifiers to vote or stack: linear, neighbours, forest."""
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
@@ -28,14 +28,17 @@ def base_learners(seed: int = 0) -> list[tuple[str, object]]:
     from sklearn.preprocessing import StandardScaler
 
     return [
-        ("logistic", make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))),
+        (
+            "logistic",
+            make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+        ),
         ("knn", make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=7))),
         ("forest", RandomForestClassifier(n_estimators=50, random_state=seed)),
     ]
 
 
 def make_ensembles(n_estimators: int = 100, seed: int = 0) -> dict[str, object]:
-    """Make a single tree (the baseline) and seven ensembles, all with a fixed ``random_state``.
+    """Make a single tree (the baseline) and seven ensembles, all with a fixed seed.
 
     Returns
     -------
@@ -62,8 +65,14 @@ def make_ensembles(n_estimators: int = 100, seed: int = 0) -> dict[str, object]:
         "bagging (trees)": BaggingClassifier(
             DecisionTreeClassifier(), n_estimators=n_estimators, random_state=seed
         ),
-        "random forest": RandomForestClassifier(n_estimators=n_estimators, random_state=seed),
-        "AdaBoost (stumps)": AdaBoostClassifier(n_estimators=n_estimators, random_state=seed),
+        "random forest": RandomForestClassifier(
+            n_estimators=n_estimators,
+            random_state=seed,
+        ),
+        "AdaBoost (stumps)": AdaBoostClassifier(
+            n_estimators=n_estimators,
+            random_state=seed,
+        ),
         "gradient boosting": GradientBoostingClassifier(
             n_estimators=n_estimators, random_state=seed
         ),
@@ -77,7 +86,13 @@ def make_ensembles(n_estimators: int = 100, seed: int = 0) -> dict[str, object]:
     }
 
 
-def compare(models: dict[str, object], X, y, cv: int = 5, seed: int = 0) -> pd.DataFrame:
+def compare(
+    models: dict[str, object],
+    X,
+    y,
+    cv: int = 5,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Cross-validate every model on the same folds: accuracy and time.
 
     Every fit runs on one thread (``threadpool_limits(1)``), so the times compare the
@@ -86,8 +101,8 @@ def compare(models: dict[str, object], X, y, cv: int = 5, seed: int = 0) -> pd.D
     Returns
     -------
     DataFrame
-        Indexed by model name, sorted by accuracy: ``accuracy`` and ``accuracy std`` over
-        the folds, ``fit time (s)`` and ``predict time (s)`` per fold.
+        Indexed by model name, sorted by accuracy: ``accuracy`` and ``accuracy std``
+        over the folds, ``fit time (s)`` and ``predict time (s)`` per fold.
     """
     from sklearn.model_selection import StratifiedKFold, cross_validate
     from threadpoolctl import threadpool_limits
@@ -124,7 +139,11 @@ def staged_accuracy(model, X_train, y_train, X_test, y_test) -> pd.DataFrame:
     train = [np.mean(p == y_train) for p in model.staged_predict(X_train)]
     test = [np.mean(p == y_test) for p in model.staged_predict(X_test)]
     return pd.DataFrame(
-        {"round": np.arange(1, len(train) + 1), "train accuracy": train, "test accuracy": test}
+        {
+            "round": np.arange(1, len(train) + 1),
+            "train accuracy": train,
+            "test accuracy": test,
+        }
     )
 
 

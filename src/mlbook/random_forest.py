@@ -62,7 +62,10 @@ def load_with_noise(seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
 
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     rng = np.random.default_rng(seed)
-    X = X.assign(random_num=rng.normal(size=len(X)), random_cat=rng.integers(0, 100, size=len(X)))
+    X = X.assign(
+        random_num=rng.normal(size=len(X)),
+        random_cat=rng.integers(0, 100, size=len(X)),
+    )
     return X, y
 
 
@@ -93,7 +96,7 @@ def cardinality_demo(
 
 
 def forest(n_estimators: int = 100, seed: int = 0, **kwargs):
-    """Make a ``RandomForestClassifier`` with the out-of-bag score on and a fixed seed."""
+    """Make a ``RandomForestClassifier`` with the out-of-bag score on, seeded."""
     from sklearn.ensemble import RandomForestClassifier
 
     return RandomForestClassifier(
@@ -101,8 +104,15 @@ def forest(n_estimators: int = 100, seed: int = 0, **kwargs):
     )
 
 
-def accuracy_vs_trees(X_train, y_train, X_test, y_test, tree_counts, seed: int = 0) -> pd.DataFrame:
-    """Grow one forest tree by tree (``warm_start``); OOB and test accuracy at each size.
+def accuracy_vs_trees(
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    tree_counts,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Grow one forest tree by tree (``warm_start``); OOB and test accuracy by size.
 
     Parameters
     ----------
@@ -120,8 +130,9 @@ def accuracy_vs_trees(X_train, y_train, X_test, y_test, tree_counts, seed: int =
     for n in tree_counts:
         model.set_params(n_estimators=n)
         with warnings.catch_warnings():
-            # with very few trees a few samples are in every bootstrap sample (no OOB vote)
-            warnings.filterwarnings("ignore", message="Some inputs do not have OOB scores")
+            # with very few trees, some rows are in every bootstrap sample (no OOB vote)
+            no_oob = "Some inputs do not have OOB scores"
+            warnings.filterwarnings("ignore", message=no_oob)
             model.fit(X_train, y_train)
         rows.append(
             {
@@ -133,21 +144,28 @@ def accuracy_vs_trees(X_train, y_train, X_test, y_test, tree_counts, seed: int =
     return pd.DataFrame(rows)
 
 
-def importances(model, X_test, y_test, n_repeats: int = 10, seed: int = 0) -> pd.DataFrame:
-    """Impurity-based (MDI) and permutation importance of every feature of a fitted forest.
+def importances(
+    model,
+    X_test,
+    y_test,
+    n_repeats: int = 10,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Impurity-based (MDI) and permutation importance of each feature of a forest.
 
     Parameters
     ----------
     model : fitted RandomForestClassifier
     X_test : DataFrame, shape (n_test, n_features)
-        Held-out data: permutation importance measures how much the *test* accuracy drops
-        when one column is shuffled.
+        Held-out data: permutation importance measures how much the *test* accuracy
+        drops when one column is shuffled.
 
     Returns
     -------
     DataFrame
-        Indexed by feature, columns ``impurity`` (sums to 1, from the training data),
-        ``permutation`` (mean accuracy drop) and ``permutation std``; sorted by impurity.
+        Indexed by feature, columns ``impurity`` (sums to 1, from the training
+        data), ``permutation`` (mean accuracy drop) and ``permutation std``; sorted
+        by impurity.
     """
     from sklearn.inspection import permutation_importance
 

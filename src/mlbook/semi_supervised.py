@@ -138,19 +138,25 @@ def hide_labels(y: np.ndarray, n_labeled: int, seed: int = 0) -> np.ndarray:
 
 
 def semi_supervised(kind: str = "spreading", n_neighbors: int = 7, scale: bool = False):
-    """Label propagation or spreading on a k-nearest-neighbour graph (optionally scaled first).
+    """Make label propagation or spreading on a k-nearest-neighbour graph.
 
-    The k-NN kernel links each point to its ``n_neighbors`` nearest neighbours, whatever
-    the scale of the data; the default RBF kernel (``gamma=20``) is tuned for nothing in
-    particular. Spreading (``alpha=0.2``) may change a given label that sits among
-    points of another class; propagation keeps given labels fixed.
+    With ``scale=True`` the features are standardised first. The k-NN kernel links
+    each point to its ``n_neighbors`` nearest neighbours, whatever the scale of the
+    data; the default RBF kernel (``gamma=20``) is tuned for nothing in particular.
+    Spreading (``alpha=0.2``) may change a given label that sits among points of
+    another class; propagation keeps given labels fixed.
     """
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.semi_supervised import LabelPropagation, LabelSpreading
 
     if kind == "spreading":
-        model = LabelSpreading(kernel="knn", n_neighbors=n_neighbors, alpha=0.2, max_iter=100)
+        model = LabelSpreading(
+            kernel="knn",
+            n_neighbors=n_neighbors,
+            alpha=0.2,
+            max_iter=100,
+        )
     elif kind == "propagation":
         model = LabelPropagation(kernel="knn", n_neighbors=n_neighbors, max_iter=2000)
     else:
@@ -170,7 +176,7 @@ def supervised(scale: bool = False):
 def transductive_accuracy(
     model, X: np.ndarray, y: np.ndarray, y_partial: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    """Fit a semi-supervised model on **all** points at once and score it on the unlabelled ones.
+    """Fit a semi-supervised model on **all** points at once; score the unlabelled.
 
     Parameters
     ----------
@@ -195,8 +201,13 @@ def transductive_accuracy(
     return float(np.mean(transduction[hidden] == y[hidden])), transduction
 
 
-def supervised_accuracy(model, X: np.ndarray, y: np.ndarray, y_partial: np.ndarray) -> float:
-    """Fit on the labelled points only; accuracy on the points whose label was hidden."""
+def supervised_accuracy(
+    model,
+    X: np.ndarray,
+    y: np.ndarray,
+    y_partial: np.ndarray,
+) -> float:
+    """Fit on the labelled points only; score on the points whose label was hidden."""
     hidden = y_partial == UNLABELED
     model.fit(X[~hidden], y[~hidden])
     return float(model.score(X[hidden], y[hidden]))
@@ -205,23 +216,25 @@ def supervised_accuracy(model, X: np.ndarray, y: np.ndarray, y_partial: np.ndarr
 def label_fraction_curve(
     X: np.ndarray, y: np.ndarray, fractions, repeats: int = 3, scale: bool = False
 ) -> pd.DataFrame:
-    """Semi-supervised vs supervised accuracy on the unlabelled points, by fraction of labels.
+    """Compare semi-supervised and supervised accuracy by the fraction of labels.
 
-    For each fraction and each of ``repeats`` random labellings, label spreading is fitted
-    once on all points and an SVC on the labelled points only; both are scored on the
-    same hidden points.
+    For each fraction and each of ``repeats`` random labellings, label spreading is
+    fitted once on all points and an SVC on the labelled points only; both are scored
+    on the same hidden points.
 
     Returns
     -------
     DataFrame
-        Long format: ``fraction``, ``labels`` (count), ``repeat``, ``model``, ``accuracy``.
+        Long format: ``fraction``, ``labels`` (count), ``repeat``, ``model``,
+        ``accuracy``.
     """
     rows = []
     for frac in fractions:
         n_labeled = max(round(frac * len(y)), len(np.unique(y)))
         for r in range(repeats):
             y_partial = hide_labels(y, n_labeled, seed=r)
-            semi, _ = transductive_accuracy(semi_supervised(scale=scale), X, y, y_partial)
+            semi_model = semi_supervised(scale=scale)
+            semi, _ = transductive_accuracy(semi_model, X, y, y_partial)
             sup = supervised_accuracy(supervised(scale=scale), X, y, y_partial)
             for name, acc in (
                 ("label spreading (all points)", semi),
@@ -255,7 +268,13 @@ def plot_confusion_pair(y_true: np.ndarray, y_pred: np.ndarray, *, title: str):
     )
     ax0.set(title="Counts", xlabel="predicted label", ylabel="true label")
     ConfusionMatrixDisplay.from_predictions(
-        y_true, y_pred, ax=ax1, cmap="Blues", colorbar=False, normalize="true", values_format=".2f"
+        y_true,
+        y_pred,
+        ax=ax1,
+        cmap="Blues",
+        colorbar=False,
+        normalize="true",
+        values_format=".2f",
     )
     ax1.set(
         title="Normalised by true class (recall on the diagonal)",
