@@ -452,7 +452,7 @@ def plot_losses(run: GANRun, *, ax=None, smooth: int = 25):
     ax.set(
         title="GAN losses during training",
         xlabel="epoch",
-        ylabel=f"loss (moving average of {k} steps)",
+        ylabel=f"loss (moving average of {k} step{'s' if k != 1 else ''})",
     )
     ax.legend()
     return ax
