@@ -36,7 +36,12 @@ SETTINGS = freeze(
 
 
 def make_pairs(
-    x: np.ndarray, y: np.ndarray, n_pairs: int, *, same_fraction: float = 0.5, seed: int = 0
+    x: np.ndarray,
+    y: np.ndarray,
+    n_pairs: int,
+    *,
+    same_fraction: float = 0.5,
+    seed: int = 0,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Random pairs of digit images, a fraction of them showing the same digit.
 
@@ -51,8 +56,8 @@ def make_pairs(
     inputs : dict
         ``image_a`` and ``image_b``, each ``(n_pairs, 28, 28)`` of ``x``'s dtype.
     targets : dict
-        ``digit``: the label of image A, ``(n_pairs,)`` int; ``same``: 1.0 if both images
-        show the same digit, else 0.0, ``(n_pairs,)`` float32.
+        ``digit``: the label of image A, ``(n_pairs,)`` int; ``same``: 1.0 if both
+        images show the same digit, else 0.0, ``(n_pairs,)`` float32.
     """
     rng = np.random.default_rng(seed)
     y = np.asarray(y)
@@ -97,7 +102,7 @@ def build_pair_model(units: int = 64) -> keras.Model:
     image_a = keras.Input(shape=(28, 28), name="image_a")
     image_b = keras.Input(shape=(28, 28), name="image_b")
     encoder = build_encoder(units)
-    code_a, code_b = encoder(image_a), encoder(image_b)  # shared: the same weights twice
+    code_a, code_b = encoder(image_a), encoder(image_b)  # shared: one set of weights
     digit = layers.Dense(10, activation="softmax", name="digit")(code_a)
     both = layers.Concatenate(name="both")([code_a, code_b])
     hidden = layers.Dense(units // 2, activation="relu", name="compare")(both)
@@ -113,7 +118,10 @@ def compile_pair_model(model: keras.Model, same_weight: float = 1.0) -> keras.Mo
     """One loss and one metric per output, keyed by the output's name."""
     model.compile(
         optimizer="adam",
-        loss={"digit": "sparse_categorical_crossentropy", "same": "binary_crossentropy"},
+        loss={
+            "digit": "sparse_categorical_crossentropy",
+            "same": "binary_crossentropy",
+        },
         loss_weights={"digit": 1.0, "same": same_weight},
         metrics={"digit": ["accuracy"], "same": ["accuracy"]},
     )

@@ -88,7 +88,7 @@ def dense_by_hand(
 
 
 def dense_params(n_in: int, n_out: int) -> int:
-    """Weights of a ``Dense(n_out)`` layer fed ``n_in`` features: a kernel and a bias."""
+    """Count the weights of a ``Dense(n_out)`` layer fed ``n_in`` features."""
     return n_in * n_out + n_out
 
 
@@ -185,7 +185,7 @@ def draw_dense_layer(n_in: int = 4, n_out: int = 3):
 
 
 def build_sequential(units: int = 64, n_classes: int = 10) -> keras.Model:
-    """Build the chapter's MLP as a **Sequential** model: a list of layers, applied in order."""
+    """Build the chapter's MLP as a **Sequential** model: layers applied in order."""
     import keras
     from keras import layers
 
@@ -201,7 +201,7 @@ def build_sequential(units: int = 64, n_classes: int = 10) -> keras.Model:
 
 
 def build_functional(units: int = 64, n_classes: int = 10) -> keras.Model:
-    """Build the same MLP with the **Functional** API: call layers on symbolic tensors."""
+    """Build the same MLP with the **Functional** API: layers called on tensors."""
     import keras
     from keras import layers
 
@@ -217,7 +217,10 @@ def _subclassed_class():
     from keras import layers
 
     class SubclassedMLP(keras.Model):
-        """The same MLP by **subclassing**: layers in ``__init__``, the forward pass in ``call``."""
+        """The same MLP by **subclassing**.
+
+        The layers are made in ``__init__``, the forward pass is written in ``call``.
+        """
 
         def __init__(self, units: int = 64, n_classes: int = 10, **kwargs):
             super().__init__(**kwargs)
@@ -246,7 +249,7 @@ BUILDERS = {
 
 
 def compile_model(model: keras.Model, learning_rate: float = 1e-3) -> keras.Model:
-    """Attach the optimiser, the loss and the metric: what ``fit`` will minimise and report."""
+    """Attach the optimiser, the loss (minimised) and the metric (reported)."""
     import keras
 
     model.compile(
@@ -492,7 +495,7 @@ def draw_model(
     dpi: int = 72,
     **plot_kwargs,
 ) -> Diagram:
-    """Draw *model* with ``keras.utils.plot_model`` into a PNG (a temporary file by default).
+    """Draw *model* with ``keras.utils.plot_model`` into a PNG (by default a temp file).
 
     Extra keyword arguments go to ``plot_model`` (e.g. ``expand_nested=True``).
 

@@ -22,7 +22,7 @@ SETTINGS = freeze(
 
 
 def cnn_layers(n_classes: int = 10) -> list:
-    """Return the layers of a small convolutional digit classifier, in order (no input)."""
+    """Return the layers of a small convolutional digit classifier (no input)."""
     from keras import layers
 
     return [
@@ -37,14 +37,15 @@ def cnn_layers(n_classes: int = 10) -> list:
 
 
 def build_with_list(n_classes: int = 10) -> keras.Model:
-    """Build a Sequential model from a list: the input first, then the layers in order."""
+    """Build a Sequential model from a list: the input, then the layers in order."""
     import keras
 
-    return keras.Sequential([keras.Input(shape=(28, 28)), *cnn_layers(n_classes)], name="cnn_list")
+    layers = [keras.Input(shape=(28, 28)), *cnn_layers(n_classes)]
+    return keras.Sequential(layers, name="cnn_list")
 
 
 def build_with_add(n_classes: int = 10) -> keras.Model:
-    """Grow the same model layer by layer with ``add`` (handy in loops or conditions)."""
+    """Grow the same model layer by layer with ``add`` (handy in loops)."""
     import keras
 
     model = keras.Sequential(name="cnn_add")
@@ -183,11 +184,15 @@ def compile_classifier(model: keras.Model) -> keras.Model:
     return model
 
 
-def save_and_reload(model: keras.Model, directory: str | Path) -> tuple[Path, keras.Model]:
+def save_and_reload(
+    model: keras.Model,
+    directory: str | Path,
+) -> tuple[Path, keras.Model]:
     """Save *model* in the native ``.keras`` format and load it back.
 
     The ``.keras`` file (a zip) holds the architecture, the weights and the compile
-    settings (optimiser state included), so the reloaded model can predict or keep training.
+    settings (optimiser state included), so the reloaded model can predict or keep
+    training.
 
     Returns
     -------
