@@ -53,12 +53,6 @@ SETTINGS = freeze(
 
 SOURCE_DIGITS = (0, 1, 2, 3, 4)
 TARGET_DIGITS = (5, 6, 7, 8, 9)
-INCEPTION_FILES = (
-    "models/inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
-    "models/imagenet_class_index.json",
-)
-
-
 # --- the notes' path: a pretrained InceptionV3 ---------------------------------------
 
 
@@ -94,29 +88,39 @@ def load_for_inception(img_path: str | Path, size: int = 299) -> np.ndarray:
 def inception_available(timeout: float = 3.0) -> bool:
     """Return True if InceptionV3's ImageNet weights and class index can be had.
 
-    That is, if they are in Keras' cache, or if Google's storage answers within *timeout*
-    seconds.
+    That is, if both are cached (hash-checked) or their server answers within *timeout*
+    seconds (``mlbook.data.downloads``).
     """
-    from mlbook.data import keras_home, network_available
+    from mlbook.data import downloads
 
-    if all((keras_home() / f).exists() for f in INCEPTION_FILES):
-        return True
-    return network_available("storage.googleapis.com", timeout=timeout)
+    return all(
+        downloads.available(d, timeout=timeout)
+        for d in (downloads.INCEPTION_V3, downloads.IMAGENET_CLASS_INDEX)
+    )
 
 
 def classify_photo(img_path: str | Path, top: int = 3):
     """Run the notes' example: InceptionV3 with ImageNet weights, top-*top* predictions.
 
+    The weights and ImageNet's class index are downloaded once, hash-checked and
+    cached (the files ``weights="imagenet"`` and ``decode_predictions`` would fetch).
+
     Returns
     -------
     list of (wordnet id, class name, probability)
     """
-    from tensorflow.keras.applications import InceptionV3
-    from tensorflow.keras.applications.inception_v3 import decode_predictions
+    import json
 
-    model = InceptionV3(weights="imagenet")
-    preds = model.predict(load_for_inception(img_path), verbose=0)
-    return decode_predictions(preds, top=top)[0]
+    from tensorflow.keras.applications import InceptionV3
+
+    from mlbook.data import downloads
+
+    model = InceptionV3(weights=str(downloads.fetch(downloads.INCEPTION_V3)))
+    probs = model.predict(load_for_inception(img_path), verbose=0)[0]
+    index = downloads.fetch(downloads.IMAGENET_CLASS_INDEX)
+    names = json.loads(index.read_text())  # "class number" -> [wordnet id, name]
+    best = np.argsort(probs)[::-1][:top]  # as decode_predictions does
+    return [(*names[str(k)], float(probs[k])) for k in best]
 
 
 def build_inception(weights: str | None = None, **kwargs) -> keras.Model:
