@@ -75,11 +75,18 @@ def prepare(
     """
     y = np.asarray(y).reshape(-1)
     if x.ndim != 4 or len(x) != len(y):
-        raise ValueError(f"expected images (n, h, w, c) and n labels, got {x.shape} and {y.shape}")
+        shapes = f"{x.shape} and {y.shape}"
+        raise ValueError(f"expected images (n, h, w, c) and n labels, got {shapes}")
     if size is not None and size < len(x):
         from sklearn.model_selection import train_test_split
 
-        x, _, y, _ = train_test_split(x, y, train_size=size, stratify=y, random_state=seed)
+        x, _, y, _ = train_test_split(
+            x,
+            y,
+            train_size=size,
+            stratify=y,
+            random_state=seed,
+        )
     return (x / 255.0).astype("float32"), y.astype("int64")
 
 
@@ -107,8 +114,9 @@ def build_cnn(
     input_shape: tuple[int, int, int] = (32, 32, 3),
     loss: str = "sparse_categorical_crossentropy",
 ) -> keras.Model:
-    """Build the notes' CNN (conv 32 → pool → conv 64 → pool → dense 128 → softmax), compiled.
+    """Build the notes' CNN, compiled: conv → pool → conv → pool → dense → softmax.
 
+    The convolutions have 32 and 64 filters, the hidden dense layer 128 units.
     ``sparse_categorical_crossentropy`` takes integer labels ``(n,)``; pass
     ``loss="categorical_crossentropy"`` only with one-hot labels ``(n, n_classes)``.
     """
@@ -140,7 +148,11 @@ def layer_counts(model: keras.Model) -> dict[str, int]:
     }
 
 
-def feature_maps(model: keras.Model, image: np.ndarray, layer: str = "conv1") -> np.ndarray:
+def feature_maps(
+    model: keras.Model,
+    image: np.ndarray,
+    layer: str = "conv1",
+) -> np.ndarray:
     """Activations of one layer for one image.
 
     Parameters
@@ -159,9 +171,10 @@ def feature_maps(model: keras.Model, image: np.ndarray, layer: str = "conv1") ->
 
 
 def filters_as_images(kernel: np.ndarray) -> np.ndarray:
-    """First-layer kernels ``(kh, kw, 3, n)`` as ``n`` RGB images in [0, 1], ``(n, kh, kw, 3)``.
+    """Turn first-layer kernels ``(kh, kw, 3, n)`` into RGB images ``(n, kh, kw, 3)``.
 
-    Each filter is scaled on its own to the full range, so its *pattern* shows.
+    The values are in [0, 1]: each filter is scaled on its own to the full range, so
+    its *pattern* shows.
     """
     k = np.moveaxis(np.asarray(kernel, dtype=np.float64), -1, 0)
     lo = k.min(axis=(1, 2, 3), keepdims=True)
@@ -170,7 +183,7 @@ def filters_as_images(kernel: np.ndarray) -> np.ndarray:
 
 
 def ramp_filters(kernel: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """Which first-layer filters are mostly a straight light-to-dark ramp (contrast detectors).
+    """Find the first-layer filters that are mostly a ramp (contrast detectors).
 
     Each filter's weights are summed over the colour channels (its response to a grey
     image) and fitted by a plane ``a + b·row + c·col`` by least squares; a filter is a
@@ -207,7 +220,11 @@ def mosaic(images: np.ndarray, ncols: int = 8, pad: int = 1) -> np.ndarray:
     return out
 
 
-def per_class_accuracy(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
+def per_class_accuracy(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    n_classes: int = 10,
+) -> np.ndarray:
     """Accuracy (recall) for each class, shape ``(n_classes,)``."""
     y_true, y_pred = np.ravel(y_true), np.ravel(y_pred)
     counts = np.bincount(y_true, minlength=n_classes)
@@ -218,13 +235,14 @@ def per_class_accuracy(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 
 def most_confused(
     y_true: np.ndarray, y_pred: np.ndarray, names: Sequence[str], k: int = 3
 ) -> list[tuple[str, str, int]]:
-    """Return the *k* most frequent confusions, as ``(true name, predicted name, count)``."""
+    """List the *k* commonest confusions as ``(true name, predicted name, count)``."""
     n = len(names)
     cm = np.zeros((n, n), int)
     np.add.at(cm, (np.ravel(y_true), np.ravel(y_pred)), 1)
     np.fill_diagonal(cm, 0)
     flat = np.argsort(-cm, axis=None, kind="stable")[:k]
-    return [(names[i], names[j], int(cm[i, j])) for i, j in zip(*np.unravel_index(flat, cm.shape))]
+    pairs = zip(*np.unravel_index(flat, cm.shape))
+    return [(names[i], names[j], int(cm[i, j])) for i, j in pairs]
 
 
 def class_names(source: str) -> tuple[str, ...]:
