@@ -77,7 +77,7 @@ def run_seed_code(x: np.ndarray, y: np.ndarray, code: str = SEED_RNN_CODE) -> st
 def as_sequences(
     x: np.ndarray, y: np.ndarray, size: int | None = None, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST images as sequences: 28 time steps (rows) of 28 features (pixels), in [0, 1].
+    """Read MNIST images as sequences of 28 steps (rows) of 28 pixels, in [0, 1].
 
     Parameters
     ----------
@@ -96,12 +96,16 @@ def as_sequences(
 
 
 def build_rnn(
-    kind: str = "LSTM", units: int = 128, n_classes: int = 10, steps: int = 28, features: int = 28
+    kind: str = "LSTM",
+    units: int = 128,
+    n_classes: int = 10,
+    steps: int = 28,
+    features: int = 28,
 ) -> keras.Model:
-    """Build a recurrent classifier: ``(steps, features)`` → one recurrent layer → softmax.
+    """Build a recurrent classifier: ``(steps, features)`` → recurrent layer → softmax.
 
-    ``kind`` is ``"SimpleRNN"``, ``"LSTM"`` or ``"GRU"``. The recurrent layer returns its
-    last hidden state, a vector of ``units`` numbers summarising the whole sequence.
+    ``kind`` is ``"SimpleRNN"``, ``"LSTM"`` or ``"GRU"``. The recurrent layer returns
+    its last hidden state, a vector of ``units`` numbers summarising the whole sequence.
     """
     import keras
     from keras import layers
@@ -116,7 +120,11 @@ def build_rnn(
         ],
         name=f"mnist_{kind.lower()}",
     )
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer="adam",
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -154,8 +162,13 @@ def fit_and_score(
     }
 
 
-def simple_rnn_states(x: np.ndarray, W: np.ndarray, U: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Run a simple RNN's recurrence one step at a time: ``h_t = tanh(x_t W + h_{t-1} U + b)``.
+def simple_rnn_states(
+    x: np.ndarray,
+    W: np.ndarray,
+    U: np.ndarray,
+    b: np.ndarray,
+) -> np.ndarray:
+    """Run a simple RNN one step at a time: ``h_t = tanh(x_t W + h_{t-1} U + b)``.
 
     Parameters
     ----------
@@ -214,10 +227,11 @@ def stepwise_proba(model: keras.Model, x: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def make_signal(n: int, noise: float = 0.2, seed: int = 0) -> np.ndarray:
-    """Make a noisy periodic series: ``sin(2πt/24) + 0.5 sin(2πt/8) + noise``, shape ``(n,)``.
+    """Make a noisy periodic series of *n* values, shape ``(n,)``.
 
-    The clean part repeats every 24 steps (think: hours of a day); the Gaussian noise of
-    standard deviation *noise* cannot be predicted by any model.
+    The series is ``sin(2πt/24) + 0.5 sin(2πt/8) + noise``. The clean part repeats
+    every 24 steps (think: hours of a day); the Gaussian noise of standard deviation
+    *noise* cannot be predicted by any model.
     """
     t = np.arange(n)
     rng = np.random.default_rng(seed)
@@ -268,8 +282,12 @@ def baseline_mse(X: np.ndarray, y: np.ndarray, period: int = 24) -> dict[str, fl
     }
 
 
-def forecast_recursive(model: keras.Model, history: np.ndarray, steps: int) -> np.ndarray:
-    """Forecast *steps* values ahead by feeding each prediction back as the newest input.
+def forecast_recursive(
+    model: keras.Model,
+    history: np.ndarray,
+    steps: int,
+) -> np.ndarray:
+    """Forecast *steps* values ahead, feeding each prediction back as the newest input.
 
     Parameters
     ----------
