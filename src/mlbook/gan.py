@@ -103,7 +103,10 @@ def prepare_images(x: np.ndarray, size: int | None = None, seed: int = 0) -> np.
 
 
 def build_generator(latent_dim: int = LATENT_DIM) -> keras.Model:
-    """Build the notes' generator: noise ``(latent_dim,)`` -> image ``(28, 28, 1)`` in [-1, 1]."""
+    """Build the notes' generator: noise ``(latent_dim,)`` -> image ``(28, 28, 1)``.
+
+    The image's pixels are in [-1, 1], the range of the last layer's ``tanh``.
+    """
     import keras
     from keras import layers
 
@@ -198,15 +201,21 @@ def make_train_step(
 
     # One signature for every batch size: the last, smaller batch does not retrace.
     @tf.function(
-        jit_compile=jit_compile, input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32)]
+        jit_compile=jit_compile,
+        input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32)],
     )
     def train_step(images):
-        noise = tf.random.normal([tf.shape(images)[0], latent_dim])  # same size as the batch
+        # as many noise vectors as there are images in the batch
+        noise = tf.random.normal([tf.shape(images)[0], latent_dim])
         with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
             generated = generator(noise, training=True)
             real_output = discriminator(images, training=True)
             fake_output = discriminator(generated, training=True)
-            gen_loss, disc_loss = gan_losses(real_output, fake_output, from_logits=from_logits)
+            gen_loss, disc_loss = gan_losses(
+                real_output,
+                fake_output,
+                from_logits=from_logits,
+            )
         gen_grads = gen_tape.gradient(gen_loss, generator.trainable_variables)
         disc_grads = disc_tape.gradient(disc_loss, discriminator.trainable_variables)
         gen_opt.apply_gradients(zip(gen_grads, generator.trainable_variables))
@@ -408,7 +417,11 @@ def build_judge(n_classes: int = 10) -> keras.Model:
     return model
 
 
-def judge_samples(judge, images: np.ndarray, min_share: float = MIN_SHARE) -> dict[str, object]:
+def judge_samples(
+    judge,
+    images: np.ndarray,
+    min_share: float = MIN_SHARE,
+) -> dict[str, object]:
     """Read generated digits with a classifier: which digits, how confidently.
 
     Parameters
@@ -418,10 +431,11 @@ def judge_samples(judge, images: np.ndarray, min_share: float = MIN_SHARE) -> di
     Returns
     -------
     dict
-        ``counts`` (10,) how many images were read as each digit; ``confidence``: mean
-        top probability; ``entropy_bits``: entropy of the digit distribution (log2 10 =
-        3.32 bits when all ten digits are equally frequent, 0 under total mode collapse);
-        ``n_digits``: digits that make up at least *min_share* of the samples.
+        ``counts`` (10,) how many images were read as each digit; ``confidence``:
+        mean top probability; ``entropy_bits``: entropy of the digit distribution
+        (log2 10 = 3.32 bits when all ten digits are equally frequent, 0 under total
+        mode collapse); ``n_digits``: digits that make up at least *min_share* of the
+        samples.
     """
     proba = judge.predict(images, verbose=0)
     pred = proba.argmax(axis=1)
