@@ -91,13 +91,13 @@ def scaled_logistic(C: float = 1.0):
 
 
 def grid_search_C(X, y, Cs: np.ndarray, cv: int = 5):
-    """Search the regularisation strength ``C`` of ``scaled_logistic`` by cross-validation.
+    """Cross-validate ``scaled_logistic`` at each regularisation strength in ``Cs``.
 
     Returns
     -------
     GridSearchCV
-        Fitted; ``best_params_``, ``best_score_`` and ``cv_results_`` hold the search, and
-        ``best_estimator_`` is refitted on all of ``X``.
+        Fitted; ``best_params_``, ``best_score_`` and ``cv_results_`` hold the
+        search, and ``best_estimator_`` is refitted on all of ``X``.
     """
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
@@ -125,7 +125,7 @@ def search_table(search) -> pd.DataFrame:
 
 
 def validation_display(search):
-    """Draw a ``ValidationCurveDisplay`` of a fitted ``grid_search_C`` from its fold scores.
+    """Draw a ``ValidationCurveDisplay`` from a fitted ``grid_search_C``'s fold scores.
 
     The search already scored every ``C`` on every fold; this draws those scores
     (no refitting), training and cross-validation, mean and spread.
@@ -138,7 +138,11 @@ def validation_display(search):
     test = np.column_stack([res[f"split{i}_test_score"] for i in range(n_splits)])
     Cs = np.asarray(res["param_logisticregression__C"], dtype=float)
     return ValidationCurveDisplay(
-        param_name="C", param_range=Cs, train_scores=train, test_scores=test, score_name="accuracy"
+        param_name="C",
+        param_range=Cs,
+        train_scores=train,
+        test_scores=test,
+        score_name="accuracy",
     )
 
 
@@ -194,7 +198,7 @@ def threshold_table(y_true, p_malignant: np.ndarray, thresholds) -> pd.DataFrame
 
 
 def threshold_for_recall(y_true, p_malignant: np.ndarray, target: float) -> float:
-    """Return the highest threshold at which the recall of malignant tumours reaches *target*.
+    """Return the highest threshold whose recall of malignant tumours reaches *target*.
 
     Calling a tumour malignant when ``p >= threshold`` then finds at least a share
     *target* of the malignant tumours in ``y_true``. Choose it on training data (e.g.
@@ -203,7 +207,8 @@ def threshold_for_recall(y_true, p_malignant: np.ndarray, target: float) -> floa
     p = np.sort(np.asarray(p_malignant)[np.asarray(y_true) == MALIGNANT])[::-1]
     if len(p) == 0:
         raise ValueError("no malignant tumour in y_true")
-    needed = int(np.ceil(target * len(p) - 1e-9))  # malignant tumours that must be found
+    # how many malignant tumours must be found
+    needed = int(np.ceil(target * len(p) - 1e-9))
     return float(p[max(needed, 1) - 1])
 
 
