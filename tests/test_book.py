@@ -57,9 +57,17 @@ def test_chapter_executed_and_states_how(site, name):
     soup = page(site, name)
     text = soup.get_text(" ")
     assert soup.select(".cell_output"), "no cell output: the page was not executed"
-    assert SITE_PROFILE in soup.select_one("h1").find_next("p").get_text(), (
-        "the overview does not state the profile"
-    )
+    goals = soup.select_one(".admonition.chapter-goals")
+    assert goals is not None, "no opening block (In this chapter: You will learn, You need)"
+    assert "You will learn" in goals.get_text()
+    assert "You need" in goals.get_text()
+    run_line = next((p for p in goals.select("p") if "This page ran in" in p.get_text()), None)
+    assert run_line is not None, "the opening block does not say how the page ran"
+    assert SITE_PROFILE in run_line.get_text(), "the run line does not state the profile"
+    headings = [h.get_text(" ", strip=True) for h in soup.select("h2")]
+    for closing in ("Summary", "Exercises", "Where next"):
+        assert any(h.startswith(closing) for h in headings), f"no {closing!r} section"
+    assert len(soup.select("div.exercise, .exercise.admonition")) >= 4, "fewer than 4 exercises"
     outputs = "\n".join(o.get_text() for o in soup.select(".cell_output"))
     assert not re.search(r"Traceback|\w+Error:", outputs), "error output in a cell"
     assert not soup.select(".output.stderr"), "stderr output (warnings) on the page"
