@@ -1,4 +1,5 @@
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 from sklearn.datasets import make_moons
 from sklearn.model_selection import train_test_split
@@ -113,4 +114,22 @@ def test_partition_levels_and_drawing(moons):
         assert ax.get_title() == f"level {k}: {len(regions)} regions"
     assert [t.get_text() for t in axes[0].get_legend().get_texts()] == ["a", "b"]
     assert fig.get_size_inches()[0] <= 7
+    plt.close(fig)
+
+
+def test_tidy_tree_ends_arrows_at_the_parent_boxes(moons):
+    from sklearn.tree import DecisionTreeClassifier, plot_tree
+
+    X_train, _, y_train, _ = moons
+    tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X_train, y_train)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    nodes = plot_tree(tree, ax=ax, fontsize=8)
+    assert dt.tidy_tree(nodes) == tree.tree_.node_count - 1  # one arrow per non-root
+    fig.canvas.draw()
+    root = nodes[0].get_bbox_patch().get_window_extent()
+    for node in nodes:
+        if node.get_bbox_patch() is None:
+            assert not node.get_visible()  # the True/False labels
+        elif node is not nodes[0] and np.allclose(node.xy, nodes[0].xyann):
+            assert node.arrow_patch.get_window_extent().y1 <= root.y0 + 1
     plt.close(fig)

@@ -33,8 +33,15 @@ def run_seed_code(code: str = SEED_CODE) -> str:
     return run_notes_code(code)
 
 
-def depth_curve(X_train, y_train, X_test, y_test, depths, seed: int = 0) -> pd.DataFrame:
-    """Fit one tree per maximum depth; training and test accuracy and the size of each tree.
+def depth_curve(
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    depths,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Fit one tree per maximum depth; training and test accuracy and the size of each.
 
     Parameters
     ----------
@@ -53,7 +60,8 @@ def depth_curve(X_train, y_train, X_test, y_test, depths, seed: int = 0) -> pd.D
 
     rows = []
     for d in depths:
-        tree = DecisionTreeClassifier(max_depth=d, random_state=seed).fit(X_train, y_train)
+        tree = DecisionTreeClassifier(max_depth=d, random_state=seed)
+        tree.fit(X_train, y_train)
         rows.append(
             {
                 "max_depth": "none" if d is None else d,
@@ -67,9 +75,17 @@ def depth_curve(X_train, y_train, X_test, y_test, depths, seed: int = 0) -> pd.D
 
 
 def plot_boundaries(
-    X_train, y_train, X_test, y_test, depths, *, feature_names, class_names, seed: int = 0
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    depths,
+    *,
+    feature_names,
+    class_names,
+    seed: int = 0,
 ):
-    """Decision regions of trees of several depths on two features, one panel per depth.
+    """Decision regions of trees of several depths on two features, a panel per depth.
 
     Parameters
     ----------
@@ -80,15 +96,24 @@ def plot_boundaries(
     Returns
     -------
     matplotlib.figure.Figure
+        The panels side by side, the legend of the classes below them.
     """
     import matplotlib.pyplot as plt
     from sklearn.inspection import DecisionBoundaryDisplay
     from sklearn.tree import DecisionTreeClassifier
 
     colors = [plt.cm.Set1(k) for k in range(len(class_names))]
-    fig, axes = plt.subplots(1, len(depths), figsize=(4.6 * len(depths), 4.3), sharey=True)
-    for ax, d in zip(np.atleast_1d(axes), depths):
-        tree = DecisionTreeClassifier(max_depth=d, random_state=seed).fit(X_train, y_train)
+    fig, axes = plt.subplots(
+        1,
+        len(depths),
+        figsize=(2.5 * len(depths), 3.3),
+        sharey=True,
+        layout="constrained",
+    )
+    axes = np.atleast_1d(axes)
+    for ax, d in zip(axes, depths):
+        tree = DecisionTreeClassifier(max_depth=d, random_state=seed)
+        tree.fit(X_train, y_train)
         DecisionBoundaryDisplay.from_estimator(
             tree,
             X_train,
@@ -98,26 +123,55 @@ def plot_boundaries(
             multiclass_colors=colors,
             alpha=0.25,
             xlabel=feature_names[0],
-            ylabel=feature_names[1],
+            ylabel=feature_names[1] if ax is axes[0] else "",
             grid_resolution=200,
         )
         for k, name in enumerate(class_names):
             ax.scatter(
                 *X_train[y_train == k].T,
-                s=18,
+                s=12,
                 color=colors[k],
                 edgecolor="k",
                 linewidth=0.4,
                 label=name,
             )
         ax.set_title(
-            f"max_depth={d}: train {tree.score(X_train, y_train):.0%}, "
+            f"max_depth={d}\ntrain {tree.score(X_train, y_train):.0%}, "
             f"test {tree.score(X_test, y_test):.0%}",
-            fontsize=10,
+            fontsize=9,
         )
-    np.atleast_1d(axes)[0].legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
+        ax.xaxis.set_major_locator(plt.MaxNLocator(4))
+    fig.legend(
+        *axes[0].get_legend_handles_labels(),
+        loc="outside lower center",
+        ncol=len(class_names),
+    )
     return fig
+
+
+def tidy_tree(nodes) -> int:
+    """Keep the arrows of a ``plot_tree`` drawing out of its texts.
+
+    ``plot_tree`` points every arrow at the centre of the parent node (the end hides
+    under the parent's box) and writes True/False in the middle of the two arrows under
+    the root. This ends each arrow at the edge of its parent's box instead, and hides
+    True/False (the left arrow is always True: say so in the caption). *nodes* is the
+    list of annotations ``plot_tree`` returns; returns how many arrows were clipped.
+    """
+    boxed = [a for a in nodes if a.get_bbox_patch() is not None]
+    clipped = 0
+    for child in boxed:
+        if child.arrow_patch is None:
+            continue
+        for parent in boxed:
+            if parent is not child and np.allclose(parent.xyann, child.xy):
+                child.arrow_patch.set_patchB(parent.get_bbox_patch())
+                clipped += 1
+                break
+    for label in nodes:
+        if label.get_bbox_patch() is None:
+            label.set_visible(False)
+    return clipped
 
 
 def gini(y) -> float:
@@ -141,7 +195,7 @@ def entropy(y) -> float:
 
 
 def split_gain(y, goes_left, impurity=gini) -> float:
-    """Impurity decrease of a split: the parent's impurity minus the children's, weighted.
+    """Impurity decrease of a split: parent impurity minus weighted child impurity.
 
     Parameters
     ----------
