@@ -41,7 +41,9 @@ SETTINGS = freeze(
 def prepare(
     x: np.ndarray, y: np.ndarray, size: int | None = None, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Scale uint8 images to float32 in [0, 1]; optionally keep a stratified random subset.
+    """Scale uint8 images to float32 in [0, 1]; optionally keep a stratified subset.
+
+    The subset is drawn at random (with *seed*), with every class in its proportion.
 
     Parameters
     ----------
@@ -56,11 +58,18 @@ def prepare(
     y : ndarray, shape (size,), int64
     """
     if x.ndim != 3 or len(x) != len(y):
-        raise ValueError(f"expected images (n, h, w) and n labels, got {x.shape} and {y.shape}")
+        msg = f"expected images (n, h, w) and n labels, got {x.shape} and {y.shape}"
+        raise ValueError(msg)
     if size is not None and size < len(x):
         from sklearn.model_selection import train_test_split
 
-        x, _, y, _ = train_test_split(x, y, train_size=size, stratify=y, random_state=seed)
+        x, _, y, _ = train_test_split(
+            x,
+            y,
+            train_size=size,
+            stratify=y,
+            random_state=seed,
+        )
     return (x / 255.0).astype("float32"), y.astype("int64")
 
 
@@ -109,7 +118,10 @@ def cosine_adam(total_steps: int, initial_rate: float = 1e-3) -> keras.optimizer
 
     if total_steps < 1:
         raise ValueError(f"total_steps must be at least 1, got {total_steps}")
-    schedule = keras.optimizers.schedules.CosineDecay(initial_rate, decay_steps=total_steps)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_rate,
+        decay_steps=total_steps,
+    )
     return keras.optimizers.Adam(learning_rate=schedule)
 
 
@@ -147,7 +159,14 @@ def seed_spread(
         seed_everything(seed)
         optimizer = cosine_adam(total_steps) if cosine else "adam"
         model = build_mlp(units=units, optimizer=optimizer)
-        training.train(model, x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0)
+        training.train(
+            model,
+            x_train,
+            y_train,
+            epochs=epochs,
+            batch_size=batch_size,
+            verbose=0,
+        )
         accuracies[seed] = float(model.evaluate(x_test, y_test, verbose=0)[1])
     return accuracies
 
@@ -168,7 +187,11 @@ def accuracy_table(runs: Mapping[str, Mapping[int, float]]):
     return typeset.table(frame, {title: lambda a: typeset.percent(a, 2) for title in runs})
 
 
-def most_confident_mistakes(proba: np.ndarray, y: np.ndarray, n: int = 16) -> np.ndarray:
+def most_confident_mistakes(
+    proba: np.ndarray,
+    y: np.ndarray,
+    n: int = 16,
+) -> np.ndarray:
     """Return the indices of misclassified examples, the most confidently wrong first.
 
     Parameters
