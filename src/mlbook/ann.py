@@ -120,7 +120,8 @@ def forward(params: Params, X: np.ndarray) -> list[np.ndarray]:
     -------
     list of ndarray
         ``[X, a1, ..., p]``; hidden ``a_l = tanh(a_{l-1} W_l + b_l)`` of shape
-        ``(n, units_l)``; the output ``p = sigmoid(a_{L-1} W_L + b_L)``, shape ``(n, 1)``.
+        ``(n, units_l)``; the output ``p = sigmoid(a_{L-1} W_L + b_L)``, shape
+        ``(n, 1)``.
     """
     acts = [X]
     for i, (W, b) in enumerate(params):
@@ -181,11 +182,18 @@ def numerical_gradients(params: Params, X: np.ndarray, y: np.ndarray, eps: float
 
 
 def tf_gradients(params: Params, X: np.ndarray, y: np.ndarray) -> Params:
-    """Get the same gradients from TensorFlow's automatic differentiation (``tf.GradientTape``)."""
+    """Get the same gradients from TensorFlow's automatic differentiation.
+
+    The forward pass runs in float64 under ``tf.GradientTape``.
+    """
     import tensorflow as tf
 
     variables = [
-        (tf.Variable(W, dtype=tf.float64), tf.Variable(b, dtype=tf.float64)) for W, b in params
+        (
+            tf.Variable(W, dtype=tf.float64),
+            tf.Variable(b, dtype=tf.float64),
+        )
+        for W, b in params
     ]
     a = tf.constant(X, dtype=tf.float64)
     with tf.GradientTape() as tape:
@@ -205,7 +213,13 @@ def max_abs_difference(a: Params, b: Params) -> float:
 
 
 def train_mlp(
-    X: np.ndarray, y: np.ndarray, hidden: list[int], *, lr: float, epochs: int, seed: int = 0
+    X: np.ndarray,
+    y: np.ndarray,
+    hidden: list[int],
+    *,
+    lr: float,
+    epochs: int,
+    seed: int = 0,
 ) -> tuple[Params, list[float]]:
     """Full-batch gradient descent with ``forward`` and ``backward``.
 
@@ -276,7 +290,8 @@ def plot_decision_boundary(
         )
     ax.figure.colorbar(mesh, ax=ax, label="P(class 1)")
     ax.set(title=title, xlabel="$x_1$", ylabel="$x_2$")
-    ax.legend(loc="lower left")
+    # below the axes, so it covers none of the points
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False)
     ax.grid(False)
     return ax
 
