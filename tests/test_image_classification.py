@@ -216,3 +216,22 @@ def test_build_family_builds_the_named_application_at_any_input_size():
     assert small.input_shape == (None, 96, 96, 3)
     assert small.output_shape == (None, 1000)
     assert small.count_params() == 3_538_984  # the same weights as at 224 x 224
+
+
+@pytest.mark.parametrize(
+    ("shots", "transfer", "scratch"),
+    [
+        ((2,), (0.6,), (0.4,)),  # the quick profile: one number of labels
+        ((1, 3, 10, 30, 100), (0.5, 0.7, 0.85, 0.92, 0.95), (0.3, 0.5, 0.7, 0.88, 0.96)),
+    ],
+)
+def test_plot_transfer_is_legible_and_its_legend_covers_no_point(shots, transfer, scratch):
+    import matplotlib.pyplot as plt
+
+    from mlbook import plotting
+
+    rows = [{"shots": k, "transfer": t, "scratch": c} for k, t, c in zip(shots, transfer, scratch)]
+    ax = ic.plot_transfer(rows, chance=0.2)
+    assert len(ax.get_legend().get_texts()) == 3
+    assert plotting.figure_problems(ax.figure) == []
+    plt.close(ax.figure)

@@ -70,7 +70,9 @@ def save_sample_photo(folder: str | Path, name: str = "china.jpg") -> Path:
 
 
 def load_for_inception(img_path: str | Path, size: int = 299) -> np.ndarray:
-    """Apply the notes' preprocessing: load, resize to 299 x 299, add a batch axis, scale.
+    """Apply the notes' preprocessing: load, resize, add a batch axis, scale.
+
+    The image is resized to *size* x *size* pixels (299 for InceptionV3).
 
     Returns
     -------
@@ -142,13 +144,22 @@ def inception_transfer_model(
     """
     import keras
 
-    base = build_inception(weights, include_top=False, pooling="avg", input_shape=input_shape)
+    base = build_inception(
+        weights,
+        include_top=False,
+        pooling="avg",
+        input_shape=input_shape,
+    )
     base.trainable = False
     inputs = keras.Input(shape=input_shape)
     features = base(inputs, training=False)  # keep batch-norm statistics frozen too
     outputs = keras.layers.Dense(n_classes, activation="softmax")(features)
     model = keras.Model(inputs, outputs, name="inception_transfer")
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer="adam",
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -184,7 +195,7 @@ def few_shot(x: np.ndarray, y: np.ndarray, per_class: int, seed: int = 0):
 
 
 def build_base() -> keras.Model:
-    """Build the convolutional base: 28 x 28 digit -> 1600 features (64 maps of 5 x 5)."""
+    """Build the convolutional base: 28 x 28 digit -> 1600 features (64 maps, 5 x 5)."""
     import keras
     from keras import layers
 
@@ -234,7 +245,7 @@ def with_head(
 def pretrain_base(
     x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int = 64, verbose: int = 2
 ) -> keras.Model:
-    """Train base + a head (128 ReLU units, softmax) on the source task; return the base.
+    """Train base + a head (128 ReLU units, softmax) on the source task.
 
     Only the trained **base** is returned: the head's units combine features for the
     source classes.
@@ -305,16 +316,20 @@ def compare_transfer(
                     model = with_head(build_base(), n_classes)
                 fit_steps(model, xs, ys, steps, seed=r)
                 acc[name].append(accuracy(model, x_test, y_test))
-        rows.append({"shots": k, **{name: float(np.mean(v)) for name, v in acc.items()}})
+        means = {name: float(np.mean(v)) for name, v in acc.items()}
+        rows.append({"shots": k, **means})
     return rows
 
 
 def plot_transfer(rows: list[dict[str, float]], *, ax=None, chance: float | None = None):
-    """Test accuracy against labels per class, transfer vs from scratch; returns ax."""
+    """Test accuracy against labels per class, transfer vs from scratch; returns ax.
+
+    The legend stands below the axes, where it cannot cover a point.
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.4, 4))
+        _, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
     shots = [r["shots"] for r in rows]
     ax.plot(
         shots, [r["transfer"] for r in rows], marker="o", label="frozen pretrained base + new head"
@@ -330,7 +345,7 @@ def plot_transfer(rows: list[dict[str, float]], *, ax=None, chance: float | None
         ylim=(0, 1),
     )
     ax.set_xticks(shots, [str(s) for s in shots])
-    ax.legend()
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, frameon=False)
     return ax
 
 
@@ -354,7 +369,7 @@ def n_trainable(model) -> int:
 
 
 def weight_changes(model, train) -> dict[str, float]:
-    """Call ``train()`` and return, per layer of *model*, the largest change of a weight.
+    """Call ``train()``; return, per layer of *model*, the largest change of a weight.
 
     A frozen layer's entry is exactly 0.
     """
@@ -371,7 +386,13 @@ def weight_changes(model, train) -> dict[str, float]:
 
 
 def fine_tune(
-    model, x: np.ndarray, y: np.ndarray, *, steps: int, learning_rate: float = 1e-4, seed: int = 0
+    model,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    steps: int,
+    learning_rate: float = 1e-4,
+    seed: int = 0,
 ) -> None:
     """Unfreeze the base of a transfer model and train everything with a small step.
 
@@ -559,7 +580,13 @@ def build_family(name: str, weights: str | None = None, **kwargs) -> keras.Model
     return getattr(keras.applications, name)(weights=weights, **kwargs)
 
 
-def measure_model(model, *, batch_size: int = 4, repeats: int = 3, seed: int = 0) -> dict:
+def measure_model(
+    model,
+    *,
+    batch_size: int = 4,
+    repeats: int = 3,
+    seed: int = 0,
+) -> dict:
     """Measure what a model costs: its parameters, its size on disk, its time per image.
 
     The size is that of its weights saved to a temporary ``.weights.h5`` file. The time
@@ -582,7 +609,8 @@ def measure_model(model, *, batch_size: int = 4, repeats: int = 3, seed: int = 0
         path = Path(folder) / "model.weights.h5"
         model.save_weights(path)
         disk = path.stat().st_size
-    x = np.random.default_rng(seed).uniform(-1, 1, (batch_size, *shape)).astype("float32")
+    x = np.random.default_rng(seed).uniform(-1, 1, (batch_size, *shape))
+    x = x.astype("float32")
     forward = tf.function(lambda batch: model(batch, training=False))
     forward(x)  # warm-up: builds the graph
     times = []
