@@ -150,7 +150,9 @@ def race(
         model = build_uncompiled_mlp()
         model.set_weights(initial)
         model.compile(
-            optimizer=make(), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+            optimizer=make(),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
         )
         histories[name] = training.train(
             model,
@@ -196,14 +198,24 @@ def learning_rate_sweep(
     Returns
     -------
     DataFrame
-        Last-epoch validation accuracy: one row per learning rate, one column per optimiser.
+        Last-epoch validation accuracy: one row per learning rate, one column per
+        optimiser.
     """
     import pandas as pd
 
     made = optimizers()
-    contestants = {(name, lr): at_learning_rate(made[name], lr) for name in names for lr in rates}
-    histories = race(x, y, epochs=epochs, batch_size=batch_size, seed=seed, contestants=contestants)
-    table = {name: {lr: histories[name, lr]["val_accuracy"][-1] for lr in rates} for name in names}
+    pairs = [(name, lr) for name in names for lr in rates]
+    contestants = {(name, lr): at_learning_rate(made[name], lr) for name, lr in pairs}
+    histories = race(
+        x,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        contestants=contestants,
+    )
+    last = {key: h["val_accuracy"][-1] for key, h in histories.items()}
+    table = {name: {lr: last[name, lr] for lr in rates} for name in names}
     return pd.DataFrame(table).rename_axis("learning rate")
 
 
@@ -212,9 +224,14 @@ def schedules(initial: float = 1e-3, steps: int = 1000) -> dict:
     from keras.optimizers import schedules as s
 
     return {
-        "exponential decay": s.ExponentialDecay(initial, decay_steps=steps // 4, decay_rate=0.5),
+        "exponential decay": s.ExponentialDecay(
+            initial,
+            decay_steps=steps // 4,
+            decay_rate=0.5,
+        ),
         "piecewise constant": s.PiecewiseConstantDecay(
-            boundaries=[steps // 2, 3 * steps // 4], values=[initial, initial / 10, initial / 100]
+            boundaries=[steps // 2, 3 * steps // 4],
+            values=[initial, initial / 10, initial / 100],
         ),
         "cosine with warm-up": s.CosineDecay(
             initial / 10,
@@ -268,8 +285,17 @@ def train_with_callbacks(
 
     best_path = Path(directory) / "best.keras"
     callbacks = [
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1, min_lr=1e-5),
-        keras.callbacks.ModelCheckpoint(best_path, monitor="val_accuracy", save_best_only=True),
+        keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss",
+            factor=0.5,
+            patience=1,
+            min_lr=1e-5,
+        ),
+        keras.callbacks.ModelCheckpoint(
+            best_path,
+            monitor="val_accuracy",
+            save_best_only=True,
+        ),
     ]
     model = build_uncompiled_mlp()
     model.compile(
@@ -291,11 +317,15 @@ def train_with_callbacks(
 
 
 def build_tunable(hp: keras_tuner.HyperParameters) -> keras.Model:
-    """Build a model from the search space: hidden units, dropout rate, Adam's learning rate."""
+    """Build one model of the search space.
+
+    The space: hidden units, dropout rate and Adam's learning rate.
+    """
     import keras
 
     model = build_uncompiled_mlp(
-        units=hp.Int("units", 32, 256, step=32), dropout=hp.Float("dropout", 0.0, 0.5, step=0.1)
+        units=hp.Int("units", 32, 256, step=32),
+        dropout=hp.Float("dropout", 0.0, 0.5, step=0.1),
     )
     lr = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
     model.compile(
@@ -335,8 +365,10 @@ def search(
         project_name="mnist_mlp",
         overwrite=True,
     )
-    (x_fit, y_fit), validation = training.split_last((x, y), 0.2)  # as validation_split=0.2
-    tuner.search(  # the tuner builds and fits one model per trial: it needs fit's arguments
+    # as validation_split=0.2
+    (x_fit, y_fit), validation = training.split_last((x, y), 0.2)
+    # the tuner builds and fits one model per trial: it needs fit's arguments
+    tuner.search(
         training.shuffled_batches(x_fit, y_fit, batch_size),
         epochs=epochs,
         validation_data=validation,
