@@ -118,3 +118,25 @@ def test_draw_boosting_stages_shows_residuals_shrinking():
     ]
     assert fig.get_size_inches()[0] <= 7
     plt.close(fig)
+
+
+def test_draw_accuracy_vs_cost_one_marker_per_model_and_a_legend():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from mlbook.plotting import figure_problems
+
+    table = pd.DataFrame(
+        {
+            "accuracy": [0.97, 0.96, 0.96, 0.93],
+            "accuracy std": [0.01, 0.02, 0.01, 0.02],
+            "fit time (s)": [0.5, 0.21, 0.2, 0.01],
+        },
+        index=["stacking", "random forest", "hist. gradient boosting", "single tree"],
+    )
+    ax = el.draw_accuracy_vs_cost(table)
+    assert len(ax.containers) == len(table)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(table.index)
+    assert not ax.texts  # no names beside the points, so none can overlap
+    assert figure_problems(ax.figure) == []
+    plt.close(ax.figure)

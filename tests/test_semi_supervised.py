@@ -98,7 +98,7 @@ def test_plot_confusion_pair_raw_and_normalised():
     fig = ss.plot_confusion_pair(y_true, y_pred, title="t")
     raw, norm = fig.axes[:2]
     assert {t.get_text() for t in raw.texts} >= {"1", "2"}
-    assert "0.67" in {t.get_text() for t in norm.texts}  # 2 of the 3 ones
+    assert "67%" in {t.get_text() for t in norm.texts}  # 2 of the 3 ones
     plt.close(fig)
 
 

@@ -245,3 +245,40 @@ def draw_boosting_stages(X: np.ndarray, y: np.ndarray, trees, predictions, stage
     handles = [h for ax in axes[:, 0] for h in ax.get_legend_handles_labels()[0]]
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
     return fig
+
+
+def draw_accuracy_vs_cost(table: pd.DataFrame, ax=None):
+    """Plot each model's cross-validated accuracy against its fit time, one marker each.
+
+    Models are told apart by colour and marker shape in a legend below the axes (names
+    written beside the points would overlap where models cost about the same).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One error-bar container per model (``ax.containers``), in the table's order.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 5.2), layout="constrained")
+    markers = "osD^vP*X"
+    for i, (name, row) in enumerate(table.iterrows()):
+        ax.errorbar(
+            row["fit time (s)"],
+            row["accuracy"],
+            yerr=row["accuracy std"],
+            fmt=markers[i % len(markers)],
+            color=f"C{i % 10}",
+            capsize=3,
+            ms=7,
+            label=name,
+        )
+    ax.set(
+        title="Ensembles: cross-validated accuracy vs fit time",
+        xscale="log",
+        xlabel="mean fit time per fold (s, log scale)",
+        ylabel="cross-validated accuracy",
+    )
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=3, frameon=False)
+    return ax

@@ -253,7 +253,7 @@ def label_fraction_curve(
 
 
 def plot_confusion_pair(y_true: np.ndarray, y_pred: np.ndarray, *, title: str):
-    """Two ``ConfusionMatrixDisplay`` panels: raw counts and rows normalised to 1.
+    """Two ``ConfusionMatrixDisplay`` panels: raw counts and rows normalised to 100 %.
 
     Returns
     -------
@@ -262,7 +262,7 @@ def plot_confusion_pair(y_true: np.ndarray, y_pred: np.ndarray, *, title: str):
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12, 5.2))
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(7.5, 4.4))
     ConfusionMatrixDisplay.from_predictions(
         y_true, y_pred, ax=ax0, cmap="Blues", colorbar=False, values_format="d"
     )
@@ -274,10 +274,10 @@ def plot_confusion_pair(y_true: np.ndarray, y_pred: np.ndarray, *, title: str):
         cmap="Blues",
         colorbar=False,
         normalize="true",
-        values_format=".2f",
+        values_format=".0%",
     )
     ax1.set(
-        title="Normalised by true class (recall on the diagonal)",
+        title="Share of each true digit",
         xlabel="predicted label",
         ylabel="true label",
     )
