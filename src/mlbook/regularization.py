@@ -67,7 +67,7 @@ NEAR_ZERO = 1e-3
 
 
 def build_model(technique: str = "baseline", units: int = 256) -> keras.Model:
-    """Build a two-hidden-layer MLP for 28 × 28 images, with one regularisation technique.
+    """Build a two-hidden-layer MLP for 28 × 28 images, regularised by *technique*.
 
     ``"baseline"`` and ``"early stopping"`` build the same plain network (early stopping
     is a callback of ``fit``, not part of the model).
@@ -77,7 +77,10 @@ def build_model(technique: str = "baseline", units: int = 256) -> keras.Model:
 
     if technique not in TECHNIQUES:
         raise ValueError(f"unknown technique {technique!r}; choose from {TECHNIQUES}")
-    reg = {"L1": regularizers.L1(L1_FACTOR), "L2": regularizers.L2(L2_FACTOR)}.get(technique)
+    reg = {
+        "L1": regularizers.L1(L1_FACTOR),
+        "L2": regularizers.L2(L2_FACTOR),
+    }.get(technique)
     model_layers: list = [keras.Input(shape=(28, 28))]
     if technique == "augmentation":  # random shifts and turns, active only in training
         model_layers += [
@@ -94,12 +97,17 @@ def build_model(technique: str = "baseline", units: int = 256) -> keras.Model:
                 layers.Activation("relu"),
             ]
         else:
-            model_layers.append(layers.Dense(units, activation="relu", kernel_regularizer=reg))
+            dense = layers.Dense(units, activation="relu", kernel_regularizer=reg)
+            model_layers.append(dense)
         if technique == "dropout":
             model_layers.append(layers.Dropout(DROPOUT))
     model_layers.append(layers.Dense(10, activation="softmax"))
     model = keras.Sequential(model_layers, name=technique.replace(" ", "_"))
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer="adam",
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -153,16 +161,21 @@ def generalisation(
 
     ``fit`` reports training accuracy with dropout and augmentation switched on;
     ``evaluate`` switches them off, so all numbers measure the same network. The gap is
-    training minus test accuracy when ``test = (x_test, y_test)`` is given (early stopping
-    chose its epoch on the validation data), else training minus validation accuracy.
+    training minus test accuracy when ``test = (x_test, y_test)`` is given (early
+    stopping chose its epoch on the validation data), else training minus validation
+    accuracy.
     """
+
+    def accuracy(x, y) -> float:
+        return float(model.evaluate(x, y, batch_size=1024, verbose=0)[1])
+
     x_train, y_train, x_val, y_val = data
     scores = {
-        "train accuracy": float(model.evaluate(x_train, y_train, batch_size=1024, verbose=0)[1]),
-        "validation accuracy": float(model.evaluate(x_val, y_val, batch_size=1024, verbose=0)[1]),
+        "train accuracy": accuracy(x_train, y_train),
+        "validation accuracy": accuracy(x_val, y_val),
     }
     if test is not None:
-        scores["test accuracy"] = float(model.evaluate(*test, batch_size=1024, verbose=0)[1])
+        scores["test accuracy"] = accuracy(*test)
     held_out = scores.get("test accuracy", scores["validation accuracy"])
     return {**scores, "gap": scores["train accuracy"] - held_out}
 
