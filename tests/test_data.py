@@ -223,18 +223,26 @@ def test_real_mnist_matches_the_published_statistics():
 
 
 def test_keras_home_is_respected_everywhere(tmp_path, monkeypatch):
-    """Every Keras cache lookup follows $KERAS_HOME (not a hard-coded ~/.keras)."""
+    """Every cached download follows $KERAS_HOME (not a hard-coded ~/.keras)."""
+    import json
+
     from mlbook import image_classification as ic
     from mlbook import object_detection as od
+    from mlbook.data import downloads
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setenv("MLBOOK_OFFLINE", "1")  # no server answers: only the cache counts
+    monkeypatch.delenv(downloads.MIRROR_ENV, raising=False)
     assert data.keras_home() == tmp_path
-    monkeypatch.setattr(data, "network_available", lambda *a, **k: False)
     assert not ic.inception_available()
     assert not od.pretrained_available()
-    for name in ic.INCEPTION_FILES:
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text("x")
-    (tmp_path / "datasets" / od.SSD_NAME / "saved_model").mkdir(parents=True)
+    hashes = {}
+    for d in downloads.DOWNLOADS.values():
+        assert d.cached.is_relative_to(tmp_path)
+        d.cached.parent.mkdir(parents=True, exist_ok=True)
+        d.cached.write_bytes(d.name.encode())
+        hashes[d.name] = downloads.file_digest(d.cached, "sha256")
+    (tmp_path / "hashes.json").write_text(json.dumps(hashes))
+    monkeypatch.setenv(downloads.HASHES_ENV, str(tmp_path / "hashes.json"))
     assert ic.inception_available()
     assert od.pretrained_available()
