@@ -84,3 +84,13 @@ def test_an_image_grid_fits_the_column_and_stays_legible():
     fig = plotting.plot_image_grid(images, [f"label {i % 10}" for i in range(20)], ncols=10)
     assert fig.get_figwidth() * fig.dpi <= plotting.COLUMN_PX
     assert plotting.figure_problems(fig) == []
+
+
+def test_a_legend_over_a_line_between_its_points_is_found():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0.5, 0.5], label="two points, a line through the middle")
+    ax.axvline(0.9, color="k", linestyle="--", label="threshold")
+    ax.legend(loc="center")
+    assert any("legend covers" in p for p in plotting.figure_problems(fig))
+    ax.legend(loc="upper left")
+    assert plotting.figure_problems(fig) == []

@@ -189,15 +189,34 @@ def _overlapping(labels, renderer) -> list[tuple[str, str]]:
     return pairs
 
 
+def _densified(xy: np.ndarray, step_px: float = 3.0, cap: int = 20_000) -> np.ndarray:
+    """Points every *step_px* pixels along a polyline given in display coordinates."""
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if len(xy) < 2:
+        return xy
+    seg = np.diff(xy, axis=0)
+    counts = np.clip(np.ceil(np.hypot(*seg.T) / step_px).astype(int), 1, cap)
+    parts = [
+        xy[:-1][i] + seg[i] * np.linspace(0, 1, n, endpoint=False)[:, None]
+        for i, n in enumerate(counts)
+    ]
+    return np.vstack([*parts, xy[-1:]])
+
+
 def _covered_points(ax, renderer) -> int:
-    """How many plotted data points (lines and scatter) the axes' legend covers."""
+    """How many plotted points (markers, line paths, scatter) the axes' legend covers."""
     legend = ax.get_legend()
     if legend is None or not legend.get_visible():
         return 0
     box = legend.get_window_extent(renderer)
     view = ax.get_window_extent(renderer)
-    points = [line.get_xydata() for line in ax.lines if line.get_visible()]
-    points = [ax.transData.transform(p) for p in points if len(p)]
+    points = []
+    for line in ax.lines:
+        if not line.get_visible() or not len(line.get_xydata()):
+            continue
+        xy = line.get_transform().transform(line.get_xydata())  # axvline: axes fraction
+        drawn = line.get_linestyle() not in ("None", "none", "", " ")
+        points.append(_densified(xy) if drawn else xy)
     for coll in ax.collections:
         offsets = coll.get_offsets()
         if coll.get_visible() and len(offsets) and coll.get_offset_transform() == ax.transData:
