@@ -282,3 +282,35 @@ def test_draw_detector_stages_shows_cells_anchors_and_proposals():
     assert 0 < len(kept) == len(two.texts) < 8  # NMS removed some proposals
     assert {"disc", "square"} <= {t.get_text() for t in two.texts}
     plt.close(fig)
+
+
+def test_draw_boxes_keeps_the_labels_of_overlapping_boxes_apart():
+    import matplotlib.pyplot as plt
+
+    from mlbook.plotting import figure_problems
+
+    fig, ax = plt.subplots(figsize=(3, 3))
+    boxes = np.array([od.box_of(30, 30, 16), od.box_of(31, 32, 16), od.box_of(29, 31, 15)])
+    od.draw_boxes(ax, np.zeros((od.FRAME, od.FRAME)), boxes, ["0.91", "0.84", "0.77"])
+    assert [t.get_text() for t in ax.texts] == ["0.91", "0.84", "0.77"]  # one label each
+    renderer = fig.canvas.get_renderer()
+    extents = [t.get_window_extent(renderer) for t in ax.texts]
+    assert not any(a.overlaps(b) for i, a in enumerate(extents) for b in extents[i + 1 :])
+    assert figure_problems(fig) == []
+    plt.close(fig)
+
+
+def test_track_strip_stacks_rows_and_passes_the_figure_check():
+    import matplotlib.pyplot as plt
+
+    from mlbook.plotting import figure_problems
+
+    video = od.make_video(16, seed=0)
+    tracks = [list(enumerate(boxes, start=1)) for boxes in video.boxes]  # the true boxes
+    fig = od.plot_track_strip(video, tracks, list(range(0, 14, 2)))
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(shown) == 7
+    assert len(fig.axes) == 8  # two rows of four, the last one hidden
+    assert [t.get_text() for t in shown[0].texts] == ["1", "2", "3"]
+    assert figure_problems(fig) == []
+    plt.close(fig)

@@ -105,8 +105,45 @@ def test_the_gif_keeps_the_track_colours_and_the_frame_budget():
     assert gif.format == "GIF"
     assert gif.n_frames == 20
     assert gif.info["duration"] == 200  # ... shown twice as long
+    assert "loop" not in gif.info  # 4 s: no loop count, it plays once
     b, g, r = vid.track_colour(2)
     for i in (0, 7, 19):
         gif.seek(i)
         rgb = np.array(gif.convert("RGB"))
         assert tuple(rgb[80, 40]) == (r, g, b)  # the left edge of the box (x=10 -> 40)
+
+
+def _frames(n):
+    # consecutive frames differ, so Pillow does not merge them into one longer frame
+    return [np.full((16, 16, 3), 40 * (i % 5), np.uint8) for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("n_frames", "loop", "plays", "seconds_per_play"),
+    [
+        (10, 4, 5, 1.0),  # 1 s a play: loop count 4, five plays in browsers, 5 s
+        (12, 3, 4, 1.2),  # four plays of 1.2 s fit in 5 s, five would not
+        (30, None, 1, 3.0),  # two plays of 3 s would not fit: no loop count
+        (60, None, 1, 4.8),  # 6 s at the video's speed: one play, sped up to 4.8 s
+    ],
+)
+def test_the_gif_plays_a_bounded_number_of_times(n_frames, loop, plays, seconds_per_play):
+    from PIL import Image
+
+    data, _ = vid.to_gif(_frames(n_frames), fps=10)
+    gif = Image.open(io.BytesIO(data))
+    assert gif.info.get("loop") == loop  # never 0, which loops forever
+    assert vid.gif_timing(data) == pytest.approx((seconds_per_play, plays))
+    assert seconds_per_play * plays <= vid.GIF_MAX_SECONDS
+
+
+def test_gif_timing_reads_the_loop_count_as_browsers_do():
+    from PIL import Image
+
+    images = [Image.fromarray(f) for f in _frames(4)]
+    for loop, plays in ((0, None), (1, 2), (2, 3)):
+        buffer = io.BytesIO()
+        images[0].save(
+            buffer, format="GIF", save_all=True, append_images=images[1:], duration=50, loop=loop
+        )
+        assert vid.gif_timing(buffer.getvalue()) == (0.2, plays)

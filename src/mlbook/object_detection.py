@@ -216,7 +216,7 @@ def make_video(n_frames: int = 40, seed: int = 0) -> Video:
 
 
 def encode_targets(boxes: list[np.ndarray], classes: list[np.ndarray]) -> np.ndarray:
-    """Grid targets: for the cell holding each object's centre, ``[1, class, ty, tx, h, w]``.
+    """Grid targets: ``[1, class, ty, tx, h, w]`` in the cell of each object's centre.
 
     ``ty, tx`` in [0, 1) locate the centre inside its cell; ``h, w`` are the box size
     divided by the frame size.
@@ -242,10 +242,10 @@ def encode_targets(boxes: list[np.ndarray], classes: list[np.ndarray]) -> np.nda
 
 
 def detection_loss(y_true, y_pred):
-    """Objectness (binary cross-entropy, every cell) + class and box (object cells only).
+    """Objectness (binary cross-entropy, every cell) + class and box (object cells).
 
-    ``y_pred`` channels: objectness logit, ``len(CLASSES)`` class logits, then ``ty, tx``
-    (sigmoid) and ``h, w``.
+    ``y_pred`` channels: objectness logit, ``len(CLASSES)`` class logits, then
+    ``ty, tx`` (sigmoid) and ``h, w``.
     """
     import tensorflow as tf
 
@@ -264,14 +264,17 @@ def detection_loss(y_true, y_pred):
         )
         / n_obj
     )
-    box_pred = tf.concat([tf.sigmoid(y_pred[..., 1 + k : 3 + k]), y_pred[..., 3 + k : 5 + k]], -1)
+    box_pred = tf.concat(
+        [tf.sigmoid(y_pred[..., 1 + k : 3 + k]), y_pred[..., 3 + k : 5 + k]],
+        -1,
+    )
     box_err = tf.reduce_sum(tf.square(box_pred - y_true[..., 2:6]) * [1, 1, 4, 4], -1)
     box_loss = tf.reduce_sum(obj * box_err) / n_obj
     return obj_loss + cls_loss + 5.0 * box_loss
 
 
 def build_detector() -> keras.Model:
-    """Build a one-stage detector: a small CNN that downsamples 64 x 64 to an 8 x 8 grid.
+    """Build a one-stage detector: a small CNN that shrinks 64 x 64 to an 8 x 8 grid.
 
     Each grid cell predicts ``1 + len(CLASSES) + 4`` numbers: is there an object centre
     here, which class, and where is its box (see ``encode_targets``).
@@ -282,7 +285,8 @@ def build_detector() -> keras.Model:
     model = keras.Sequential(
         [
             keras.Input(shape=(FRAME, FRAME, 1)),
-            layers.Conv2D(8, 3, strides=2, padding="same", activation="relu"),  # 32 x 32
+            # 32 x 32
+            layers.Conv2D(8, 3, strides=2, padding="same", activation="relu"),
             layers.Conv2D(16, 3, padding="same", activation="relu"),
             layers.MaxPooling2D(),  # 16 x 16
             layers.Conv2D(32, 3, padding="same", activation="relu"),
@@ -328,7 +332,9 @@ def non_max_suppression(
     score_threshold: float = SCORE_THRESHOLD,
     max_output: int = 10,
 ) -> np.ndarray:
-    """Return the indices of the boxes to keep, best first (``tf.image.non_max_suppression``).
+    """Return the indices of the boxes to keep, best first.
+
+    A wrapper of ``tf.image.non_max_suppression``.
 
     Boxes below *score_threshold* are dropped; of boxes that overlap more than
     *iou_threshold*, only the highest-scoring one is kept. Class-agnostic: boxes of all
@@ -468,7 +474,12 @@ class IoUTracker:
         box as is, the plain IoU tracker).
     """
 
-    def __init__(self, iou_threshold: float = 0.2, max_missed: int = 10, motion: bool = True):
+    def __init__(
+        self,
+        iou_threshold: float = 0.2,
+        max_missed: int = 10,
+        motion: bool = True,
+    ):
         self.iou_threshold = iou_threshold
         self.max_missed = max_missed
         self.motion = motion
@@ -491,13 +502,17 @@ class IoUTracker:
         pairs = []
         if overlap.size:
             rows, cols = linear_sum_assignment(-overlap)
-            pairs = [(r, c) for r, c in zip(rows, cols) if overlap[r, c] >= self.iou_threshold]
+            threshold = self.iou_threshold
+            pairs = [(r, c) for r, c in zip(rows, cols) if overlap[r, c] >= threshold]
         out = []
         matched_tracks = {r for r, _ in pairs}
         for r, c in pairs:
             track = self.tracks[r]
             step = (boxes[c] - track.box) / (1 + track.missed)
-            track.velocity = 0.5 * track.velocity + 0.5 * step if track.hits > 1 else step
+            if track.hits > 1:
+                track.velocity = 0.5 * track.velocity + 0.5 * step
+            else:
+                track.velocity = step
             track.box, track.missed, track.hits = boxes[c], 0, track.hits + 1
             out.append((track.id, boxes[c]))
         for r, track in enumerate(self.tracks):
@@ -615,6 +630,19 @@ def score_table(scores: dict[str, dict[str, float]], index_name: str | None = No
 # --- drawing -------------------------------------------------------------------------
 
 
+#: Where :func:`draw_boxes` tries a box's label, in this order, until it overlaps no
+#: label drawn before it and stays inside the axes: above the box's top-left corner,
+#: below its bottom-left corner, then the right-hand corners, then inside the box.
+LABEL_CORNERS = (
+    "top left",
+    "bottom left",
+    "top right",
+    "bottom right",
+    "inside top left",
+    "inside bottom left",
+)
+
+
 def draw_boxes(
     ax,
     image: np.ndarray,
@@ -623,46 +651,61 @@ def draw_boxes(
     *,
     colors: list | None = None,
     cmap: str = "gray",
+    fontsize: float = 8,
 ):
-    """Show *image* with boxes ``(k, 4)`` in pixels and a label on each; returns ax."""
+    """Show *image* with boxes ``(k, 4)`` in pixels and a label on each; returns ax.
+
+    Each label goes to the first of :data:`LABEL_CORNERS` where it overlaps no label
+    drawn before it (measured at the figure's current size, with a margin), so that
+    the labels of overlapping boxes stay readable.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
     ax.imshow(image, cmap=cmap, vmin=0, vmax=1 if image.dtype.kind == "f" else 255)
+    ax.set_xticks([]), ax.set_yticks([])
+    ax.grid(False)
+    ax.apply_aspect()  # the axes' final shape, to measure the labels in it
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
     colors = colors or [plt.cm.tab10(i % 10) for i in range(len(boxes))]
+    placed = []  # the window extents of the labels drawn so far
     for box, label, color in zip(boxes, labels, colors):
         y0, x0, y1, x1 = box
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=1.8, ec=color))
-        ax.text(
-            x0,
-            y0 - 1,
-            label,
-            color="white",
-            fontsize=7,
-            va="bottom",
-            bbox={"facecolor": color, "pad": 1, "lw": 0},
-        )
-    ax.set_xticks([]), ax.set_yticks([])
-    ax.grid(False)
+        for corner in LABEL_CORNERS:
+            text = _label_at(ax, box, label, corner, color, fontsize=fontsize)
+            extent = text.get_window_extent(renderer).padded(3)
+            inside = frame.contains(extent.x0, extent.y0) and frame.contains(extent.x1, extent.y1)
+            if inside and not any(extent.overlaps(other) for other in placed):
+                break
+            if corner != LABEL_CORNERS[-1]:
+                text.remove()
+        placed.append(extent)
     return ax
 
 
-def plot_track_strip(video: Video, tracks, frames: list[int]):
-    """Draw a strip of frames with each track's box and ID, a colour per ID; return the figure."""
+def plot_track_strip(video: Video, tracks, frames: list[int], *, ncols: int = 4):
+    """Draw frames in rows of *ncols*, each track's box and ID in its colour; return fig."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(frames), figsize=(1.6 * len(frames), 2.1), squeeze=False)
-    for ax, t in zip(axes[0], frames):
+    ncols = min(ncols, len(frames))
+    nrows = -(-len(frames) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7, 0.4 + 1.9 * nrows), squeeze=False)
+    for ax in axes.flat[len(frames) :]:
+        ax.set_visible(False)
+    for ax, t in zip(axes.flat, frames):
         out = tracks[t]
         draw_boxes(
             ax,
             video.frames[t],
             np.array([b for _, b in out]).reshape(-1, 4),
-            [f"id {tid}" for tid, _ in out],
+            [str(tid) for tid, _ in out],
             colors=[plt.cm.tab10(tid % 10) for tid, _ in out],
+            fontsize=9,
         )
-        ax.set_title(f"frame {t}", fontsize=9)
-    fig.suptitle("Tracks through the crossing (colour and label = track ID)")
+        ax.set_title(f"frame {t}", fontsize=10)
+    fig.suptitle("Tracks through the crossing (colour and number = track ID)")
     fig.tight_layout()
     return fig
 
@@ -727,10 +770,17 @@ NMS_EXAMPLE = (
 
 
 def _label_at(ax, box, text, corner, color, fontsize=9):
-    """Write *text* just outside the *corner* (``"top left"``, ...) of *box*."""
+    """Write *text* just outside the *corner* (``"top left"``, ...) of *box*.
+
+    A corner named ``"inside top left"`` (or another ``"inside ..."``) puts the text
+    just inside that corner of the box instead.
+    """
     y0, x0, y1, x1 = box
-    vertical, horizontal = corner.split()
-    y, va = (y0 - 0.5, "bottom") if vertical == "top" else (y1 + 0.5, "top")
+    *inside, vertical, horizontal = corner.split()
+    if inside:
+        y, va = (y0 + 0.5, "top") if vertical == "top" else (y1 - 0.5, "bottom")
+    else:
+        y, va = (y0 - 0.5, "bottom") if vertical == "top" else (y1 + 0.5, "top")
     x, ha = (x0, "left") if horizontal == "left" else (x1, "right")
     return ax.text(
         x, y, text, color="white", fontsize=fontsize, va=va, ha=ha,

@@ -27,6 +27,10 @@ LOSSLESS = ("FFV1", ".avi")
 GIF_GREYS = 6
 #: ... and at most this many frames: the noisy background compresses badly.
 GIF_MAX_FRAMES = 30
+#: The GIF moves for at most this many seconds in all, then stops on its last frame: a
+#: GIF has no pause button, and WCAG 2.2.2 (Pause, Stop, Hide) asks that moving content
+#: that starts by itself and lasts longer than five seconds can be paused.
+GIF_MAX_SECONDS = 5.0
 
 
 def to_bgr(frame: np.ndarray) -> np.ndarray:
@@ -123,20 +127,36 @@ def draw_tracks(frame: np.ndarray, tracks, *, scale: int = 4) -> np.ndarray:
     """Enlarge a BGR frame *scale* times and draw each ``(track_id, box)`` with OpenCV.
 
     Each box is outlined in its track's colour, with the ID in white on a tab of that
-    colour above its top-left corner. Returns a new BGR ``uint8`` frame.
+    colour above its top-left corner, or, where that tab would cover an earlier one or
+    leave the frame, below its bottom-left corner or at its right-hand corners. Returns
+    a new BGR ``uint8`` frame.
     """
     import cv2
 
     big = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
     font = cv2.FONT_HERSHEY_SIMPLEX
+    tabs = []  # (left, top, right, bottom) of the tabs drawn so far
     for tid, box in tracks:
         y0, x0, y1, x1 = np.round(np.asarray(box) * scale).astype(int)
         colour = track_colour(tid)
         cv2.rectangle(big, (x0, y0), (x1, y1), colour, 2)
         (w, h), _ = cv2.getTextSize(str(tid), font, 0.5, 1)
-        top = max(y0 - h - 6, 0)
-        cv2.rectangle(big, (x0 - 1, top), (x0 + w + 5, top + h + 6), colour, -1)
-        cv2.putText(big, str(tid), (x0 + 2, top + h + 3), font, 0.5, (255, 255, 255), 1)
+        corners = [(x0 - 1, y0 - h - 6), (x0 - 1, y1 + 1), (x1 - w - 5, y0 - h - 6)]
+        corners.append((x1 - w - 5, y1 + 1))
+        for left, top in corners:
+            tab = (left, top, left + w + 6, top + h + 6)
+            inside = tab[0] >= 0 and tab[1] >= 0
+            inside = inside and tab[2] <= big.shape[1] and tab[3] <= big.shape[0]
+            free = all(
+                tab[0] >= o[2] or o[0] >= tab[2] or tab[1] >= o[3] or o[1] >= tab[3] for o in tabs
+            )
+            if inside and free:
+                break
+        else:  # nowhere free: above the top-left corner, inside the frame
+            left, top = max(x0 - 1, 0), max(y0 - h - 6, 0)
+        tabs.append((left, top, left + w + 6, top + h + 6))
+        cv2.rectangle(big, (left, top), (left + w + 6, top + h + 6), colour, -1)
+        cv2.putText(big, str(tid), (left + 3, top + h + 3), font, 0.5, (255, 255, 255), 1)
     return big
 
 
@@ -199,13 +219,21 @@ def to_gif(
     fps: float = 10,
     grey_levels: int = GIF_GREYS,
     max_frames: int = GIF_MAX_FRAMES,
+    max_seconds: float = GIF_MAX_SECONDS,
 ) -> tuple[bytes, int]:
-    """Encode BGR frames as a looping animated GIF; return its bytes and the frames shown.
+    """Encode BGR frames as an animated GIF; return its bytes and the frames shown.
 
     At most *max_frames* frames are kept (every second one, or third, ... with a longer
     delay each, so the GIF plays at the video's speed); colours are mapped, without
     dithering, to a fixed palette of *grey_levels* greys and the track colours, which
     keeps the boxes exact and the file small.
+
+    The GIF does not loop forever: it plays as many whole times as fit in *max_seconds*
+    (at least once) and then stops on its last frame; reloading the page replays it. If
+    one play at the video's speed would last longer than *max_seconds*, it plays once,
+    faster. Browsers read the GIF's loop count as the number of *repeats*: a GIF
+    without one plays once, Pillow's ``loop=n`` plays n + 1 times and ``loop=0``
+    forever (:func:`gif_timing` reads it back).
     """
     import io
 
@@ -220,13 +248,37 @@ def to_gif(
         )
         for frame in frames[::step]
     ]
+    # a GIF counts delays in hundredths of a second; browsers slow down delays below 2
+    budget = round(100 * max_seconds)
+    delay = max(2, min(round(100 * step / fps), budget // len(images)))
+    plays = max(1, budget // (delay * len(images)))
     buffer = io.BytesIO()
     images[0].save(
         buffer,
         format="GIF",
         save_all=True,
         append_images=images[1:],
-        duration=round(1000 * step / fps),
-        loop=0,
+        duration=10 * delay,
+        loop=plays - 1 if plays > 1 else None,  # None: no loop block, one play
     )
     return buffer.getvalue(), len(images)
+
+
+def gif_timing(data: bytes) -> tuple[float, int | None]:
+    """Return how long one play of the GIF *data* lasts (s) and how often browsers play it.
+
+    The count is None for a GIF that loops forever (loop count 0), 1 for a GIF without
+    a loop count, and n + 1 for a loop count n (browsers repeat it n times).
+    """
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as gif:
+        loop = gif.info.get("loop")
+        milliseconds = 0
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            milliseconds += gif.info.get("duration", 0)
+    plays = 1 if loop is None else None if loop == 0 else loop + 1
+    return milliseconds / 1000, plays
