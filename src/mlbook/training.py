@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # keras is imported by the models the callers build
 
 
 def shuffled_batches(x, y, batch_size: int, *, seed: int | None = None):
-    """Batch ``(x, y)`` for ``model.fit``: a new order every epoch, the same orders every run.
+    """Batch ``(x, y)`` for ``model.fit``: a new order each epoch, the same every run.
 
     Why not ``model.fit(x, y, shuffle=True)``? Once ``mlbook.repro.seed_everything``
     has set TensorFlow's global seed, Keras 3 (TensorFlow backend) draws each epoch's
@@ -50,17 +50,22 @@ def shuffled_batches(x, y, batch_size: int, *, seed: int | None = None):
 
     lengths = {len(a) for a in tf.nest.flatten((x, y))}
     if len(lengths) != 1:
-        raise ValueError(f"x and y must have the same number of examples, got {sorted(lengths)}")
+        got = sorted(lengths)
+        raise ValueError(f"x and y must have the same number of examples, got {got}")
     (n,) = lengths
     if seed is None:
         seed = int(np.random.randint(2**31 - 1))
     x_t, y_t = tf.nest.map_structure(tf.constant, (x, y))
-    order = tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True)
-    return (
-        order.batch(batch_size)
-        .map(lambda i: tf.nest.map_structure(lambda a: tf.gather(a, i), (x_t, y_t)))
-        .prefetch(tf.data.AUTOTUNE)
+    order = tf.data.Dataset.range(n).shuffle(
+        n,
+        seed=seed,
+        reshuffle_each_iteration=True,
     )
+
+    def gather(i):
+        return tf.nest.map_structure(lambda a: tf.gather(a, i), (x_t, y_t))
+
+    return order.batch(batch_size).map(gather).prefetch(tf.data.AUTOTUNE)
 
 
 def split_last(arrays, fraction: float):
