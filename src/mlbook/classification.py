@@ -336,7 +336,8 @@ def draw_threshold_roc(positive, scores, thresholds, names=("positive", "negativ
             color=colour,
             fontsize=9,
         )
-    ax_hist.legend(loc="upper center", fontsize=9)
+    # below the axes: over the bars it would hide the threshold lines
+    ax_hist.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, fontsize=9)
     return ax_hist.figure
 
 
