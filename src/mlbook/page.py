@@ -151,14 +151,18 @@ def claim(condition: object, sentence: str) -> None:
 
 
 def start(seed: int = DEFAULT_SEED, *, tensorflow: bool = True) -> Page:
-    """Begin a page: read the profile, seed everything, set the figure style."""
+    """Begin a page: read the profile, seed everything, set and check the figure style.
+
+    Every figure the page shows is checked for legibility (:func:`watch_figures`);
+    ``MLBOOK_FIGURE_CHECK=0`` turns that off, e.g. while experimenting in Binder.
+    """
     from mlbook.plotting import use_book_style
 
     profile = get_profile()
     seed_everything(seed, tensorflow=tensorflow)
     use_book_style()
     page = Page(profile=profile, seed=seed)
-    if os.environ.get("MLBOOK_FIGURE_CHECK", "0") != "0":
+    if os.environ.get("MLBOOK_FIGURE_CHECK", "1") != "0":  # 0 turns it off (experiments)
         watch_figures(page)
     return page
 
