@@ -151,6 +151,25 @@ def test_sample_evolution_fits_the_column():
     plt.close(fig)
 
 
+@pytest.mark.parametrize(("epochs", "steps_per_epoch"), [(2, 4), (6, 50)])
+def test_plot_losses_is_legible(epochs, steps_per_epoch):
+    """Whole-epoch ticks, and the legend off the curves (they cross), at column width."""
+    import matplotlib.pyplot as plt
+
+    from mlbook.plotting import figure_problems
+
+    rng = np.random.default_rng(0)
+    n = epochs * steps_per_epoch
+    steps = {"gen_loss": np.linspace(2.5, 0.5, n), "disc_loss": np.linspace(0.5, 2.5, n)}
+    steps = {k: v + 0.1 * rng.standard_normal(n) for k, v in steps.items()}
+    history = {k: list(v.reshape(epochs, -1).mean(axis=1)) for k, v in steps.items()}
+    ax = gan.plot_losses(gan.GANRun(None, None, history=history, steps=steps))
+    assert ax.figure.get_size_inches()[0] <= 7
+    assert [line.get_label() for line in ax.lines] == ["generator", "discriminator"]
+    assert figure_problems(ax.figure) == []
+    plt.close(ax.figure)
+
+
 def test_draw_gan_loop_draws_both_players_and_who_updates_whom():
     import matplotlib.pyplot as plt
 

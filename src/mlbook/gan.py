@@ -453,9 +453,10 @@ def judge_samples(
 def plot_losses(run: GANRun, *, ax=None, smooth: int = 25):
     """Plot generator and discriminator loss per training step (moving average); return ax."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 3.8))
+        _, ax = plt.subplots(figsize=(7, 3.8), layout="constrained")
     n_steps = len(run.steps["gen_loss"])
     steps_per_epoch = n_steps / max(1, len(run.history["gen_loss"]))
     k = max(1, min(smooth, n_steps // 5))
@@ -468,7 +469,9 @@ def plot_losses(run: GANRun, *, ax=None, smooth: int = 25):
         xlabel="epoch",
         ylabel=f"loss (moving average of {k} step{'s' if k != 1 else ''})",
     )
-    ax.legend()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs
+    # below the axes, where no curve runs (a crossing line is hidden under a legend)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     return ax
 
 
