@@ -28,7 +28,7 @@ PDF_NAME = "book.pdf"
 #: Programs that can print (Debian's chromium first).
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 #: Virtual milliseconds a page gets to finish its scripts (MathJax, widgets) before print.
-SETTLE_MS = 20_000
+SETTLE_MS = 5_000
 
 
 class PdfError(RuntimeError):
