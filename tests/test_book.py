@@ -124,12 +124,32 @@ def test_no_output_shows_a_python_repr(site, name):
     """Outputs are typeset: no np.float64(...), dicts, namespace(...), 16-digit decimals."""
     from booktools.reprs import reprs_in_text
 
+    soup = page(site, name)
     found = [
         snippet
-        for output in page(site, name).select(".cell_output")
+        for output in soup.select(".cell_output, figure")  # glued figures too
         for snippet in reprs_in_text(output.get_text(" "))
     ]
     assert found == []
+
+
+def test_no_cell_failed_even_in_a_removed_cell(site):
+    """An error output in a removed cell (a display that failed) is not on the page.
+
+    It still means something went wrong, e.g. a figure shown as text: read the executed
+    notebooks the site was rendered from.
+    """
+    from booktools.glue import executed_notebooks
+
+    cache = site.parent / ".jupyter_cache"
+    errors = [
+        f"{name}: {out.get('ename')}: {str(out.get('evalue'))[:120]}"
+        for name, nb in executed_notebooks(cache).items()
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
+    assert errors == []
 
 
 @pytest.mark.parametrize("name", executed_pages())

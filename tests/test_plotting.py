@@ -94,3 +94,12 @@ def test_a_legend_over_a_line_between_its_points_is_found():
     assert any("legend covers" in p for p in plotting.figure_problems(fig))
     ax.legend(loc="upper left")
     assert plotting.figure_problems(fig) == []
+
+
+def test_a_figure_the_inline_backend_closed_is_still_checked():
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    fig, ax = plt.subplots(figsize=(16, 3))
+    ax.plot([0, 1], [0, 1])
+    FigureCanvasBase(fig)  # what a figure has after matplotlib-inline showed and closed it
+    assert any("smaller than 11 px" in p for p in plotting.figure_problems(fig))

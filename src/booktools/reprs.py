@@ -1,7 +1,8 @@
 """Outputs that show a Python repr instead of typeset text.
 
 A reader should see ``97.3 %`` or a table, never ``np.float64(0.9734…)``,
-``{'acc': 0.93…}``, ``namespace(epochs=…)``, a 16-digit decimal or ``<… object at 0x…>``.
+``{'acc': 0.93…}``, ``namespace(epochs=…)``, a 16-digit decimal, ``<… object at 0x…>`` or
+``<Figure size 640x480 with 1 Axes>`` (a figure whose picture failed).
 :func:`reprs_in_text` finds them in an output's text; :func:`notebook_reprs` in an executed
 notebook's visible outputs (glue records, which are not shown, are skipped);
 ``run_chapter`` reports them and the site checks fail on them.
@@ -14,6 +15,7 @@ import re
 #: What a repr looks like in an output.
 REPR = re.compile(
     r"np\.(?:float|int|bool)\w*\(|namespace\(|\{'|\d\.\d{10,}|<[\w.]+ (?:object )?at 0x[0-9a-f]+>"
+    r"|<Figure size \d+x\d+"  # a figure shown as text: its PNG failed
 )
 
 

@@ -123,7 +123,11 @@ def watch_figures(page: Page) -> bool:
     def checked_png(fig, *args, **kwargs):
         title = fig._suptitle.get_text() if fig._suptitle else ""
         title = title or next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
-        for problem in figure_problems(fig):
+        try:
+            problems = figure_problems(fig)
+        except Exception as exc:  # IPython would swallow it and show the figure as text
+            problems = [f"the legibility check itself failed ({type(exc).__name__}: {exc})"]
+        for problem in problems:
             entry = f"figure {title or '(untitled)'!r}: {problem}"
             if entry not in page.figure_problems:
                 page.figure_problems.append(entry)

@@ -241,6 +241,12 @@ def figure_problems(
     the axes (annotations, point labels) that overlap each other; a legend that covers
     plotted points; fractional ticks on an axis labelled "epoch" or "round".
     """
+    if not hasattr(fig.canvas, "get_renderer"):
+        # a figure the inline backend has already shown and closed has a bare canvas;
+        # IPython renders it with Agg, and so do we
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     scale = displayed_px_per_inch(fig, column_px) / 72
