@@ -112,7 +112,7 @@ def test_deep_learning_page_glues_its_results(site):
 
 
 def test_execution_report_lists_pages_in_reading_order(site):
-    rows = page(site, "book/appendix/execution-report").select("table tbody tr")
+    rows = page(site, "book/appendix/execution-report").select("table.execution-report tbody tr")
     links = [row.select_one("a") for row in rows if row.select_one("a")]
     hrefs = [a["href"].split("#")[0].removeprefix("../").removesuffix(".html") for a in links]
     assert [f"book/{h}" for h in hrefs] == executed_pages()

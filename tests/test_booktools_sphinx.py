@@ -170,7 +170,7 @@ def test_the_theme_template_copy_differs_only_by_the_icon_script():
         Path(pydata_sphinx_theme.__file__).parent
         / "theme/pydata_sphinx_theme/static/webpack-macros.html"
     ).read_text()
-    ours = (root / "book/_templates/webpack-macros.html").read_text()
+    ours = (root / "book/_templates/static/webpack-macros.html").read_text()
 
     def body(text: str) -> list[str]:
         return [line for line in text.split("-->", 1)[1].splitlines() if line.strip()]

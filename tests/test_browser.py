@@ -10,6 +10,7 @@ import functools
 import gzip
 import http.server
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def al_page(browser, server):
 
 def shown_round(page) -> str:
     """Return the heading of the panel the Stack shows (it renders only the selected child)."""
-    headings = page.locator(".widget-html-content", has_text="Round")
+    headings = page.locator(".widget-html-content", has_text=re.compile(r"Round \d+ of \d+"))
     assert headings.count() == 1
     return headings.first.inner_text()
 

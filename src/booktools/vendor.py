@@ -144,6 +144,11 @@ FILES: list[tuple[str, str, str]] = [
         "package/LICENSE.txt",
         "9b914eae88817d63b576eab5aafde7068c7a1abae125d7cdfb034f1da43a9afc",
     ),
+    (  # \boldsymbol is loaded on demand by MathJax's autoload
+        "mathjax@3.2.2",
+        "package/es5/input/tex/extensions/boldsymbol.js",
+        "d6771fee0772db2657796c8d0e20e1878bb3237f6d3ed1e828e1834a4ff743ca",
+    ),
     (
         "mathjax@3.2.2",
         "package/es5/tex-chtml.js",
