@@ -103,3 +103,24 @@ def test_a_figure_the_inline_backend_closed_is_still_checked():
     ax.plot([0, 1], [0, 1])
     FigureCanvasBase(fig)  # what a figure has after matplotlib-inline showed and closed it
     assert any("smaller than 11 px" in p for p in plotting.figure_problems(fig))
+
+
+def test_compact_png_is_smaller_and_looks_the_same():
+    import io
+
+    from PIL import Image
+
+    fig, ax = plt.subplots()
+    x = np.linspace(0, 10, 400)
+    for k in range(5):
+        ax.plot(x, np.sin(x + k), label=f"curve {k}")
+    ax.legend(loc="upper right")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    png = buf.getvalue()
+    small = plotting.compact_png(png)
+    assert len(small) < len(png)
+    before = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+    after = np.asarray(Image.open(io.BytesIO(small)).convert("RGB"), dtype=float)
+    assert before.shape == after.shape
+    assert np.abs(before - after).mean() < 2  # of 255: no visible change

@@ -43,13 +43,15 @@ def digit_png(image: np.ndarray, size: int = DIGIT_PX) -> bytes:
 
 
 def figure_png(fig, dpi: int = FIGURE_DPI) -> bytes:
-    """Render a matplotlib figure to PNG bytes and close it."""
+    """Render a matplotlib figure to compact PNG bytes and close it."""
     import matplotlib.pyplot as plt
+
+    from mlbook.plotting import compact_png
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
-    return buf.getvalue()
+    return compact_png(buf.getvalue())
 
 
 def curve_figure(history: list[tuple[int, float]], *, title: str = "Accuracy as labels are added"):

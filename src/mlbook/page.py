@@ -95,7 +95,8 @@ def watch_figures(page: Page) -> bool:
     IPython turns a figure into the PNG the page shows through its ``image/png``
     formatter; this wraps that formatter so each figure is first checked with
     :func:`mlbook.plotting.figure_problems` and its problems are recorded on *page*
-    (:meth:`Page.finish` raises on them). Returns False outside IPython.
+    (:meth:`Page.finish` raises on them), and its PNG is then made compact
+    (:func:`mlbook.plotting.compact_png`). Returns False outside IPython.
     """
     try:
         from IPython import get_ipython
@@ -107,7 +108,7 @@ def watch_figures(page: Page) -> bool:
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
-    from mlbook.plotting import figure_problems
+    from mlbook.plotting import compact_png, figure_problems
 
     # Matplotlib picks its backend at the first figure, and the inline backend then
     # registers its own PNG formatter: make that happen now, so ours wraps it.
@@ -131,7 +132,8 @@ def watch_figures(page: Page) -> bool:
             entry = f"figure {title or '(untitled)'!r}: {problem}"
             if entry not in page.figure_problems:
                 page.figure_problems.append(entry)
-        return original(fig, *args, **kwargs)
+        png = original(fig, *args, **kwargs)
+        return compact_png(png) if isinstance(png, bytes) else png
 
     checked_png.__wrapped__ = original
     formatter.for_type(Figure, checked_png)
