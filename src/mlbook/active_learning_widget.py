@@ -114,6 +114,17 @@ def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+def _ink_on(rgba) -> str:
+    """Black or white, whichever contrasts more with the colour *rgba* (WCAG luminance)."""
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in rgba[:3])
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#000000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
+
+
 def confusion_html(confusion: np.ndarray, caption: str) -> str:
     """Return a 10 x 10 confusion matrix (counts) as an HTML table, shaded like a heatmap.
 
@@ -131,7 +142,7 @@ def confusion_html(confusion: np.ndarray, caption: str) -> str:
         for count in counts:
             shade = 0.05 + 0.85 * count / top
             color = mpl.colors.to_hex(cmap(shade))
-            ink = "#ffffff" if shade > 0.55 else "#1a1a1a"
+            ink = _ink_on(cmap(shade))
             cells.append(f'<td style="{cell};background:{color};color:{ink}">{int(count)}</td>')
         rows.append(f'<tr><th scope="row" style="{cell}">{true}</th>{"".join(cells)}</tr>')
     head = "".join(f'<th scope="col" style="{cell}">{d}</th>' for d in range(10))
