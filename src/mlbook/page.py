@@ -14,6 +14,7 @@ a removed cell right after it: when a run contradicts the sentence, the cell rai
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import os
 import platform
@@ -133,6 +134,8 @@ def watch_figures(page: Page) -> bool:
             if entry not in page.figure_problems:
                 page.figure_problems.append(entry)
         png = original(fig, *args, **kwargs)
+        if isinstance(png, str):  # matplotlib-inline asks IPython for base64 text
+            return base64.b64encode(compact_png(base64.b64decode(png))).decode("ascii")
         return compact_png(png) if isinstance(png, bytes) else png
 
     checked_png.__wrapped__ = original
