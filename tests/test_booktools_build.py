@@ -212,3 +212,11 @@ def test_a_contradicted_claim_fails_the_build_naming_page_and_sentence(tmp_path,
         assert "ranks.md" in out
         assert "ClaimError" in out
         assert "the forest beats the tree" in out
+
+
+def test_kernels_draw_inline_whatever_backend_the_caller_set(tmp_path, monkeypatch):
+    from booktools.kernels import kernel_env
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # as the test suite's own process has
+    env = kernel_env(tmp_path, "quick")
+    assert env["MPLBACKEND"] == "module://matplotlib_inline.backend_inline"

@@ -19,7 +19,10 @@ def kernel_env(root: Path, profile: str) -> dict[str, str]:
     """Return the environment for executing *root*'s pages in *profile*.
 
     The kernels import ``mlbook`` from *root*'s ``src/`` first, whatever checkout the
-    environment was installed from, and log errors only (see ``KERNEL_CONFIG``).
+    environment was installed from, and log errors only (see ``KERNEL_CONFIG``). They
+    always draw with the inline backend: with an inherited ``MPLBACKEND=Agg`` (the test
+    suite sets it for its own process) IPython has no picture of a figure, and every
+    glued figure became its text ``<Figure size ...>``.
     """
     ipython_dir = root / "_build" / "ipython"
     config = ipython_dir / "profile_default" / "ipython_kernel_config.py"
@@ -34,4 +37,5 @@ def kernel_env(root: Path, profile: str) -> dict[str, str]:
         "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", ""),
         "PYTHONPATH": os.pathsep.join(path),
         "IPYTHONDIR": str(ipython_dir),
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     }
