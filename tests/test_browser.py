@@ -6,12 +6,9 @@ why; under CI (``CI`` set) a missing Chromium is an error, so CI always runs the
 
 from __future__ import annotations
 
-import functools
 import gzip
-import http.server
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
@@ -33,20 +30,14 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="session")
 def server(built_site: Path):
-    """Serve the built site on a free localhost port."""
-    handler = functools.partial(_Quiet, directory=str(built_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    """Serve the built site on a free localhost port (the download tests' server)."""
+    from booktools.mirror import Mirror
+
+    site = Mirror(built_site)
+    yield site.url
+    site.stop()
 
 
 @pytest.fixture(scope="session")
