@@ -12,7 +12,7 @@ export MLBOOK_PROFILE
 export TF_CPP_MIN_LOG_LEVEL := 3
 
 .PHONY: help install install-dev book check-site test unit lint preview chapter memory \
-	benchmark binder-check publish-check realsize hooks clean
+	benchmark binder-check publish-check notebooks-branch realsize hooks clean
 
 help:
 	@echo "make book    build the site (MLBOOK_PROFILE=$(MLBOOK_PROFILE); quick for a fast preview)"
@@ -26,6 +26,7 @@ help:
 	@echo "make benchmark  rebuild times after each kind of edit (full profile: ~20 min)"
 	@echo "make hooks   install the pre-commit hooks (ruff check and format)"
 	@echo "make binder-check  rehearse a Binder launch offline (venv, postBuild, start, every chapter)"
+	@echo "make notebooks-branch  commit the built notebook edition as the notebooks branch (PUSH=origin pushes)"
 	@echo "make publish-check dry run of the publish workflow (fresh clone, local download mirror)"
 	@echo "make realsize  measure what real data adds online (-> book/appendix/real-data-timings.json)"
 	@echo "make clean   remove build output (keeps nothing but the sources)"
@@ -102,6 +103,12 @@ realsize: $(STAMP)
 # with a local mirror standing in for the internet (stand-in files in the real formats).
 publish-check: $(DEV_STAMP)
 	$(BIN)/python -m booktools.publish_check --reuse-venv
+
+# The notebook edition of the built site (_build/html/_sources/<page>.ipynb) committed on
+# top of HEAD as the notebooks branch, which Binder and Colab open; PUSH=origin pushes it.
+PUSH ?=
+notebooks-branch: $(STAMP)
+	$(BIN)/python -m booktools.notebooks_branch --profile $(MLBOOK_PROFILE) $(if $(PUSH),--push $(PUSH))
 
 clean:
 	rm -rf _build conf.py

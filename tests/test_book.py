@@ -152,18 +152,59 @@ def test_no_cell_failed_even_in_a_removed_cell(site):
     assert errors == []
 
 
+def shown_functions(name: str) -> list[str]:
+    """Return what the page shows with ``{literalinclude}`` + ``:pyobject:``."""
+    source = (ROOT / f"{name}.md").read_text(encoding="utf-8")
+    return re.findall(r"^:pyobject:\s*(\S+)", source, re.M)
+
+
+def defines(markdown: str, dotted: str) -> bool:
+    """Return whether *markdown* shows the source of *dotted* (``f`` or ``Class.f``)."""
+    name = dotted.rsplit(".", 1)[-1]
+    return (
+        re.search(rf"^[>\s]*(?:async def|def|class) {re.escape(name)}\b", markdown, re.M) is not None
+    )
+
+
 @pytest.mark.parametrize("name", executed_pages())
-def test_the_notebook_download_has_the_outputs(site, name):
-    """The page's .ipynb download is the executed notebook, without the build's cache key."""
+def test_the_notebook_download_is_the_edition_with_the_outputs(site, name):
+    """The .ipynb download is the notebook edition: plain markdown, shown code, outputs."""
+    import json
+
     import nbformat
+
+    from booktools import edition
 
     nb = nbformat.read(str(site / "_sources" / f"{name}.ipynb"), as_version=4)
     nbformat.validate(nb)
-    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "mlbook_inputs" not in nb.metadata["kernelspec"]
+    assert nb.cells[1].metadata.get("tags") == [edition.INSTALL_TAG]
+    markdown = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert edition.raw_myst(markdown) == []
+    for token in ("{glue", "{ref}", "{eq}", "{numref}", ":pyobject:", ":class:", "{exercise}"):
+        assert token not in edition.prose(markdown), token
+    missing = [f for f in shown_functions(name) if not defines(markdown, f)]
+    assert not missing, f"shown on the site, absent from the notebook: {missing}"
+    executed = json.loads((site.parent / "jupyter_execute" / f"{name}.ipynb").read_text())
+    code = [c for c in nb.cells if c.cell_type == "code"][1:]
+    expected = ["".join(c["source"]) for c in executed["cells"] if c["cell_type"] == "code"]
+    assert [c.source for c in code] == expected  # every cell, in order, removed ones too
     with_outputs = [c for c in code if c.get("outputs")]
     assert len(with_outputs) >= len(code) // 2
-    assert "mlbook_inputs" not in nb.metadata["kernelspec"]
-    assert any(c.cell_type == "markdown" for c in nb.cells)  # the prose too
+    hidden = [c for c in code if "remove-cell" in c.metadata.get("tags", [])]
+    assert all(c.metadata["jupyter"]["source_hidden"] for c in hidden)
+
+
+@pytest.mark.parametrize("name", executed_pages())
+def test_launch_buttons_open_the_edition(site, name):
+    """Binder and Colab open the page's edition on the notebooks branch; the download too."""
+    links = {a.get_text(" ", strip=True): a["href"] for a in page(site, name).select("a[href]")}
+    binder = next(href for text, href in links.items() if "Binder" in text)
+    colab = next(href for text, href in links.items() if "Colab" in text)
+    assert binder.endswith(f"/notebooks?urlpath=lab/tree/{name}.ipynb")
+    assert colab.endswith(f"/blob/notebooks/{name}.ipynb")
+    assert colab.startswith("https://colab.research.google.com/github/")
+    assert any(href.endswith(f"_sources/{name}.ipynb") for href in links.values())
 
 
 def test_internal_links_and_anchors_resolve(site):

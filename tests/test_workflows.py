@@ -57,7 +57,8 @@ def test_publish_runs_the_checks_first_then_builds_checks_and_deploys_the_full_s
     assert jobs["build"]["needs"] == "checks"
     assert jobs["deploy"]["needs"] == "build"
     steps = jobs["build"]["steps"]
-    assert make_calls(steps) == ["book", "check-site"]
+    assert make_calls(steps) == ["book", "check-site", "notebooks-branch"]
+    assert jobs["build"]["permissions"]["contents"] == "write"  # pushes the notebooks branch
     python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))
     runtime = (ROOT / "runtime.txt").read_text().strip()  # Binder's python-3.11
     assert runtime.endswith(python["with"]["python-version"])
@@ -89,7 +90,11 @@ def test_the_dry_run_reads_the_workflows_build_steps():
     steps = publish_check.shell_steps(WORKFLOWS / "publish.yml")
     commands = [c for _, c in steps]
     assert any("apt-get install" in c for c in commands)
-    assert commands[-2:] == ["make book PYTHON=python", "make check-site PYTHON=python"]
+    assert commands[-3:] == [
+        "make book PYTHON=python",
+        "make check-site PYTHON=python",
+        "make notebooks-branch PUSH=origin PYTHON=python",
+    ]
     assert publish_check.apt_packages(
         "sudo apt-get update -qq && sudo apt-get install -y -qq graphviz chromium"
     ) == ["graphviz", "chromium"]

@@ -316,6 +316,8 @@ class MarkdownWriter:
         r"""Render display math; a labelled equation keeps its number with ``\tag``."""
         latex = node.astext().strip()
         number = node.get("number")
+        if number and "displaymath" in self.context.numfig_format:  # as the site numbers it
+            number = self.context.number(node, "displaymath").strip() or number
         if number and "\\tag" not in latex:
             latex = f"{latex} \\tag{{{number}}}"
         if "\\begin{align" in latex or "\\begin{equation" in latex or "\\begin{gather" in latex:
@@ -328,7 +330,7 @@ class MarkdownWriter:
         for child in node.children:
             if isinstance(child, nodes.caption):
                 label = self.context.number(node, "figure")
-                caption = self.inline(child)
+                caption = self.inline(child).replace("\n", " ")
                 parts.append(f"**{label}** {caption}".strip() if label else caption)
             else:
                 parts.extend(s for s in self.blocks([child]) if isinstance(s, str))
@@ -341,7 +343,12 @@ class MarkdownWriter:
         if not path.exists():
             raise self.fail(node, f"an image whose file {path} is missing")
         suffix = path.suffix.lower()
-        mime = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}.get(suffix)
+        mime = {
+            ".png": "image/png",
+            ".jpg": "image/jpeg",
+            ".jpeg": "image/jpeg",
+            ".gif": "image/gif",
+        }.get(suffix)
         if suffix == ".svg":
             mime = "image/svg+xml"
         if mime is None:

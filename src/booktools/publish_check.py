@@ -66,6 +66,22 @@ def missing_packages(packages: list[str]) -> list[str]:
     return missing
 
 
+def missing_editions(clone: Path, remote: Path) -> list[str]:
+    """Return the executed pages whose edition the pushed notebooks branch lacks."""
+    from booktools.notebooks_branch import BRANCH
+    from booktools.toc import executed_pages
+
+    proc = subprocess.run(
+        ["git", "ls-tree", "-r", "--name-only", BRANCH],
+        cwd=remote,
+        capture_output=True,
+        text=True,
+    )
+    files = set(proc.stdout.split()) if proc.returncode == 0 else set()
+    wanted = [p.relative_to(clone).with_suffix(".ipynb").as_posix() for p in executed_pages(clone)]
+    return [path for path in wanted if path not in files]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Clone HEAD, serve the mirror, run the workflow's build steps; 0 when all pass."""
     from booktools.mirror import Mirror, write_all
@@ -83,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="publish-check-"))
     clone = work / "book"
     subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
-    print(f"== a fresh clone of HEAD in {clone}", flush=True)
+    # The workflow pushes the notebooks branch to origin: here, a bare copy stands in for it.
+    remote = work / "origin.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(root), str(remote)], check=True)
+    subprocess.run(["git", "remote", "set-url", "origin", str(remote)], cwd=clone, check=True)
+    print(f"== a fresh clone of HEAD in {clone} (origin: {remote})", flush=True)
     hashes = write_all(work / "mirror")
     (work / "hashes.json").write_text(json.dumps(hashes))
     mirror = Mirror(work / "mirror")
@@ -116,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"== FAILED: {name}", file=sys.stderr)
                 status = proc.returncode
                 break
+        if status == 0:
+            missing = missing_editions(clone, remote)
+            if missing:
+                print(f"== FAILED: the pushed notebooks branch lacks {missing}", file=sys.stderr)
+                status = 1
         if status == 0:
             downloads = sorted(set(mirror.requests))
             print(f"== publish dry run passed; downloads served: {downloads}")

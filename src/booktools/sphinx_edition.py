@@ -1,11 +1,13 @@
 """Sphinx extension: write every executed page's notebook edition, point the buttons at it.
 
-For each page with an executed notebook, :mod:`booktools.edition` turns the page's
-resolved doctree and its executed notebook into the notebook edition, written where the
-theme's ``.ipynb`` download button points (``_sources/<page>.ipynb``). The launch buttons
-open the same file from the repository's *notebooks* branch (``mlbook_notebooks_branch``),
-where the publish workflow commits the editions beside the sources
-(:mod:`booktools.notebooks_branch`): Binder (JupyterLab) and an added **Colab** button.
+At the end of every build, for each page with an executed notebook,
+:mod:`booktools.edition` turns the page's resolved doctree and its executed notebook into
+the notebook edition, written where the theme's ``.ipynb`` download button points
+(``_sources/<page>.ipynb``, replacing the theme's copy of the bare executed notebook).
+The launch buttons open the same file from the repository's *notebooks* branch
+(``mlbook_notebooks_branch``), where the publish workflow commits the editions beside the
+sources (:mod:`booktools.notebooks_branch`): Binder (JupyterLab) and an added **Colab**
+button.
 
 Configuration (``sphinx: config:`` in ``_config.yml``):
 
@@ -82,35 +84,67 @@ def image_path(app: Sphinx, docname: str):
     return find
 
 
-def write_edition(
-    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
-) -> None:
-    """Write the page's notebook edition and point its launch buttons at it."""
-    if doctree is None or app.builder.format != "html":
-        return
-    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
-    if not executed.exists():
-        return
-    nb = json.loads(executed.read_text(encoding="utf-8"))
-    if "kernelspec" not in nb.get("metadata", {}):
-        return
+def executed_notebook(app: Sphinx, docname: str) -> dict | None:
+    """Return myst-nb's executed notebook of *docname*, or None for a page not executed."""
+    path = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.ipynb"
+    if not path.exists():
+        return None
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return nb if "kernelspec" in nb.get("metadata", {}) else None
+
+
+def write_edition(app: Sphinx, docname: str, doctree: nodes.document, executed: dict) -> Path:
+    """Write the notebook edition of *docname* where the download button points."""
     ctx = edition.Context(
-        docname=pagename,
+        docname=docname,
         site_url=site_url(app),
-        image_path=image_path(app, pagename),
-        fignumbers=app.env.toc_fignumbers.get(pagename, {}),
-        numfig_format=dict(app.config.numfig_format),
+        image_path=image_path(app, docname),
+        fignumbers=app.env.toc_fignumbers.get(docname, {}),
+        numfig_format={
+            **app.config.numfig_format,
+            # equations as the site numbers them (Sphinx's math_numfig: the bare number)
+            **({"displaymath": "%s"} if app.config.math_numfig and app.config.numfig else {}),
+        },
     )
-    repo_url, org, repo = repository(app)
+    repo_url, _, _ = repository(app)
     install = edition.install_source(
         repo_url, app.config.mlbook_commit, (Path(app.srcdir) / "requirements.txt").read_text()
     )
     title = next(iter(doctree.findall(nodes.title))).astext()
     book = app.config.html_title or app.config.project
-    notebook = edition.notebook(doctree, nb, ctx, title=title, book=book, install=install)
-    out = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    notebook = edition.notebook(doctree, executed, ctx, title=title, book=book, install=install)
+    out = Path(app.outdir) / "_sources" / f"{docname}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return out
+
+
+def write_all_editions(app: Sphinx, exception: Exception | None) -> None:
+    """Write the edition of every executed page (not only the pages rendered again).
+
+    The editions depend on the building commit and on this generator, which do not make
+    Sphinx render a page again; resolving a page's doctree costs a fraction of a second.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    written = 0
+    for docname in sorted(app.env.found_docs):
+        executed = executed_notebook(app, docname)
+        if executed is None:
+            continue
+        doctree = app.env.get_and_resolve_doctree(docname, app.builder)
+        write_edition(app, docname, doctree, executed)
+        written += 1
+    logger.info(f"notebook edition: {written} notebooks in _sources/")
+
+
+def page_buttons(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
+    """Offer the page's edition as the .ipynb download; point Binder and Colab at it."""
+    if doctree is None or executed_notebook(app, pagename) is None:
+        return
+    _, org, repo = repository(app)
     context["ipynb_source"] = f"{pagename}.ipynb"
     point_buttons(app, pagename, context, org, repo)
 
@@ -164,5 +198,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("mlbook_commit", "", "html")  # default: git rev-parse HEAD
     app.connect("builder-inited", builder_inited)
     # After the theme's launch and download buttons (priority 501).
-    app.connect("html-page-context", write_edition, priority=900)
+    app.connect("html-page-context", page_buttons, priority=900)
+    app.connect("build-finished", write_all_editions)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
