@@ -101,3 +101,37 @@ def built_site() -> Path:
     if proc.returncode != 0:
         pytest.fail(f"{SITE_PROFILE} book build failed:\n" + (proc.stdout + proc.stderr)[-8000:])
     return build.html_dir(SITE_PROFILE, ROOT)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's chromium (or a hosted runner's Chrome); skip without one, fail under CI."""
+    from booktools.pdf import find_chromium
+
+    chromium = find_chromium()
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests: install Debian's `chromium` package")
+        pytest.skip("no Chromium installed (apt-get install chromium) - browser tests skipped")
+    return chromium
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """Headless Chromium driven by Playwright, with no network beyond localhost."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=chromium_path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()

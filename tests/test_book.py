@@ -161,9 +161,8 @@ def shown_functions(name: str) -> list[str]:
 def defines(markdown: str, dotted: str) -> bool:
     """Return whether *markdown* shows the source of *dotted* (``f`` or ``Class.f``)."""
     name = dotted.rsplit(".", 1)[-1]
-    return (
-        re.search(rf"^[>\s]*(?:async def|def|class) {re.escape(name)}\b", markdown, re.M) is not None
-    )
+    pattern = rf"^[>\s]*(?:async def|def|class) {re.escape(name)}\b"  # in a quote too
+    return re.search(pattern, markdown, re.M) is not None
 
 
 @pytest.mark.parametrize("name", executed_pages())
@@ -178,7 +177,9 @@ def test_the_notebook_download_is_the_edition_with_the_outputs(site, name):
     nb = nbformat.read(str(site / "_sources" / f"{name}.ipynb"), as_version=4)
     nbformat.validate(nb)
     assert "mlbook_inputs" not in nb.metadata["kernelspec"]
-    assert nb.cells[1].metadata.get("tags") == [edition.INSTALL_TAG]
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert first_code.metadata.get("tags") == [edition.INSTALL_TAG]
+    assert nb.cells[0].source.startswith("# ")  # the title first
     markdown = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert edition.raw_myst(markdown) == []
     for token in ("{glue", "{ref}", "{eq}", "{numref}", ":pyobject:", ":class:", "{exercise}"):

@@ -226,6 +226,12 @@ def markdown(nb) -> str:
     return "\n\n".join(c["source"] for c in nb["cells"] if c["cell_type"] == "markdown")
 
 
+def test_the_edition_is_a_valid_notebook(built):
+    import nbformat
+
+    nbformat.validate(nbformat.from_dict(built[1]))  # ids and all (nbformat 4.5)
+
+
 def test_no_raw_myst_reaches_the_markdown(built):
     _, nb = built
     text = markdown(nb)
@@ -308,10 +314,13 @@ def test_every_code_cell_is_kept_in_order_removed_ones_folded(built):
 
 def test_install_cell_pins_the_commit_and_the_packages(built):
     _, nb = built
-    source = nb["cells"][1]["source"]
+    install = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    assert install["metadata"]["tags"] == [edition.INSTALL_TAG]
+    assert nb["cells"][0]["source"].startswith("# Toy chapter")  # the title comes first
+    source = install["source"]
     repo = "https://github.com/example-org/example-book"
-    assert f"'mlbook': 'mlbook @ git+{repo}@0123456789abcdef" in source
-    assert "'sklearn': 'scikit-learn==1.0'" in source
+    assert f'"mlbook": "mlbook @ git+{repo}@0123456789abcdef' in source
+    assert '"sklearn": "scikit-learn==1.0"' in source
     assert 'os.environ.setdefault("MLBOOK_PROFILE", "quick")' in source
     compile(source, "install", "exec")
 

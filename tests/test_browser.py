@@ -7,27 +7,14 @@ why; under CI (``CI`` set) a missing Chromium is an error, so CI always runs the
 from __future__ import annotations
 
 import gzip
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-from booktools.pdf import find_chromium
-
 pytestmark = pytest.mark.browser
 
-CHROMIUM = find_chromium()  # Debian's chromium, or the Chrome of a hosted runner
 ACTIVE_LEARNING = "book/sklearn/07-active-learning.html"
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser tests: install Debian's `chromium` package")
-        pytest.skip("no Chromium installed (apt-get install chromium) - browser tests skipped")
-    return CHROMIUM
 
 
 @pytest.fixture(scope="session")
@@ -38,26 +25,6 @@ def server(built_site: Path):
     site = Mirror(built_site)
     yield site.url
     site.stop()
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=chromium_path,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield b
-        b.close()
 
 
 class Visit:

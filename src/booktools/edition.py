@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -525,7 +526,6 @@ def code_cell(cell: dict, folded: bool = False) -> dict:
     if jupyter:
         metadata["jupyter"] = jupyter
     new["metadata"] = metadata
-    new.pop("id", None)
     return new
 
 
@@ -609,25 +609,29 @@ def install_source(repo_url: str, commit: str, requirements: str) -> str:
     package = f"mlbook @ git+{repo_url}@{commit}"
     raw = repo_url.replace("https://github.com/", "https://raw.githubusercontent.com/")
     needs = {"mlbook": package, **pins(requirements)}
-    rows = "\n".join(f"    {module!r}: {req!r}," for module, req in needs.items())
+    items = [f"{json.dumps(module)}: {json.dumps(req)}," for module, req in needs.items()]
+    rows, line = [], "   "
+    for item in items:  # several to a line, as a person would write them
+        if line.strip() and len(line) + len(item) > 88:
+            rows.append(line)
+            line = "   "
+        line += " " + item
+    rows.append(line)
+    rows_text = "\n".join(rows)
     return f"""\
-# Set up (the notebook edition): install what this chapter needs when it is missing --
-# on Colab or from a download; in the book's repository or its Binder nothing is missing.
-import importlib.util
-import os
-import subprocess
-import sys
+# Set up: install what this chapter needs if it is missing (on Colab, from a download);
+# in the book's repository and on its Binder nothing is. Pinned to the build's commit.
+import importlib.util, os, subprocess, sys
 
-os.environ.setdefault("MLBOOK_PROFILE", "quick")  # "full": the published run's settings (slow)
-NEEDS = {{  # module: what installs it, pinned to the commit that built this notebook
-{rows}
+os.environ.setdefault("MLBOOK_PROFILE", "quick")  # "full": the published settings (slow)
+NEEDS = {{
+{rows_text}
 }}
-NEEDS["mlbook"] = os.environ.get("MLBOOK_INSTALL", NEEDS["mlbook"])  # e.g. a local checkout
+NEEDS["mlbook"] = os.environ.get("MLBOOK_INSTALL", NEEDS["mlbook"])  # or a local checkout
 missing = [req for module, req in NEEDS.items() if importlib.util.find_spec(module) is None]
 if missing:
     print("Installing:", *missing)
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing])
-    if done.returncode != 0:
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing]).returncode:
         raise RuntimeError(
             "Could not install what this notebook needs (no network?). In a terminal, run\\n"
             "  pip install -r {raw}/{commit}/requirements.txt\\n"
@@ -645,7 +649,7 @@ def banner(title: str, page_url: str, book: str) -> str:
         f"> **Notebook edition** of [{escape(title)}]({page_url}), a chapter of *{escape(book)}*."
         " The numbers in the text are those of the published run (the chapter says which"
         " profile and machine made them); the cells compute yours again, in the quick"
-        " profile unless you set `MLBOOK_PROFILE=full` before the first cell. Folded cells"
+        " profile unless you set `MLBOOK_PROFILE=full` before the set-up cell below. Folded cells"
         " (click ⋯) record and check the numbers the text states."
     )
 
@@ -694,4 +698,23 @@ def notebook(
     }
     metadata.setdefault("kernelspec", {}).pop("mlbook_inputs", None)
     metadata["mlbook"] = {"page": context.page_url(), "edition": "notebook"}
-    return {"cells": head + cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 4}
+    # The set-up comes after the title and the chapter's opening, before its first code.
+    first_code = next((i for i, c in enumerate(cells) if c["cell_type"] == "code"), len(cells))
+    cells = cells[:first_code] + head + cells[first_code:]
+    return {"cells": with_ids(cells), "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+
+
+def with_ids(cells: list[dict]) -> list[dict]:
+    """Give every cell a unique id, the executed notebook's where it has one.
+
+    nbformat 4.5 wants them: without, Jupyter adds them on opening and shows the notebook
+    as modified.
+    """
+    seen: set[str] = set()
+    for n, cell in enumerate(cells):
+        cell_id = cell.get("id") or f"edition-{n}"
+        while cell_id in seen:
+            cell_id = f"{cell_id}-{n}"
+        cell["id"] = cell_id
+        seen.add(cell_id)
+    return cells
