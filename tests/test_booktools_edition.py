@@ -346,3 +346,26 @@ def test_a_construct_the_edition_cannot_render_fails_with_page_and_line(tmp_path
     )
     with pytest.raises(Exception, match=r"toy.*:\d+: the notebook edition cannot render"):
         build(tmp_path, page)
+
+
+def test_the_install_cell_says_what_to_run_when_it_cannot_install(monkeypatch):
+    import importlib.util
+    import subprocess
+
+    source = edition.install_source("https://github.com/o/r", "abc123", REQUIREMENTS)
+    monkeypatch.setenv("MLBOOK_PROFILE", "quick")  # restored after the cell's setdefault
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)  # nothing installed
+    calls = []
+    monkeypatch.setattr(
+        subprocess,
+        "run",
+        lambda cmd, **kw: calls.append(cmd) or subprocess.CompletedProcess(cmd, 1),
+    )
+    with pytest.raises(RuntimeError, match="no network") as error:
+        exec(source, {})
+    assert "pip install -r https://raw.githubusercontent.com/o/r/abc123/requirements.txt" in str(
+        error.value
+    )
+    assert "pip install 'mlbook @ git+https://github.com/o/r@abc123'" in str(error.value)
+    assert "make install" in str(error.value)
+    assert "mlbook @ git+https://github.com/o/r@abc123" in calls[0]  # it tried to install

@@ -195,3 +195,82 @@ def test_every_chapter_reads_in_jupyterlab(browser, built_site, lab):
     finally:
         tab.close()
     assert not problems, "\n".join(problems)
+
+
+#: Two chapters that run in well under a minute in the quick profile.
+RUN_FRESH = ["book/sklearn/03-decision-trees", "book/sklearn/07-active-learning"]
+
+RUN_NOTEBOOK = """
+import sys
+import nbformat
+from nbclient import NotebookClient
+
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=600, kernel_name="python3").execute()
+nbformat.write(nb, sys.argv[2])
+"""
+
+
+@pytest.fixture
+def fresh_venv(tmp_path_factory) -> Path:
+    """Make a new virtual environment with the book's packages but not ``mlbook``.
+
+    The pinned packages come from this environment's site-packages (a ``.pth`` line, which
+    does not run this environment's editable ``mlbook`` hook): only ``mlbook`` is missing,
+    as on Colab, so the notebook's own install cell must install it.
+    """
+    import sysconfig
+
+    venv = tmp_path_factory.mktemp("fresh") / "venv"
+    subprocess.run([sys._base_executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    Path(site, "book-packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    check = subprocess.run([python, "-c", "import mlbook"], capture_output=True)
+    assert check.returncode != 0, "mlbook is importable in the fresh environment already"
+    return venv
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", RUN_FRESH)
+def test_a_downloaded_notebook_runs_in_a_fresh_environment(built_site, fresh_venv, tmp_path, name):
+    """The .ipynb download runs top to bottom where mlbook is not installed (its claims too)."""
+    download = tmp_path / "chapter.ipynb"
+    shutil.copy(built_site / "_sources" / f"{name}.ipynb", download)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "MLBOOK_PROFILE", "MPLBACKEND", "VIRTUAL_ENV")
+    }
+    env.update(
+        MLBOOK_INSTALL=f"mlbook @ {ROOT.as_uri()}",  # this checkout, not the commit on GitHub
+        IPYTHONDIR=str(tmp_path / "ipython"),
+        PATH=f"{fresh_venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+    )
+    proc = subprocess.run(
+        [fresh_venv / "bin" / "python", "-c", RUN_NOTEBOOK, download, tmp_path / "ran.ipynb"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    ran = json.loads((tmp_path / "ran.ipynb").read_text())
+    install = next(c for c in ran["cells"] if c["cell_type"] == "code")
+    printed = "".join("".join(o.get("text", "")) for o in install["outputs"])
+    assert "Installing: mlbook @ file:" in printed
+    assert "Profile: quick" in printed
+    where = subprocess.run(
+        [fresh_venv / "bin" / "python", "-c", "import mlbook; print(mlbook.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
+    assert str(fresh_venv) in where  # installed into the fresh environment by the cell
