@@ -15,19 +15,10 @@ from pathlib import Path
 import pytest
 
 from booktools import edition
+from conftest import MYST_FRONT_MATTER as FRONT
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-FRONT = """---
-jupytext:
-  text_representation:
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
 
 PAGE = (
     FRONT

@@ -236,6 +236,16 @@ def fresh_venv(tmp_path_factory) -> Path:
     return venv
 
 
+def package_copy(tmp_path: Path) -> Path:
+    """Copy what builds ``mlbook`` from this checkout (building in place leaves ``build/``)."""
+    copy = tmp_path / "mlbook-source"
+    shutil.copytree(ROOT / "src", copy / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE", "LICENSE-CONTENT"):
+        shutil.copy(ROOT / name, copy / name)
+    shutil.copy(ROOT / "THIRD-PARTY-LICENSES.md", copy)
+    return copy
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", RUN_FRESH)
 def test_a_downloaded_notebook_runs_in_a_fresh_environment(built_site, fresh_venv, tmp_path, name):
@@ -248,7 +258,7 @@ def test_a_downloaded_notebook_runs_in_a_fresh_environment(built_site, fresh_ven
         if k not in ("PYTHONPATH", "MLBOOK_PROFILE", "MPLBACKEND", "VIRTUAL_ENV")
     }
     env.update(
-        MLBOOK_INSTALL=f"mlbook @ {ROOT.as_uri()}",  # this checkout, not the commit on GitHub
+        MLBOOK_INSTALL=f"mlbook @ {package_copy(tmp_path).as_uri()}",  # not the commit on GitHub
         IPYTHONDIR=str(tmp_path / "ipython"),
         PATH=f"{fresh_venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
     )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +128,7 @@ def write_all_editions(app: Sphinx, exception: Exception | None) -> None:
     """
     if exception is not None or app.builder.format != "html":
         return
-    written = 0
+    written, t0 = 0, time.perf_counter()
     for docname in sorted(app.env.found_docs):
         executed = executed_notebook(app, docname)
         if executed is None:
@@ -135,7 +136,8 @@ def write_all_editions(app: Sphinx, exception: Exception | None) -> None:
         doctree = app.env.get_and_resolve_doctree(docname, app.builder)
         write_edition(app, docname, doctree, executed)
         written += 1
-    logger.info(f"notebook edition: {written} notebooks in _sources/")
+    seconds = time.perf_counter() - t0
+    logger.info(f"notebook edition: {written} notebooks in _sources/ in {seconds:.1f} s")
 
 
 def page_buttons(
