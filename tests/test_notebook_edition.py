@@ -171,7 +171,11 @@ def test_every_chapter_reads_in_jupyterlab(browser, built_site, lab):
                 tab.wait_for_selector(
                     ".jp-MarkdownCell mjx-container", state="attached", timeout=30_000
                 )
+            # once its kernel is up, the notebook is as it was saved (not shown modified)
+            tab.locator("#jp-main-statusbar", has_text="Idle").wait_for(timeout=60_000)
             tab.wait_for_timeout(500)
+            if tab.locator(".lm-TabBar-tab.jp-mod-dirty").count():
+                problems.append(f"{name}: JupyterLab shows the notebook modified on opening")
             seen = tab.evaluate(READ_CELLS)
             raw = sorted(set(RAW.findall(seen["prose"])))
             if raw:

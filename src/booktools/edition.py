@@ -696,7 +696,13 @@ def notebook(
         for k, v in executed.get("metadata", {}).items()
         if k in ("kernelspec", "language_info", "widgets")
     }
-    metadata.setdefault("kernelspec", {}).pop("mlbook_inputs", None)
+    # ipykernel's own kernelspec: with another display name, JupyterLab rewrites it when
+    # the kernel starts and shows the notebook as modified.
+    metadata["kernelspec"] = {
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
     metadata["mlbook"] = {"page": context.page_url(), "edition": "notebook"}
     # The set-up comes after the title and the chapter's opening, before its first code.
     first_code = next((i for i, c in enumerate(cells) if c["cell_type"] == "code"), len(cells))
