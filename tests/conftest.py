@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,19 @@ ROOT = Path(__file__).resolve().parents[1]
 #: default) or ``full`` (the published site: ``make check-site`` after ``make book``,
 #: which reuses that build's execution cache).
 SITE_PROFILE = os.environ.get("MLBOOK_SITE_PROFILE", "quick")
+
+
+def shown_functions(name: str) -> list[str]:
+    """Return what book page *name* shows with ``{literalinclude}`` + ``:pyobject:``."""
+    source = (ROOT / f"{name}.md").read_text(encoding="utf-8")
+    return re.findall(r"^:pyobject:\s*(\S+)", source, re.M)
+
+
+def defines(text: str, dotted: str) -> bool:
+    """Return whether *text* shows the source of *dotted* (``f`` or ``Class.f``)."""
+    name = dotted.rsplit(".", 1)[-1]
+    pattern = rf"^[>\s]*(?:async def|def|class) {re.escape(name)}\b"  # in a quote too
+    return re.search(pattern, text, re.M) is not None
 
 
 MYST_FRONT_MATTER = """---

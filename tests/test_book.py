@@ -14,7 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from booktools.toc import toc_docnames
-from conftest import SITE_PROFILE
+from conftest import SITE_PROFILE, defines, shown_functions
 
 pytestmark = pytest.mark.book
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,19 +150,6 @@ def test_no_cell_failed_even_in_a_removed_cell(site):
         if out.get("output_type") == "error"
     ]
     assert errors == []
-
-
-def shown_functions(name: str) -> list[str]:
-    """Return what the page shows with ``{literalinclude}`` + ``:pyobject:``."""
-    source = (ROOT / f"{name}.md").read_text(encoding="utf-8")
-    return re.findall(r"^:pyobject:\s*(\S+)", source, re.M)
-
-
-def defines(markdown: str, dotted: str) -> bool:
-    """Return whether *markdown* shows the source of *dotted* (``f`` or ``Class.f``)."""
-    name = dotted.rsplit(".", 1)[-1]
-    pattern = rf"^[>\s]*(?:async def|def|class) {re.escape(name)}\b"  # in a quote too
-    return re.search(pattern, markdown, re.M) is not None
 
 
 @pytest.mark.parametrize("name", executed_pages())

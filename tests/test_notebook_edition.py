@@ -26,7 +26,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from booktools.toc import executed_pages
-from conftest import ROOT
+from conftest import ROOT, defines, shown_functions
 
 PAGES = [p.relative_to(ROOT).with_suffix("").as_posix() for p in executed_pages(ROOT)]
 #: What raw MyST looks like once JupyterLab has rendered it (code excluded).
@@ -49,11 +49,6 @@ def binder_path(site: Path, name: str) -> str:
     urlpath = parse_qs(urlparse(link).query)["urlpath"][0]
     assert urlpath.startswith("lab/tree/"), link
     return urlpath.removeprefix("lab/tree/")
-
-
-def shown_functions(name: str) -> list[str]:
-    source = (ROOT / f"{name}.md").read_text(encoding="utf-8")
-    return [f.rsplit(".", 1)[-1] for f in re.findall(r"^:pyobject:\s*(\S+)", source, re.M)]
 
 
 @pytest.fixture(scope="module")
@@ -182,11 +177,7 @@ def test_every_chapter_reads_in_jupyterlab(browser, built_site, lab):
                 problems.append(f"{name}: raw MyST in rendered cells: {raw[:8]}")
             if "$$" in seen["prose"]:
                 problems.append(f"{name}: math left untypeset")
-            missing = [
-                f
-                for f in shown_functions(name)
-                if not re.search(rf"^(?:async def|def|class) {re.escape(f)}\b", seen["code"], re.M)
-            ]
+            missing = [f for f in shown_functions(name) if not defines(seen["code"], f)]
             if missing:
                 problems.append(f"{name}: shown on the site, absent in JupyterLab: {missing}")
             if seen["broken"]:

@@ -201,9 +201,7 @@ class MarkdownWriter:
             return self.admonition(node)
         if isinstance(node, nodes.block_quote):
             return self.quoted(self.blocks(node.children))
-        if isinstance(node, nodes.container):
-            if node.get("literal_block"):  # a code block with a caption (literalinclude)
-                return self.blocks(node.children)
+        if isinstance(node, nodes.container):  # incl. a code block with its caption
             return self.blocks(node.children)
         if isinstance(node, nodes.caption):  # a code block's caption
             return [f"*{self.inline(node)}*"]
@@ -321,8 +319,6 @@ class MarkdownWriter:
             number = self.context.number(node, "displaymath").strip() or number
         if number and "\\tag" not in latex:
             latex = f"{latex} \\tag{{{number}}}"
-        if "\\begin{align" in latex or "\\begin{equation" in latex or "\\begin{gather" in latex:
-            return f"$$\n{latex}\n$$"
         return f"$$\n{latex}\n$$"
 
     def figure(self, node: nodes.Element) -> str:

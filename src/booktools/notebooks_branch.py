@@ -42,11 +42,15 @@ def git(root: Path, *args: str, env: dict | None = None) -> str:
     return proc.stdout.strip()
 
 
+def edition_paths(root: Path) -> list[str]:
+    """Return where each executed page's edition sits in the repository (``<page>.ipynb``)."""
+    return [p.relative_to(root).with_suffix(".ipynb").as_posix() for p in executed_pages(root)]
+
+
 def editions(root: Path, site: Path) -> dict[str, Path]:
     """Return ``repository path -> built edition`` for every executed page."""
     found = {}
-    for page in executed_pages(root):
-        path = page.relative_to(root).with_suffix(".ipynb").as_posix()
+    for path in edition_paths(root):
         built = site / "_sources" / path
         if not built.is_file():
             raise EditionMissing(

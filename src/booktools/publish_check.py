@@ -68,8 +68,7 @@ def missing_packages(packages: list[str]) -> list[str]:
 
 def missing_editions(clone: Path, remote: Path) -> list[str]:
     """Return the executed pages whose edition the pushed notebooks branch lacks."""
-    from booktools.notebooks_branch import BRANCH
-    from booktools.toc import executed_pages
+    from booktools.notebooks_branch import BRANCH, edition_paths
 
     proc = subprocess.run(
         ["git", "ls-tree", "-r", "--name-only", BRANCH],
@@ -78,8 +77,7 @@ def missing_editions(clone: Path, remote: Path) -> list[str]:
         text=True,
     )
     files = set(proc.stdout.split()) if proc.returncode == 0 else set()
-    wanted = [p.relative_to(clone).with_suffix(".ipynb").as_posix() for p in executed_pages(clone)]
-    return [path for path in wanted if path not in files]
+    return [path for path in edition_paths(clone) if path not in files]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -70,10 +70,10 @@ def commit(root: Path) -> str:
 
 def image_path(app: Sphinx, docname: str):
     """Return the function that finds a doctree image URI's file."""
+    # A URI the HTML builder pointed at _images/ (copied there only at the end of the build).
+    copied = {name: src for src, name in getattr(app.builder, "images", {}).items()}
 
     def find(uri: str) -> Path:
-        # The HTML builder has pointed the URI at _images/, copied there only at the end.
-        copied = {name: src for src, name in getattr(app.builder, "images", {}).items()}
         name = uri.rsplit("/", 1)[-1]
         if name in copied:
             return Path(app.srcdir) / copied[name]
