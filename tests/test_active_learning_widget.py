@@ -58,6 +58,45 @@ def test_a_partial_labelling_is_accepted(loop):
     assert "Learnt 1 label:" in loop.message.value
 
 
+def test_the_status_line_shows_the_labelled_count_and_current_accuracy(loop):
+    assert "mlbook-live-status" in loop.status._dom_classes
+    assert "40 labelled digits" in loop.status.value
+    assert alw.percent(loop.learner.history[-1][1]) in loop.status.value
+    loop.inputs[0].value = str(loop.learner.y_true[loop.asked[0]])
+    loop.on_retrain()
+    after = loop.learner.history[-1][1]
+    assert "41 labelled digits" in loop.status.value
+    assert f"accuracy {alw.percent(after)}" in loop.status.value
+    assert f"→ {alw.percent(after)}" in loop.message.value  # the message's "after" value
+
+
+def test_a_bad_label_leaves_the_status_line_and_the_typing(loop):
+    loop.on_oracle()
+    loop.on_retrain()
+    status, n_labeled = loop.status.value, loop.learner.n_labeled
+    loop.inputs[0].value = "x"
+    loop.on_retrain()
+    assert "Not a digit" in loop.message.value
+    assert "box 1" in loop.message.value
+    assert loop.status.value == status
+    assert "45 labelled digits" in status
+    assert loop.learner.n_labeled == n_labeled == 45
+    assert loop.inputs[0].value == "x"
+
+
+def test_the_parts_a_browser_test_finds_carry_css_classes(loop):
+    parts = {
+        "mlbook-live-message": loop.message,
+        "mlbook-live-curve": loop.curve,
+        "mlbook-live-confusion": loop.confusion,
+        "mlbook-live-retrain": loop.retrain_button,
+        "mlbook-live-oracle": loop.oracle_button,
+    }
+    for name, part in parts.items():
+        assert name in part._dom_classes
+    assert all("mlbook-live-label" in box._dom_classes for box in loop.inputs)
+
+
 def test_message_escapes_what_was_typed(loop):
     loop.inputs[0].value = "<b>"
     loop.on_retrain()

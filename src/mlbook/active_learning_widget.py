@@ -2,8 +2,10 @@
 
 * :class:`LiveLoop` (Jupyter, Binder): shows the most uncertain digits, takes a label for
   each (or the oracle's), retrains, and updates the accuracy curve and confusion matrix;
-  with undo, reset and the number of digits asked per round. Every callback is a plain
-  method, so tests drive it without a browser.
+  with undo, reset and the number of digits asked per round. A status line always says
+  how many digits are labelled and the current accuracy (the message above it may be an
+  error). Every callback is a plain method, so tests drive it without a browser; its
+  parts carry ``mlbook-live-*`` CSS classes, so a browser test finds them too.
 * :func:`static_player` (the published site): the rounds precomputed at build time, one
   panel each in a ``Stack``, chosen by a slider (it reads "1 of 5" … "5 of 5") that a
   ``Play`` button drives. The links are ``jslink`` s, which run in the browser, so the
@@ -294,9 +296,20 @@ class LiveLoop:
         self.undo_button = w.Button(description="Undo last round", icon="undo")
         self.reset_button = w.Button(description="Reset", icon="trash")
         self.message = w.HTML()
+        self.status = w.HTML()
         self.queries = w.HBox()
         self.curve = w.Image(format="png")
         self.confusion = w.Image(format="png")
+        for part, name in [
+            (self.message, "message"),
+            (self.status, "status"),
+            (self.queries, "queries"),
+            (self.curve, "curve"),
+            (self.confusion, "confusion"),
+            (self.retrain_button, "retrain"),
+            (self.oracle_button, "oracle"),
+        ]:
+            part.add_class(f"mlbook-live-{name}")
         self.inputs: list = []
         self.asked = np.array([], dtype=int)
         self.retrain_button.on_click(self.on_retrain)
@@ -309,6 +322,7 @@ class LiveLoop:
                 w.HBox([self.per_round, self.oracle_button, self.retrain_button]),
                 self.queries,
                 self.message,
+                self.status,
                 w.HBox([self.undo_button, self.reset_button]),
                 w.HBox([self.curve, self.confusion]),
             ]
@@ -322,7 +336,10 @@ class LiveLoop:
 
         self.asked = self.learner.ask(self.per_round.value)
         pred = self.learner.predicted(self.asked)
-        self.inputs = [w.Text(placeholder="0–9", layout=w.Layout(width="64px")) for _ in self.asked]
+        self.inputs = [
+            w.Text(placeholder="0–9", layout=w.Layout(width="64px")).add_class("mlbook-live-label")
+            for _ in self.asked
+        ]
         self.queries.children = [
             w.VBox(
                 [
@@ -336,11 +353,20 @@ class LiveLoop:
         if len(self.asked) == 0:
             self.say("Every digit is labelled.", "info")
 
+    def status_text(self) -> str:
+        """Return the status line: the labelled digits and the learner's current accuracy."""
+        n_labeled, accuracy = self.learner.n_labeled, self.learner.history[-1][1]
+        return (
+            f"{plural(n_labeled, 'labelled digit')} · accuracy {percent(accuracy)} "
+            "on the unlabelled digits"
+        )
+
     def refresh(self) -> None:
-        """Show new queries and redraw the accuracy curve and the confusion matrix."""
+        """Show new queries, the status line, the accuracy curve and the confusion matrix."""
         from sklearn.metrics import confusion_matrix
 
         self.show_queries()
+        self.status.value = f"<b>{html.escape(self.status_text())}</b>"
         unl = self.learner.unlabeled
         cm = confusion_matrix(
             self.learner.y_true[unl], self.learner.predicted(unl), labels=np.arange(10)
