@@ -168,6 +168,16 @@ def test_the_player_shows_the_confusion_matrix_as_a_table_of_counts():
     assert "<img" not in table  # text, readable at the page's size
 
 
+def test_the_curve_counts_labelled_digits_in_whole_numbers():
+    import matplotlib.pyplot as plt
+
+    fig = alw.curve_figure([(40, 0.87), (41, 0.88)])  # one label taught: 40.2 was a tick
+    ticks = fig.axes[0].get_xticks()
+    plt.close(fig)
+    assert len(ticks) >= 2
+    assert np.allclose(ticks, np.round(ticks))
+
+
 def test_the_curve_png_is_shown_at_its_own_size():
     png = alw.figure_png(alw.curve_figure([(40, 0.8), (45, 0.85)]))
     width, height = alw.png_size(png)

@@ -59,11 +59,13 @@ def figure_png(fig, dpi: int = FIGURE_DPI) -> bytes:
 def curve_figure(history: list[tuple[int, float]], *, title: str = "Accuracy as labels are added"):
     """Accuracy on the still-unlabelled digits against the number of labels."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, ax = plt.subplots(figsize=(4.2, 3.2))
     n, acc = zip(*history) if history else ((), ())
     ax.plot(n, acc, marker="o")
     ax.set(title=title, xlabel="labelled digits", ylabel="accuracy on unlabelled digits")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no "40.2 labelled digits"
     if history:
         ax.set_ylim(min(0.8, min(acc) - 0.02), 1.0)
     fig.tight_layout()
