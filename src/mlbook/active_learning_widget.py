@@ -290,13 +290,22 @@ class LiveLoop:
         import ipywidgets as w
 
         self.learner, self.images = learner, images
-        self.per_round = w.IntSlider(value=per_round, min=1, max=10, description="digits per round")
-        self.retrain_button = w.Button(
-            description="Retrain", button_style="primary", icon="refresh"
+        # labels at their own width: JupyterLab cut them to "digits per ..." and
+        # "Let the oracle l..." at the widgets' default widths
+        self.per_round = w.IntSlider(
+            value=per_round,
+            min=1,
+            max=10,
+            description="digits per round",
+            style={"description_width": "initial"},
         )
-        self.oracle_button = w.Button(description="Let the oracle label", icon="magic")
-        self.undo_button = w.Button(description="Undo last round", icon="undo")
-        self.reset_button = w.Button(description="Reset", icon="trash")
+        fit = w.Layout(width="auto")
+        self.retrain_button = w.Button(
+            description="Retrain", button_style="primary", icon="refresh", layout=fit
+        )
+        self.oracle_button = w.Button(description="Let the oracle label", icon="magic", layout=fit)
+        self.undo_button = w.Button(description="Undo last round", icon="undo", layout=fit)
+        self.reset_button = w.Button(description="Reset", icon="trash", layout=fit)
         self.message = w.HTML()
         self.status = w.HTML()
         self.queries = w.HBox()
