@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
@@ -149,3 +154,73 @@ def browser(chromium_path):
         )
         yield b
         b.close()
+
+
+# -- JupyterLab, for the notebook-edition and Binder tests ------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def binder_path(site: Path, name: str) -> str:
+    """Return the file the page's Binder button opens (its ``urlpath`` after ``lab/tree``)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup((site / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+    link = next(a["href"] for a in soup.select("a[href]") if "Binder" in a.get_text())
+    urlpath = parse_qs(urlparse(link).query)["urlpath"][0]
+    assert urlpath.startswith("lab/tree/"), link
+    return urlpath.removeprefix("lab/tree/")
+
+
+#: Command-line options every test's JupyterLab takes: as root (CI), no PyPI or news queries.
+LAB_OPTIONS = [
+    "--no-browser",
+    "--ServerApp.open_browser=False",
+    "--allow-root",  # CI runs as root
+    "--LabApp.extension_manager=readonly",  # no PyPI queries
+    "--LabApp.news_url=",
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+]
+
+
+def write_lab_test_settings(settings_dir: Path) -> None:
+    """Write the user settings a test's JupyterLab needs into *settings_dir*.
+
+    Every cell rendered at once (JupyterLab 4 otherwise renders only the visible ones),
+    and no news fetched.
+    """
+    settings = settings_dir / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    news = settings_dir / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True, exist_ok=True)
+    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+
+
+def wait_for_lab(server: subprocess.Popen, url: str, token: str, log: Path, timeout=60) -> None:
+    """Wait until JupyterLab at *url* answers; fail with its log's tail if it does not."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("JupyterLab did not start:\n" + log.read_text()[-3000:])
+            time.sleep(0.5)
+
+
+def shut_down_kernels(url: str, token: str) -> None:
+    """Stop the kernels JupyterLab started for the notebooks it opened."""
+    with urllib.request.urlopen(f"{url}/api/kernels?token={token}") as response:
+        kernels = json.load(response)
+    for kernel in kernels:
+        request = urllib.request.Request(
+            f"{url}/api/kernels/{kernel['id']}?token={token}", method="DELETE"
+        )
+        urllib.request.urlopen(request)

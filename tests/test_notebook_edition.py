@@ -14,19 +14,24 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
-from bs4 import BeautifulSoup
 
 from booktools.toc import executed_pages
-from conftest import ROOT, defines, shown_functions
+from conftest import (
+    LAB_OPTIONS,
+    ROOT,
+    binder_path,
+    defines,
+    free_port,
+    shown_functions,
+    shut_down_kernels,
+    wait_for_lab,
+    write_lab_test_settings,
+)
 
 PAGES = [p.relative_to(ROOT).with_suffix("").as_posix() for p in executed_pages(ROOT)]
 #: What raw MyST looks like once JupyterLab has rendered it (code excluded).
@@ -34,21 +39,6 @@ RAW = re.compile(
     r"\{[a-z][\w-]*(?::[\w-]+)?\}|:(?:pyobject|class|label|name|tags|alt|format):|^:::|^\(\S+\)=",
     re.M,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def binder_path(site: Path, name: str) -> str:
-    """Return the file the page's Binder button opens (its ``urlpath`` after ``lab/tree``)."""
-    soup = BeautifulSoup((site / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
-    link = next(a["href"] for a in soup.select("a[href]") if "Binder" in a.get_text())
-    urlpath = parse_qs(urlparse(link).query)["urlpath"][0]
-    assert urlpath.startswith("lab/tree/"), link
-    return urlpath.removeprefix("lab/tree/")
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +51,7 @@ def lab(built_site, tmp_path_factory):
         target = tree / binder_path(built_site, name)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(built_site / "_sources" / f"{name}.ipynb", target)
-    # Render every cell at once (JupyterLab 4 otherwise renders only the visible ones).
-    settings = work / "settings" / "@jupyterlab" / "notebook-extension"
-    settings.mkdir(parents=True)
-    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
-    news = work / "settings" / "@jupyterlab" / "apputils-extension"
-    news.mkdir(parents=True)
-    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    write_lab_test_settings(work / "settings")
     port, token = free_port(), "edition-test"
     env = {**os.environ, "HOME": str(work), "JUPYTERLAB_SETTINGS_DIR": str(work / "settings")}
     env["JUPYTER_CONFIG_DIR"] = str(work / "config")
@@ -77,45 +61,20 @@ def lab(built_site, tmp_path_factory):
             sys.executable,
             "-m",
             "jupyterlab",
-            "--no-browser",
             f"--port={port}",
             f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={tree}",
-            "--ServerApp.open_browser=False",
-            "--allow-root",  # CI runs as root
-            "--LabApp.extension_manager=readonly",  # no PyPI queries
-            "--LabApp.news_url=",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            *LAB_OPTIONS,
         ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=open(work / "lab.log", "w"),
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("JupyterLab did not start:\n" + (work / "lab.log").read_text()[-3000:])
-            time.sleep(0.5)
+    wait_for_lab(server, url, token, work / "lab.log")
     yield url, token, work
     server.terminate()
     server.wait(timeout=30)
-
-
-def shut_down_kernels(url: str, token: str) -> None:
-    """Stop the kernels JupyterLab started for the notebooks it opened."""
-    with urllib.request.urlopen(f"{url}/api/kernels?token={token}") as response:
-        kernels = json.load(response)
-    for kernel in kernels:
-        request = urllib.request.Request(
-            f"{url}/api/kernels/{kernel['id']}?token={token}", method="DELETE"
-        )
-        urllib.request.urlopen(request)
 
 
 #: In the page: the rendered markdown's text without its code, its code, math and images.
