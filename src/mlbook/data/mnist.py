@@ -78,20 +78,32 @@ def mnist_from_pickle(pkl_gz: Path) -> Arrays:
     """Rebuild the standard uint8 60k/10k MNIST split from the 50k/10k/10k ``mnist.pkl.gz``.
 
     The pickle stores pixels as ``value / 256`` in float32 (exact in binary), so
-    ``value = x * 256`` is recovered exactly; the first two parts, in order, are the
-    original 60k training images.
+    ``value = x * 256`` is recovered exactly, in float32; the first two parts, in order,
+    are the original 60k training images. Converted a block at a time into preallocated
+    uint8 arrays: measured, the process peaks at 364 MB (unpickling alone: 335 MB),
+    where whole-array float64 copies peaked at 1 218 MB (Binder gives about 2 GB).
     """
     with gzip.open(pkl_gz, "rb") as f:
         (xa, ya), (xb, yb), (xt, yt) = pickle.load(f, encoding="latin1")
 
-    def to_uint8(x: np.ndarray) -> np.ndarray:
-        scaled = np.asarray(x, dtype=np.float64) * 256.0
-        if scaled.min() < 0 or scaled.max() > 255 or not np.all(scaled == np.rint(scaled)):
-            raise ChecksumError(f"{pkl_gz}: pixels are not value/256 of uint8 values")
-        return scaled.astype(np.uint8).reshape(-1, 28, 28)
+    def to_uint8(*parts: np.ndarray, block: int = 10_000) -> np.ndarray:
+        out = np.empty((sum(len(x) for x in parts), 28 * 28), np.uint8)
+        row = 0
+        for x in parts:
+            for start in range(0, len(x), block):
+                scaled = np.asarray(x[start : start + block], dtype=np.float32) * np.float32(256)
+                if (
+                    scaled.min() < 0
+                    or scaled.max() > 255
+                    or not np.array_equal(scaled, np.rint(scaled))
+                ):
+                    raise ChecksumError(f"{pkl_gz}: pixels are not value/256 of uint8 values")
+                out[row : row + len(scaled)] = scaled
+                row += len(scaled)
+        return out.reshape(-1, 28, 28)
 
     return {
-        "x_train": to_uint8(np.concatenate([xa, xb])),
+        "x_train": to_uint8(xa, xb),
         "y_train": np.concatenate([ya, yb]).astype(np.uint8),
         "x_test": to_uint8(xt),
         "y_test": np.asarray(yt).astype(np.uint8),
