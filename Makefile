@@ -92,7 +92,7 @@ benchmark: $(STAMP)
 # What repo2docker would build, rehearsed offline: a fresh venv from requirements.txt plus
 # JupyterLab, postBuild, start; every chapter opened with jupytext and run (time, memory).
 binder-check: $(STAMP)
-	$(BIN)/python -m booktools.binder --python $(PYTHON)
+	$(BIN)/python -m booktools.binder --python $(PYTHON) $(PAGES)
 
 # What real data and weights add to the online build, measured here with real-size arrays
 # (writes book/appendix/real-data-timings.json, shown in the execution report appendix).

@@ -14,6 +14,23 @@ def test_runs_cells_with_the_profile(tmp_path, capsys, myst_page):
 
 
 @pytest.mark.slow  # starts a Jupyter kernel
+def test_names_the_cell_that_raised_the_peak(tmp_path, capsys, myst_page):
+    """The author learns which cell to make leaner: 300 MB held for a second, then freed."""
+    path = myst_page(
+        tmp_path / "01-test.md",
+        "x = 1",
+        "import time, numpy as np\nbig = np.ones(300 * 2**20 // 8)\ntime.sleep(1)\ndel big",
+        "y = 2",
+    )
+    assert main([str(path), "--profile", "quick"]) == 0
+    out = capsys.readouterr().out
+    rises = out.split("raised the peak memory most:")[1].splitlines()
+    assert "import time, numpy as np" in rises[1]  # the cell, by its first line ...
+    rise = float(rises[1].split("+")[1].split("MB")[0])
+    assert 250 < rise < 350  # ... and how much it added
+
+
+@pytest.mark.slow  # starts a Jupyter kernel
 def test_reports_the_failing_cell(tmp_path, myst_page):
     path = myst_page(tmp_path / "01-test.md", "x = 1", "1 / 0")
     result = run_chapter(path)

@@ -41,6 +41,7 @@ class CellTime:
     index: int
     seconds: float
     first_line: str
+    peak_mb: float = 0.0  # the kernel's peak resident memory while this cell ran
 
 
 @dataclass
@@ -64,7 +65,7 @@ class PeakMemory:
         import psutil
 
         self.process = psutil.Process(pid)
-        self.interval, self.peak_mb = interval, 0.0
+        self.interval, self.peak_mb, self._window_mb = interval, 0.0, 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -74,11 +75,17 @@ class PeakMemory:
         while not self._stop.is_set():
             try:
                 procs = [self.process, *self.process.children(recursive=True)]
-                rss = sum(p.memory_info().rss for p in procs)
-                self.peak_mb = max(self.peak_mb, rss / 2**20)
+                rss = sum(p.memory_info().rss for p in procs) / 2**20
+                self.peak_mb = max(self.peak_mb, rss)
+                self._window_mb = max(self._window_mb, rss)
             except psutil.Error:
                 pass
             self._stop.wait(self.interval)
+
+    def window(self) -> float:
+        """Return the peak since the last call (e.g. one cell's), and start a new window."""
+        peak, self._window_mb = self._window_mb, 0.0
+        return peak
 
     def __enter__(self) -> PeakMemory:
         """Start polling."""
@@ -137,11 +144,13 @@ def run_chapter(
                     if cell.cell_type != "code":
                         continue
                     c0 = time.perf_counter()
+                    mem.window()
                     try:
                         client.execute_cell(cell, index)
                     finally:
                         first = (cell.source.strip().splitlines() or [""])[0]
-                        cells.append(CellTime(index, time.perf_counter() - c0, first[:70]))
+                        seconds = time.perf_counter() - c0
+                        cells.append(CellTime(index, seconds, first[:70], mem.window()))
             finally:
                 peak_mb = mem.peak_mb
     except CellExecutionError as exc:
@@ -197,6 +206,12 @@ def main(argv: list[str] | None = None) -> int:
         return run_all(root, args.profile, timeout)
     result = run_chapter(args.chapter, args.profile, timeout)
     slowest = sorted(result.cells, key=lambda c: -c.seconds)[:5]
+    # the cells whose peak rose most above everything before them
+    rises, before = [], 0.0
+    for c in result.cells:
+        if c.peak_mb > before:
+            rises.append((c.peak_mb - before, c))
+        before = max(before, c.peak_mb)
     print(
         f"{args.chapter}: {len(result.cells)} code cells, {result.seconds:.1f} s, "
         f"peak memory {result.peak_mb:.0f} MB ({result.profile} profile)"
@@ -207,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  cell {index:3d}  glues a NumPy scalar as {name!r}: glue float(x) or int(n)")
     for c in slowest:
         print(f"  cell {c.index:3d}  {c.seconds:6.1f} s  {c.first_line}")
+    print("Cells that raised the peak memory most:")
+    for rise, c in sorted(rises, key=lambda r: -r[0])[:5]:
+        print(f"  cell {c.index:3d}  +{rise:5.0f} MB to {c.peak_mb:5.0f} MB  {c.first_line}")
     if result.error:
         print(f"\nFAILED in cell {result.cells[-1].index}:\n{result.error}", file=sys.stderr)
         return 1
