@@ -11,8 +11,7 @@ queried digit, retrain, and mistype a label. The server is started as Binder sta
   installed in editable mode, and reinstalling it into the shared virtual environment
   would touch files other runs use. Everything else it does (JupyterLab's setting
   overrides in ``~/.jupyter/labconfig``) is applied and checked on the running server;
-* with the JupyterLab and ipywidgets that ``requirements.txt`` pins for Binder (the
-  JupyterLab pin's test is skipped while that file has none).
+* with the JupyterLab and ipywidgets that ``requirements.txt`` pins for Binder.
 
 The test adds only what a headless run needs: every cell rendered at once, no news
 fetched, no extension-manager queries, ``--allow-root`` (CI runs as root). Screenshots go
@@ -65,7 +64,7 @@ def pinned(package: str) -> str | None:
 @pytest.fixture(scope="module")
 def binder_lab(built_site, tmp_path_factory):
     """JupyterLab as Binder starts it (``postBuild``, then ``start``), serving the edition."""
-    pytest.importorskip("jupyterlab", reason="JupyterLab is pinned in requirements-dev.txt")
+    pytest.importorskip("jupyterlab", reason="JupyterLab is pinned in requirements.txt")
     work = tmp_path_factory.mktemp("binder-live")
     home, tree = work / "home", work / "tree"
     home.mkdir()
@@ -148,8 +147,7 @@ def test_the_server_applies_postbuild_settings(binder_lab):
 def test_the_server_runs_the_binder_pins(binder_lab, package):
     """The running JupyterLab (and the kernel's ipywidgets) are requirements.txt's pins."""
     pin = pinned(package)
-    if pin is None:
-        pytest.skip(f"requirements.txt pins no {package} (no `{package}==` line) yet")
+    assert pin, f"requirements.txt must pin {package} (`{package}==...`): Binder installs it"
     if package == "jupyterlab":  # the version the server reports to the page it serves
         with urllib.request.urlopen(f"{binder_lab['url']}/lab?token={binder_lab['token']}") as r:
             page = r.read().decode()

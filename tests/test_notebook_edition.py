@@ -1,6 +1,6 @@
 """The notebook edition as its readers meet it: JupyterLab 4 and a fresh environment.
 
-* In a real JupyterLab (the version Binder adds, pinned in ``requirements-dev.txt``),
+* In a real JupyterLab (the version Binder runs, pinned in ``requirements.txt``),
   driven in Chromium, every executed chapter's file that its Binder link opens shows no
   raw MyST in any rendered cell, every function the site page shows, typeset math and
   its figures.
@@ -44,7 +44,7 @@ RAW = re.compile(
 @pytest.fixture(scope="module")
 def lab(built_site, tmp_path_factory):
     """JupyterLab serving the notebooks branch's layout: each edition beside its page."""
-    pytest.importorskip("jupyterlab", reason="JupyterLab is pinned in requirements-dev.txt")
+    pytest.importorskip("jupyterlab", reason="JupyterLab is pinned in requirements.txt")
     work = tmp_path_factory.mktemp("lab")
     tree = work / "tree"
     for name in PAGES:

@@ -2,8 +2,8 @@
 
 Binder cannot be reached from this machine, so this does what repo2docker does, offline:
 
-1. a fresh virtual environment from ``requirements.txt``, plus the Jupyter server and
-   JupyterLab that repo2docker adds (pinned below);
+1. a fresh virtual environment from ``requirements.txt`` (which pins JupyterLab 4 and its
+   server, so repo2docker's own JupyterLab is replaced by the tested one);
 2. ``postBuild`` run in it (with its own ``$HOME``), and ``start`` applied to what runs;
 3. every executed chapter opened the way JupyterLab opens it (jupytext: ``.md`` ->
    notebook; the notebook edition Binder's button opens runs the same code cells) and
@@ -41,8 +41,6 @@ from pathlib import Path
 
 from booktools.toc import executed_pages, find_root
 
-#: What repo2docker installs on top of the repository's requirements (pinned here).
-JUPYTER = ("jupyterlab==4.6.6", "jupyter-server==2.21.1")
 #: Binder's memory per user (mybinder.org).
 BINDER_MB = 2048
 #: The book's limit per chapter: Binder's memory less a margin for other machines.
@@ -85,7 +83,7 @@ def build_image(root: Path, work: Path, python: str) -> dict[str, str]:
         run([python, "-m", "venv", str(venv)])
     env = environment(root, work)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    run([*pip, "-r", str(root / "requirements.txt"), *JUPYTER], env=env)
+    run([*pip, "-r", str(root / "requirements.txt")], env=env)
     run(["bash", str(root / "postBuild")], cwd=root, env=env)
     return env
 
