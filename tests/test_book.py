@@ -119,6 +119,36 @@ def test_execution_report_lists_pages_in_reading_order(site):
     assert rows[-1].get_text(strip=True).startswith("All pages")
 
 
+def test_every_page_fits_binders_memory_in_the_quick_profile(site):
+    """Each page's kernel peak stays under the book's limit in the quick profile.
+
+    Binder runs the quick profile with about 2 GB; the peak is the run record's (the
+    operating system's high-water mark of the kernel and what it started).
+    """
+    from booktools.binder import LIMIT_MB
+
+    rows = page(site, "book/appendix/execution-report").select("table.execution-report tbody tr")
+    peaks = {}
+    for row in rows[:-1]:  # the last row is the total
+        cells = [td.get_text(strip=True) for td in row.select("td")]
+        assert cells[3], f"{cells[0]}: no peak memory in its run record"
+        peaks[cells[0]] = (cells[1], float(cells[3].replace(",", "")))
+    assert len(peaks) == len(executed_pages())
+    over = {
+        name: mb for name, (profile, mb) in peaks.items() if profile == "quick" and mb > LIMIT_MB
+    }
+    assert not over, f"over {LIMIT_MB} MB in the quick profile (Binder's): {over}"
+    assert all(mb > 100 for _, mb in peaks.values())  # a kernel with NumPy at least
+
+
+def test_the_binder_table_covers_every_chapter(site):
+    soup = page(site, "book/appendix/execution-report")
+    table = soup.select_one("table.binder-memory")
+    chapters = [row.select_one("td").get_text(strip=True) for row in table.select("tbody tr")]
+    assert chapters == [f"{name}.md" for name in executed_pages()]
+    assert "against the book's limit of 1,536 MB per chapter" in soup.get_text(" ")
+
+
 @pytest.mark.parametrize("name", executed_pages())
 def test_no_output_shows_a_python_repr(site, name):
     """Outputs are typeset: no np.float64(...), dicts, namespace(...), 16-digit decimals."""

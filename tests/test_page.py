@@ -15,6 +15,7 @@ def test_record_has_every_field(monkeypatch):
     assert set(rec) == {
         "page_profile",
         "page_seconds",
+        "page_peak_mb",
         "page_hardware",
         "page_date",
         "page_versions",
@@ -25,6 +26,47 @@ def test_record_has_every_field(monkeypatch):
     assert rec["page_seconds"] >= 0
     assert re.match(r"\d+ CPU cores", rec["page_hardware"])
     assert "NumPy" in rec["page_versions"]
+
+
+PEAK = """
+import numpy as np
+import psutil
+from mlbook.page import peak_memory_mb
+block = np.ones(400 * 2**20 // 8)  # 400 MiB, written
+del block
+print(peak_memory_mb(), psutil.Process().memory_info().rss / 2**20)
+"""
+
+
+def test_peak_memory_is_the_high_water_mark():
+    """An array freed again still counts: the peak, not the current size (fresh process)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", PEAK], capture_output=True, text=True, check=True)
+    peak, now = map(float, out.stdout.split())
+    assert peak > 400 + now - 50  # the freed block is in the peak ...
+    assert now < 300  # ... and no longer in the process
+
+
+STARTED_BY_A_BIG_PROCESS = """
+import subprocess, sys
+import numpy as np
+held = np.ones(400 * 2**20 // 8)  # the build process that starts a kernel: 400 MiB
+code = "from mlbook.page import peak_memory_mb; print(peak_memory_mb())"
+print(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout)
+"""
+
+
+def test_peak_memory_is_the_kernels_own():
+    """Not its parent's: ``ru_maxrss`` read 425 MiB here for a 25 MiB process."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", STARTED_BY_A_BIG_PROCESS], capture_output=True, text=True
+    )
+    assert 10 < float(out.stdout) < 200, out.stderr
 
 
 def test_finish_glues_the_record(monkeypatch):

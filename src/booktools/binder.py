@@ -103,7 +103,7 @@ def execute(page: Path, timeout: int = 900) -> dict:
         kernel_name="python3",
         resources={"metadata": {"path": str(page.parent)}},
     )
-    t0, error, peak, top = time.perf_counter(), None, 0.0, (0.0, "")
+    t0, error, peak, top, before = time.perf_counter(), None, 0.0, (0.0, ""), 0.0
     with client.setup_kernel(), PeakMemory(client.km.provisioner.process.pid) as memory:
         try:
             for index, cell in enumerate(nb.cells):
@@ -111,7 +111,9 @@ def execute(page: Path, timeout: int = 900) -> dict:
                     memory.window()
                     client.execute_cell(cell, index)
                     first = (cell.source.strip().splitlines() or [""])[0][:70]
-                    top = max(top, (memory.window(), f"cell {index}: {first}"))
+                    during = memory.window()  # the cell that raised the peak most
+                    top = max(top, (during - before, f"cell {index}: {first}"))
+                    before = max(before, during)
         except CellExecutionError as exc:
             error = str(exc).splitlines()[-1] if str(exc) else type(exc).__name__
         finally:
@@ -242,7 +244,6 @@ def main(argv: list[str] | None = None) -> int:
                 "page": name,
                 "seconds": round(result["seconds"], 1),
                 "peak_mb": round(result["peak_mb"]),
-                "peak_cell": result["peak_cell"],
             }
         )
         state = status(result)

@@ -76,11 +76,14 @@ def _row(*cells: nodes.Node | str) -> nodes.row:
 def fill_report(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
     """Replace each placeholder by the table of executed pages in reading order."""
     placeholders = list(doctree.findall(execution_report))
+    for placeholder in list(doctree.findall(binder_memory)):
+        rows = json.loads((Path(app.srcdir) / BINDER_MEMORY).read_text())
+        placeholder.replace_self(binder_memory_nodes(rows))
     if not placeholders and not any(doctree.findall(online_estimate)):
         return
     env = app.env
     records = run_records(app)
-    headers = ("Page", "Profile", "Seconds", "Ran on")
+    headers = ("Page", "Profile", "Seconds", "Peak memory (MB)", "Ran on")
     table = nodes.table(classes=["colwidths-auto", "execution-report"])
     group = nodes.tgroup(cols=len(headers))
     table += group
@@ -100,13 +103,17 @@ def fill_report(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
             "", "", internal=True, refuri=app.builder.get_relative_uri(fromdocname, docname)
         )
         link += nodes.Text(env.titles[docname].astext() if docname in env.titles else docname)
+        peak = _plain(record.get("page_peak_mb", ""))
         body += _row(
             nodes.paragraph("", "", link),
             _plain(record.get("page_profile", "")),
             f"{seconds:,.0f}",
+            f"{float(peak):,.0f}" if peak else "",
             _plain(record.get("page_date", "")),
         )
-    body += _row(nodes.paragraph("", "", nodes.strong(text="All pages")), "", f"{total:,.0f}", "")
+    body += _row(
+        nodes.paragraph("", "", nodes.strong(text="All pages")), "", f"{total:,.0f}", "", ""
+    )
     for placeholder in placeholders:
         placeholder.replace_self(table.deepcopy())
     estimates = list(doctree.findall(online_estimate))
@@ -172,10 +179,51 @@ def online_estimate_nodes(rows: list[dict], page_seconds: list[float], timeout: 
     return [table, nodes.paragraph(text=text)]
 
 
+class binder_memory(nodes.General, nodes.Element):
+    """Placeholder for the Binder rehearsal's table (booktools.binder)."""
+
+
+class BinderMemoryDirective(SphinxDirective):
+    """``{binder-memory}``: each chapter's peak memory as Binder runs it, measured."""
+
+    def run(self) -> list[nodes.Node]:
+        """Return the placeholder; :func:`fill_report` fills it at resolve time."""
+        self.env.note_dependency(str(Path(self.env.srcdir) / BINDER_MEMORY))
+        return [binder_memory()]
+
+
+#: The measurements of ``python -m booktools.binder`` (``make binder-check``; committed).
+BINDER_MEMORY = Path("book") / "appendix" / "binder-memory.json"
+
+
+def binder_memory_nodes(result: dict) -> list:
+    """Return the rehearsal's table (chapter, seconds, peak memory) and how it was made."""
+    meta = result["measured"]
+    headers = ("Chapter", "Seconds", "Peak memory (MB)")
+    table = nodes.table(classes=["colwidths-auto", "binder-memory"])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    group.extend(nodes.colspec(colwidth=1) for _ in headers)
+    head, body = nodes.thead(), nodes.tbody()
+    head += _row(*headers)
+    group += [head, body]
+    for r in result["pages"]:
+        body += _row(nodes.literal(text=r["page"]), f"{r['seconds']:,.0f}", f"{r['peak_mb']:,}")
+    peaks = [r["peak_mb"] for r in result["pages"]]
+    text = (
+        f"Measured on {meta['machine']} on {meta['date']}: the highest peak is "
+        f"{max(peaks):,} MB, against the book's limit of {meta['limit_mb']:,} MB per chapter "
+        f"(Binder gives a session about {meta['binder_mb']:,} MB)."
+    )
+    return [table, nodes.paragraph(text=text)]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives and their handlers."""
     app.add_node(execution_report)
     app.add_node(online_estimate)
+    app.add_node(binder_memory)
+    app.add_directive("binder-memory", BinderMemoryDirective)
     app.add_directive("execution-report", ExecutionReportDirective)
     app.add_directive("online-estimate", OnlineEstimateDirective)
     app.connect("env-get-updated", rewrite_report_pages)

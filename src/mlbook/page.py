@@ -1,10 +1,10 @@
 """The run record of a page, and the checks that keep its sentences true.
 
 A chapter calls :func:`start` in its setup cell and :meth:`Page.finish` in its last
-cell. ``finish`` glues ``page_profile``, ``page_seconds``, ``page_hardware``,
-``page_date``, ``page_versions`` and ``page_data`` so the overview at the top of the
-page (glue references resolve across the whole page) states how the page was made,
-without a number typed by hand.
+cell. ``finish`` glues ``page_profile``, ``page_seconds``, ``page_peak_mb``,
+``page_hardware``, ``page_date``, ``page_versions`` and ``page_data`` so the overview
+at the top of the page (glue references resolve across the whole page) states how the
+page was made, without a number typed by hand.
 
 A sentence that compares, ranks or describes a result of the page's run ("the forest
 beats the tree", a caption saying the curve levels off) is guarded by :func:`claim` in
@@ -57,6 +57,7 @@ class Page:
         return {
             "page_profile": self.profile.name,
             "page_seconds": round(elapsed_since_kernel_start(), 1),
+            "page_peak_mb": round(peak_memory_mb()),
             "page_hardware": hardware(),
             "page_date": _dt.date.today().isoformat(),
             "page_versions": versions(),
@@ -181,6 +182,36 @@ def elapsed_since_kernel_start() -> float:
     import psutil
 
     return time.time() - psutil.Process(os.getpid()).create_time()
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process (the page's kernel) so far, in MiB.
+
+    The operating system's high-water mark, so no short peak is missed: Linux's
+    ``VmHWM``, which counts this program only. (``ru_maxrss`` also counts the process
+    that started the kernel, recorded when the kernel's program replaced it, and a
+    child's counts the kernel's memory it was forked with: a build's kernels read up to
+    twice their real peak with it.) What the page's own short-lived processes take
+    (Graphviz, ``pip download``) is not included; ``make binder-check`` measures the
+    kernel with them. This is what a memory limit such as Binder's (about 2 GB per
+    session) is compared with; the execution report lists it for every page.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    try:  # macOS (bytes), other Unix (KiB)
+        import resource
+
+        unit = 1 if sys.platform == "darwin" else 1024
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit / 2**20
+    except ImportError:  # Windows: the working set's peak
+        import psutil
+
+        return psutil.Process().memory_info().peak_wset / 2**20
 
 
 def hardware() -> str:
