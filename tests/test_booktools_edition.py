@@ -328,6 +328,18 @@ def test_install_cell_pins_the_commit_and_the_packages(built):
     compile(source, "install", "exec")
 
 
+def test_the_set_up_cell_says_how_to_choose_the_full_profile(built, monkeypatch, capsys):
+    """Its comment's instruction works where ``start`` already chose quick (Binder)."""
+    _, nb = built
+    source = next(c for c in nb["cells"] if c["cell_type"] == "code")["source"]
+    line = 'os.environ["MLBOOK_PROFILE"] = "full"'
+    assert line in source  # the comment gives the line to use
+    monkeypatch.setenv("MLBOOK_PROFILE", "quick")  # Binder's `start`
+    edited = source.replace('os.environ.setdefault("MLBOOK_PROFILE", "quick")', line, 1)
+    exec(edited, {})  # everything it would install is installed here
+    assert capsys.readouterr().out.strip().endswith("Profile: full")
+
+
 def test_buttons_open_the_edition(built):
     html, _ = built
     page = (html / "toy.html").read_text()

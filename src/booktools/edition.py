@@ -619,7 +619,9 @@ def install_source(repo_url: str, commit: str, requirements: str) -> str:
 # in the book's repository and on its Binder nothing is. Pinned to the build's commit.
 import importlib.util, os, subprocess, sys
 
-os.environ.setdefault("MLBOOK_PROFILE", "quick")  # "full": the published settings (slow)
+# The quick profile fits Binder's memory; for the published settings (slower, more
+# memory) replace the next line by: os.environ["MLBOOK_PROFILE"] = "full"
+os.environ.setdefault("MLBOOK_PROFILE", "quick")
 NEEDS = {{
 {rows_text}
 }}
@@ -645,8 +647,9 @@ def banner(title: str, page_url: str, book: str) -> str:
         f"> **Notebook edition** of [{escape(title)}]({page_url}), a chapter of *{escape(book)}*."
         " The numbers in the text are those of the published run (the chapter says which"
         " profile and machine made them); the cells compute yours again, in the quick"
-        " profile unless you set `MLBOOK_PROFILE=full` before the set-up cell below. Folded cells"
-        " (click ⋯) record and check the numbers the text states."
+        " profile (it fits Binder's memory; the set-up cell below says how to choose the"
+        " published `full` one). Folded cells (click ⋯) record and check the numbers the"
+        " text states."
     )
 
 
