@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ html_theme = "basic"
 def build(tmp_path: Path, files: dict[str, str], extensions: list[str], conf: str = "") -> Path:
     """Build a MyST project of *files* with *extensions*; the HTML output folder."""
     src = tmp_path / "src"
-    src.mkdir()
+    src.mkdir(exist_ok=True)
     for name, text in files.items():
         (src / name).write_text(text)
     listed = ", ".join(repr(e) for e in extensions)
@@ -133,7 +134,13 @@ def test_the_execution_report_lists_pages_in_reading_order(tmp_path, monkeypatch
     from booktools import sphinx_report
 
     records = {
-        "second": {"page_seconds": "12.4", "page_profile": "'quick'", "page_date": "'2026-11-30'"},
+        "second": {
+            "page_seconds": "12.4",
+            "page_peak_mb": "1234",
+            "page_profile": "'quick'",
+            "page_date": "'2026-11-30'",
+        },
+        # a record cached before pages glued their peak memory
         "first": {"page_seconds": "100.0", "page_profile": "'quick'", "page_date": "'2026-11-30'"},
     }
     monkeypatch.setattr(sphinx_report, "run_records", lambda app: records)
@@ -152,10 +159,48 @@ def test_the_execution_report_lists_pages_in_reading_order(tmp_path, monkeypatch
         for row in soup(html, "report.html").select("table.execution-report tbody tr")
     ]
     assert rows == [
-        ["Second", "quick", "12", "2026-11-30"],
-        ["First", "quick", "100", "2026-11-30"],
-        ["All pages", "", "112", ""],
+        ["Second", "quick", "12", "1,234", "2026-11-30"],
+        ["First", "quick", "100", "", "2026-11-30"],
+        ["All pages", "", "112", "", ""],
     ]
+
+
+def test_the_binder_table_shows_the_rehearsal(tmp_path):
+    from booktools import sphinx_report
+
+    measured = {
+        "measured": {
+            "date": "2026-12-06",
+            "machine": "2 CPU cores",
+            "limit_mb": 1536,
+            "binder_mb": 2048,
+        },
+        "pages": [
+            {"page": "book/a.md", "seconds": 12.4, "peak_mb": 1370},
+            {"page": "book/b.md", "seconds": 3.0, "peak_mb": 270},
+        ],
+    }
+    table = tmp_path / "src" / sphinx_report.BINDER_MEMORY
+    table.parent.mkdir(parents=True)
+    table.write_text(json.dumps(measured))
+    html = build(
+        tmp_path,
+        {
+            "index.md": "# Book\n\n```{toctree}\nreport\n```\n",
+            "report.md": "# Report\n\n```{binder-memory}\n```\n",
+        },
+        ["booktools.sphinx_report"],
+    )
+    page = soup(html, "report.html")
+    rows = [
+        [cell.get_text(strip=True) for cell in row.select("td")]
+        for row in page.select("table.binder-memory tbody tr")
+    ]
+    assert rows == [["book/a.md", "12", "1,370"], ["book/b.md", "3", "270"]]
+    assert (
+        "Measured on 2 CPU cores on 2026-12-06: the highest peak is 1,370 MB, against the "
+        "book's limit of 1,536 MB per chapter (Binder gives a session about 2,048 MB)."
+    ) in " ".join(page.get_text().split())
 
 
 def test_the_theme_template_copy_differs_only_by_the_icon_script():

@@ -73,6 +73,18 @@ def _row(*cells: nodes.Node | str) -> nodes.row:
     return row
 
 
+def _table(name: str, headers: tuple[str, ...]) -> tuple[nodes.table, nodes.tbody]:
+    """Return an empty table of class *name* with *headers*, and its body to fill."""
+    table = nodes.table(classes=["colwidths-auto", name])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    group.extend(nodes.colspec(colwidth=1) for _ in headers)
+    head, body = nodes.thead(), nodes.tbody()
+    head += _row(*headers)
+    group += [head, body]
+    return table, body
+
+
 def fill_report(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
     """Replace each placeholder by the table of executed pages in reading order."""
     placeholders = list(doctree.findall(execution_report))
@@ -84,14 +96,7 @@ def fill_report(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
     env = app.env
     records = run_records(app)
     headers = ("Page", "Profile", "Seconds", "Peak memory (MB)", "Ran on")
-    table = nodes.table(classes=["colwidths-auto", "execution-report"])
-    group = nodes.tgroup(cols=len(headers))
-    table += group
-    group.extend(nodes.colspec(colwidth=1) for _ in headers)
-    head = nodes.thead()
-    head += _row(*headers)
-    body = nodes.tbody()
-    group += [head, body]
+    table, body = _table("execution-report", headers)
     total = 0.0
     for docname in toc_order(env, app.config.root_doc):
         record = records.get(docname)
@@ -158,13 +163,7 @@ def online_estimate_nodes(rows: list[dict], page_seconds: list[float], timeout: 
     measured = [r for r in rows if "what" in r]
     meta = next((r for r in rows if "machine" in r), {})
     headers = ("Measured with real-size data", "Seconds", "Online only")
-    table = nodes.table(classes=["colwidths-auto", "real-data-timings"])
-    group = nodes.tgroup(cols=len(headers))
-    table += group
-    group.extend(nodes.colspec(colwidth=1) for _ in headers)
-    head, body = nodes.thead(), nodes.tbody()
-    head += _row(*headers)
-    group += [head, body]
+    table, body = _table("real-data-timings", headers)
     for r in measured:
         body += _row(r["what"], f"{r['seconds']:,.1f}", "yes" if r["online_only"] else "no")
     offline = sum(page_seconds) / BUILD_JOBS
@@ -200,13 +199,7 @@ def binder_memory_nodes(result: dict) -> list:
     """Return the rehearsal's table (chapter, seconds, peak memory) and how it was made."""
     meta = result["measured"]
     headers = ("Chapter", "Seconds", "Peak memory (MB)")
-    table = nodes.table(classes=["colwidths-auto", "binder-memory"])
-    group = nodes.tgroup(cols=len(headers))
-    table += group
-    group.extend(nodes.colspec(colwidth=1) for _ in headers)
-    head, body = nodes.thead(), nodes.tbody()
-    head += _row(*headers)
-    group += [head, body]
+    table, body = _table("binder-memory", headers)
     for r in result["pages"]:
         body += _row(nodes.literal(text=r["page"]), f"{r['seconds']:,.0f}", f"{r['peak_mb']:,}")
     peaks = [r["peak_mb"] for r in result["pages"]]
