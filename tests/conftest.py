@@ -201,13 +201,36 @@ def write_lab_test_settings(settings_dir: Path) -> None:
     (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
 
 
-def wait_for_lab(server: subprocess.Popen, url: str, token: str, log: Path, timeout=60) -> None:
-    """Wait until JupyterLab at *url* answers; fail with its log's tail if it does not."""
-    deadline = time.monotonic() + timeout
+def start_lab(
+    tree: Path, env: dict[str, str], log: Path, token: str, *, prefix: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen, str]:
+    """Start JupyterLab serving *tree* (run through *prefix*, e.g. Binder's ``start``).
+
+    Return the server and its URL once it answers; fail with its log's tail if it does
+    not within a minute.
+    """
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            *prefix,
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={tree}",
+            *LAB_OPTIONS,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(log, "w"),
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
     while True:
         try:
             urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            return
+            return server, url
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()

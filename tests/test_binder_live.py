@@ -34,12 +34,10 @@ import urllib.request
 import pytest
 
 from conftest import (
-    LAB_OPTIONS,
     ROOT,
     binder_path,
-    free_port,
     shut_down_kernels,
-    wait_for_lab,
+    start_lab,
     write_lab_test_settings,
 )
 
@@ -101,26 +99,9 @@ def binder_lab(built_site, tmp_path_factory):
     assert post_build.returncode == 0, post_build.stdout + post_build.stderr
     write_lab_test_settings(home / ".jupyter" / "lab" / "user-settings")
 
-    port, token = free_port(), "binder-live"
-    log = work / "lab.log"
-    server = subprocess.Popen(
-        [
-            "bash",
-            str(ROOT / "start"),
-            sys.executable,  # Binder's `python`: the environment requirements.txt built
-            "-m",
-            "jupyterlab",
-            f"--port={port}",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={tree}",
-            *LAB_OPTIONS,
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(log, "w"),
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_for_lab(server, url, token, log)
+    token, log = "binder-live", work / "lab.log"
+    # Binder's `python` is the environment requirements.txt built: this one
+    server, url = start_lab(tree, env, log, token, prefix=("bash", str(ROOT / "start")))
     try:
         yield {"url": url, "token": token, "path": path, "env": env, "log": log}
     finally:

@@ -22,14 +22,12 @@ import pytest
 
 from booktools.toc import executed_pages
 from conftest import (
-    LAB_OPTIONS,
     ROOT,
     binder_path,
     defines,
-    free_port,
     shown_functions,
     shut_down_kernels,
-    wait_for_lab,
+    start_lab,
     write_lab_test_settings,
 )
 
@@ -52,26 +50,11 @@ def lab(built_site, tmp_path_factory):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(built_site / "_sources" / f"{name}.ipynb", target)
     write_lab_test_settings(work / "settings")
-    port, token = free_port(), "edition-test"
+    token = "edition-test"
     env = {**os.environ, "HOME": str(work), "JUPYTERLAB_SETTINGS_DIR": str(work / "settings")}
     env["JUPYTER_CONFIG_DIR"] = str(work / "config")
     env["JUPYTER_RUNTIME_DIR"] = str(work / "runtime")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            f"--port={port}",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={tree}",
-            *LAB_OPTIONS,
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(work / "lab.log", "w"),
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_for_lab(server, url, token, work / "lab.log")
+    server, url = start_lab(tree, env, work / "lab.log", token)
     yield url, token, work
     server.terminate()
     server.wait(timeout=30)
