@@ -40,7 +40,7 @@ def result(**changes) -> dict:
         "peak_mb": 900.0,
         "error": None,
         "peak_cell": "cell 3: model.fit(...)",
-        "environment": {"MLBOOK_PROFILE": "quick"},
+        "profile": "quick",
     }
     return {**base, **changes}
 
@@ -50,7 +50,7 @@ def result(**changes) -> dict:
     [
         ({}, "ok"),
         ({"peak_mb": binder.LIMIT_MB + 1}, "over 1536 MB (most in cell 3: model.fit(...))"),
-        ({"environment": {"MLBOOK_PROFILE": "full"}}, "ran in the 'full' profile"),
+        ({"profile": "full"}, "ran in the 'full' profile"),
         ({"error": "NameError: x"}, "error: NameError: x"),
     ],
 )

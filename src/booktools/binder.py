@@ -94,7 +94,7 @@ def execute(page: Path, timeout: int = 900) -> dict:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    from booktools.run_chapter import PeakMemory
+    from booktools.run_chapter import CellTime, PeakMemory, peak_rises
 
     nb = jupytext.read(page)
     client = NotebookClient(
@@ -103,7 +103,7 @@ def execute(page: Path, timeout: int = 900) -> dict:
         kernel_name="python3",
         resources={"metadata": {"path": str(page.parent)}},
     )
-    t0, error, peak, top, before = time.perf_counter(), None, 0.0, (0.0, ""), 0.0
+    t0, error, peak, cells = time.perf_counter(), None, 0.0, []
     with client.setup_kernel(), PeakMemory(client.km.provisioner.process.pid) as memory:
         try:
             for index, cell in enumerate(nb.cells):
@@ -111,19 +111,18 @@ def execute(page: Path, timeout: int = 900) -> dict:
                     memory.window()
                     client.execute_cell(cell, index)
                     first = (cell.source.strip().splitlines() or [""])[0][:70]
-                    during = memory.window()  # the cell that raised the peak most
-                    top = max(top, (during - before, f"cell {index}: {first}"))
-                    before = max(before, during)
+                    cells.append(CellTime(index, 0.0, first, memory.window()))
         except CellExecutionError as exc:
             error = str(exc).splitlines()[-1] if str(exc) else type(exc).__name__
         finally:
             peak = memory.peak_mb
+    rises = peak_rises(cells)
     return {
         "seconds": time.perf_counter() - t0,
         "peak_mb": peak,
         "error": error,
-        "peak_cell": top[1],
-        "environment": {k: os.environ.get(k, "") for k in ("MLBOOK_PROFILE",)},
+        "peak_cell": f"cell {rises[0][1].index}: {rises[0][1].first_line}" if rises else "",
+        "profile": os.environ.get("MLBOOK_PROFILE", ""),
     }
 
 
@@ -183,13 +182,13 @@ def rehearse_page(root: Path, work: Path, env: dict[str, str], page: Path) -> di
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-        return {"seconds": 0, "peak_mb": 0, "error": last, "peak_cell": "", "environment": {}}
+        return {"seconds": 0, "peak_mb": 0, "error": last, "peak_cell": "", "profile": ""}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def status(result: dict) -> str:
     """``"ok"``, or what is wrong with one page's rehearsal."""
-    profile = result["environment"].get("MLBOOK_PROFILE")
+    profile = result["profile"]
     if result["error"]:
         return f"error: {result['error'][:80]}"
     if profile != "quick":

@@ -58,6 +58,16 @@ class ChapterRun:
     numpy_glue: list[tuple[int, str]] = field(default_factory=list)  # unformattable glue
 
 
+def peak_rises(cells: list[CellTime]) -> list[tuple[float, CellTime]]:
+    """Return the cells that raised the peak above all before them, with the rise, most first."""
+    rises, before = [], 0.0
+    for c in cells:
+        if c.peak_mb > before:
+            rises.append((c.peak_mb - before, c))
+        before = max(before, c.peak_mb)
+    return sorted(rises, key=lambda r: -r[0])
+
+
 class PeakMemory:
     """Poll a process tree's resident memory in a thread; ``peak_mb`` is the maximum."""
 
@@ -206,12 +216,6 @@ def main(argv: list[str] | None = None) -> int:
         return run_all(root, args.profile, timeout)
     result = run_chapter(args.chapter, args.profile, timeout)
     slowest = sorted(result.cells, key=lambda c: -c.seconds)[:5]
-    # the cells whose peak rose most above everything before them
-    rises, before = [], 0.0
-    for c in result.cells:
-        if c.peak_mb > before:
-            rises.append((c.peak_mb - before, c))
-        before = max(before, c.peak_mb)
     print(
         f"{args.chapter}: {len(result.cells)} code cells, {result.seconds:.1f} s, "
         f"peak memory {result.peak_mb:.0f} MB ({result.profile} profile)"
@@ -223,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     for c in slowest:
         print(f"  cell {c.index:3d}  {c.seconds:6.1f} s  {c.first_line}")
     print("Cells that raised the peak memory most:")
-    for rise, c in sorted(rises, key=lambda r: -r[0])[:5]:
+    for rise, c in peak_rises(result.cells)[:5]:
         print(f"  cell {c.index:3d}  +{rise:5.0f} MB to {c.peak_mb:5.0f} MB  {c.first_line}")
     if result.error:
         print(f"\nFAILED in cell {result.cells[-1].index}:\n{result.error}", file=sys.stderr)
