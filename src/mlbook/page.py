@@ -10,6 +10,8 @@ A sentence that compares, ranks or describes a result of the page's run ("the fo
 beats the tree", a caption saying the curve levels off) is guarded by :func:`claim` in
 a removed cell right after it: when a run contradicts the sentence, the cell raises
 :class:`ClaimError`, quoting the sentence, and the build fails instead of publishing it.
+A claim checks a sign; whether a difference means anything is for
+:mod:`mlbook.verdict`, whose verdict ("beats", "ties with", ...) the page glues.
 """
 
 from __future__ import annotations

@@ -36,6 +36,31 @@ def percent(x: float, decimals: int = 1) -> str:
     return f"{100 * float(x):.{decimals}f} %"
 
 
+def difference(
+    d: float, *, scale: float = 100, unit: str = "points", decimals: int = 1, floor: float = 0.01
+) -> str:
+    """Format a signed difference so that a nonzero one never reads as zero.
+
+    *d* is in the results' units (shares), *scale* turns it into the reader's (100:
+    percentage points). It gets *decimals* decimals, more (up to the places of *floor*)
+    when those round to zero, and ``'below 0.01 points'`` when even *floor* is too coarse;
+    only an exact zero prints as ``'0 points'``.
+
+    >>> difference(0.0123), difference(-0.0004), difference(0.00000003), difference(0.0)
+    ('+1.2 points', '−0.04 points', 'below 0.01 points', '0 points')
+    """
+    x = float(d) * scale
+    tail = f" {unit}" if unit else ""
+    if x == 0:
+        return f"0{tail}"
+    if abs(x) < floor:
+        return f"below {floor:g}{tail}"
+    most = max(decimals, -math.floor(math.log10(floor)))
+    places = next(p for p in range(decimals, most + 1) if round(abs(x), p) != 0)
+    sign = "+" if x > 0 else "\u2212"
+    return f"{sign}{abs(x):.{places}f}{tail}"
+
+
 def seconds(s: float) -> str:
     """Format a duration: '0.42 s', '12 s', '3 min 05 s'."""
     s = float(s)
