@@ -162,6 +162,23 @@ def claim(condition: object, sentence: str) -> None:
         )
 
 
+def by_design(condition: object, sentence: str) -> None:
+    """Check a sentence that is true by the page's design, not by its run's results.
+
+    "The notes train for longer than this page", "five rows of five digits": sentences
+    about the page's settings, the notes' settings or the library's constants. No run can
+    make them false, so they are not evidence (a :func:`claim` on such a condition is
+    reported by ``python -m booktools.evidence``); but an edit of the settings can, and
+    then this raises :class:`ClaimError` quoting the sentence.
+    """
+    try:
+        claim(condition, sentence)
+    except ClaimError as exc:
+        raise ClaimError(
+            str(exc).replace("This run contradicts", "The page's settings contradict")
+        ) from None
+
+
 def start(seed: int = DEFAULT_SEED, *, tensorflow: bool = True) -> Page:
     """Begin a page: read the profile, seed everything, set and check the figure style.
 
