@@ -128,3 +128,17 @@ def test_choose_picks_on_validation_and_refuses_the_test_split():
 )
 def test_a_nonzero_difference_never_prints_as_zero(d, text):
     assert typeset.difference(d) == text
+
+
+def test_folds_of_one_data_set_widen_the_interval_by_nadeau_bengio():
+    # 5 folds: each trains on 4/5, tests on 1/5 -> ratio 1/4; the variance factor is
+    # 1/5 + 1/4 = 0.45 instead of 0.2, so the half width grows by sqrt(0.45 / 0.2) = 1.5
+    a = [0.95, 0.96, 0.94, 0.97, 0.95]
+    b = [0.93, 0.95, 0.93, 0.94, 0.94]
+    plain = compare_runs(a, b)
+    corrected = compare_runs(a, b, test_train_ratio=0.25)
+    assert corrected.half_width == pytest.approx(1.5 * plain.half_width)
+    # the plain interval calls a win that the correlated folds do not support
+    assert (plain.word, corrected.word) == ("beats", "ties with")
+    with pytest.raises(ValueError, match="paired folds"):
+        compare_runs(a, b, paired=False, test_train_ratio=0.25)

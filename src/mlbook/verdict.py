@@ -205,16 +205,25 @@ def compare_runs(
     level: float = 0.95,
     margin: float | None = None,
     unit: str = "runs",
+    test_train_ratio: float | None = None,
 ) -> Verdict:
-    """Compare scores over a few seeds, folds or splits with Student *t* quantiles.
+    r"""Compare scores over a few seeds, folds or splits with Student *t* quantiles.
 
     *paired*: run *i* of *a* and of *b* share a seed, fold or split, so the differences
     :math:`a_i - b_i` are compared with zero on :math:`k-1` degrees of freedom. Unpaired,
     Welch's interval (Welch–Satterthwaite degrees of freedom). With fewer than two runs
     (or, unpaired, two runs each) the noise is unknown: "cannot tell from 1 run".
+
+    Folds or resampled splits of **one** data set share training examples, so their
+    scores are correlated and the plain interval is too narrow. Pass
+    *test_train_ratio* (:math:`n_\text{test}/n_\text{train}` of one split) to widen it
+    by Nadeau and Bengio's correction: the variance of the mean difference is
+    :math:`s_d^2\,(1/k + n_\text{test}/n_\text{train})` instead of :math:`s_d^2/k`.
     """
     a = np.asarray(scores_a, dtype=float).ravel()
     b = np.asarray(scores_b, dtype=float).ravel()
+    if test_train_ratio is not None and not paired:
+        raise ValueError("the correction for shared training data applies to paired folds")
     if a.size == 0 or b.size == 0:
         raise ValueError("compare_runs needs at least one score on each side")
     if paired:
@@ -227,7 +236,8 @@ def compare_runs(
         k = d.size
         if k < 2:
             return Verdict(float(d.mean()), math.nan, k, unit, "paired runs", level, margin)
-        half = _t_quantile(level, k - 1) * d.std(ddof=1) / math.sqrt(k)
+        factor = 1 / k + (test_train_ratio or 0.0)
+        half = _t_quantile(level, k - 1) * d.std(ddof=1) * math.sqrt(factor)
         return Verdict(float(d.mean()), float(half), k, unit, "paired runs", level, margin)
     k = min(a.size, b.size)
     diff = float(a.mean() - b.mean())
