@@ -114,4 +114,6 @@ def test_the_command_line_lists_findings_and_fails(tmp_path, capsys):
     assert evidence.main([str(good)]) == 0
     assert evidence.main([str(bad), str(good)]) == 1
     out = capsys.readouterr().out
-    assert "bad.md" in out and "good.md" not in out and "constant claim" in out
+    assert "bad.md" in out
+    assert "good.md" not in out
+    assert "constant claim" in out

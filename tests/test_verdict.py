@@ -59,6 +59,7 @@ def test_a_paired_win_that_unpaired_errors_miss():
 def test_identical_predictions_tie_with_no_noise():
     v = compare_paired([1, 0, 1, 1], [1, 0, 1, 1])
     assert (v.difference, v.half_width, v.word) == (0.0, 0.0, "ties with")
+    assert v.interval() == "0 points: the same result on every one of the 4 test examples"
 
 
 @pytest.mark.parametrize("seed", range(5))

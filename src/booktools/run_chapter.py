@@ -56,6 +56,7 @@ class ChapterRun:
     peak_mb: float = 0.0  # the kernel's peak resident memory (with its children)
     reprs: list[tuple[int, str]] = field(default_factory=list)  # outputs showing a repr
     numpy_glue: list[tuple[int, str]] = field(default_factory=list)  # unformattable glue
+    glued: dict[str, str] = field(default_factory=dict)  # glue name -> its value as text
 
 
 def peak_rises(cells: list[CellTime]) -> list[tuple[float, CellTime]]:
@@ -171,6 +172,7 @@ def run_chapter(
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+    from booktools.glue import notebook_glue
     from booktools.reprs import glued_numpy_scalars, notebook_reprs
 
     return ChapterRun(
@@ -182,6 +184,7 @@ def run_chapter(
         peak_mb,
         notebook_reprs(nb),
         glued_numpy_scalars(nb),
+        notebook_glue(nb),
     )
 
 
@@ -201,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=None,
         help="seconds per cell (default: execute: timeout in the book's _config.yml)",
+    )
+    parser.add_argument(
+        "--glue", action="store_true", help="print every value the page glued (the prose's words)"
     )
     args = parser.parse_args(argv)
     if args.chapter is None and not args.all:
@@ -226,6 +232,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  cell {index:3d}  glues a NumPy scalar as {name!r}: glue float(x) or int(n)")
     for c in slowest:
         print(f"  cell {c.index:3d}  {c.seconds:6.1f} s  {c.first_line}")
+    if args.glue:
+        print("Glued values (tables and figures shortened):")
+        for name, text in result.glued.items():
+            short = text if len(text) < 200 and "<" not in text else text[:60] + " ..."
+            print(f"  {name}: {short}")
     print("Cells that raised the peak memory most:")
     for rise, c in peak_rises(result.cells)[:5]:
         print(f"  cell {c.index:3d}  +{rise:5.0f} MB to {c.peak_mb:5.0f} MB  {c.first_line}")

@@ -120,6 +120,12 @@ class Verdict:
         diff = difference(self.difference, scale=scale, unit="")
         if not math.isfinite(self.half_width):
             return f"{diff} {unit} (noise unknown from {_count(self.n, self.unit)})".strip()
+        if self.half_width == 0:  # e.g. two models right and wrong on the same examples
+            return (
+                f"{diff} {unit}, with no spread".strip()
+                if self.difference
+                else (f"0 {unit}: the same result on every one of the {_count(self.n, self.unit)}")
+            )
         decimals = _decimals(self.half_width * scale)
         return f"{diff} ± {self.half_width * scale:.{decimals}f} {unit}".strip()
 
