@@ -41,6 +41,12 @@ def test_compare_table_and_ensembles_beat_a_single_tree(data):
     assert table["accuracy"].is_monotonic_decreasing
     assert table.index[-1] == "single tree"
     assert (table["fit time (s)"] > 0).all()
+    # every example predicted once out of fold: the shares right are the fold accuracies
+    correct = table.attrs["correct"]
+    assert set(correct) == set(table.index)
+    for name, right in correct.items():
+        assert right.shape == (len(y),)
+        np.testing.assert_allclose(right.mean(), table.loc[name, "accuracy"], atol=0.01)
 
 
 def test_staged_accuracy_one_row_per_round(data):

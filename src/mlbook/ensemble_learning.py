@@ -102,23 +102,40 @@ def compare(
     -------
     DataFrame
         Indexed by model name, sorted by accuracy: ``accuracy`` and ``accuracy std``
-        over the folds, ``fit time (s)`` and ``predict time (s)`` per fold.
+        over the folds, ``fit time (s)`` and ``predict time (s)`` per fold. Its
+        ``attrs["correct"]`` maps each model to a boolean array of shape ``(n_samples,)``:
+        whether the model, fitted on the other folds, classified each example right. Every
+        example is predicted once by every model, so two models compare paired
+        (:func:`mlbook.verdict.compare_paired`).
     """
     from sklearn.model_selection import StratifiedKFold, cross_validate
     from threadpoolctl import threadpool_limits
 
     folds = StratifiedKFold(cv, shuffle=True, random_state=seed)
-    rows = {}
+    y_arr = np.asarray(y)
+    rows, correct = {}, {}
     for name, model in models.items():
         with threadpool_limits(1):
-            res = cross_validate(model, X, y, cv=folds, n_jobs=1)
+            res = cross_validate(
+                model, X, y, cv=folds, n_jobs=1, return_estimator=True, return_indices=True
+            )
+            right = np.zeros(len(y_arr), dtype=bool)
+            for fitted, test in zip(res["estimator"], res["indices"]["test"]):
+                right[test] = fitted.predict(_rows(X, test)) == y_arr[test]
+        correct[name] = right
         rows[name] = {
             "accuracy": res["test_score"].mean(),
             "accuracy std": res["test_score"].std(),
             "fit time (s)": res["fit_time"].mean(),
             "predict time (s)": res["score_time"].mean(),
         }
-    return pd.DataFrame(rows).T.sort_values("accuracy", ascending=False)
+    table = pd.DataFrame(rows).T.sort_values("accuracy", ascending=False)
+    table.attrs["correct"] = correct
+    return table
+
+
+def _rows(X, index):
+    return X.iloc[index] if hasattr(X, "iloc") else X[index]
 
 
 def staged_accuracy(model, X_train, y_train, X_test, y_test) -> pd.DataFrame:
