@@ -29,6 +29,9 @@ def test_seed_predicted_labels_are_empty(seed_run):
 def test_seed_accuracy_is_training_accuracy(seed_run):
     assert seed_run["reported_accuracy"] == 1.0
     assert seed_run["unlabeled_accuracy"] < 0.9  # the number that matters is lower
+    right = seed_run["unlabeled_correct"]
+    assert right.shape == (900,)
+    assert right.mean() == seed_run["unlabeled_accuracy"]
 
 
 def test_seed_default_rbf_kernel_gives_nan_probabilities(seed_run):
