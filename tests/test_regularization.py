@@ -167,3 +167,71 @@ def test_constrained_minima_and_the_drawing():
     assert "w = (1.00, 0.00)" in [t.get_text() for t in fig.axes[0].texts]
     assert fig.get_size_inches()[0] <= 7
     plt.close(fig)
+
+
+def test_gap_change_combines_training_and_test_noise():
+    from mlbook.verdict import compare_accuracies
+
+    # a: 99 % train, 90 % test (gap 9); b: 95 % train, 90 % test (gap 5)
+    train = compare_accuracies(0.99, 0.95, 1000)
+    test = compare_accuracies(0.90, 0.90, 1000)
+    v = rg.gap_change(train, test)
+    assert v.difference == pytest.approx(0.04)
+    assert v.half_width == pytest.approx(np.hypot(train.half_width, test.half_width))
+    assert v.half_width > test.half_width
+    assert v.word == "beats"  # a's gap is the wider one
+    # a gap difference smaller than the noise is a tie, whichever sign it has
+    tie = rg.gap_change(compare_accuracies(0.951, 0.95, 1000), test)
+    assert tie.word == "ties with"
+
+
+def test_versus_baseline_is_paired_and_fills_the_table():
+    rng = np.random.default_rng(0)
+    n = 2000
+    base_test = rng.random(n) < 0.85
+    better = base_test.copy()
+    better[np.flatnonzero(~base_test)[:60]] = True  # right on 60 more of the same images
+    same = base_test.copy()
+    same[[np.flatnonzero(base_test)[0], np.flatnonzero(~base_test)[0]]] ^= True  # swaps 2
+    train = np.ones(500, bool)
+    right = {
+        "baseline": {"train": train, "test": base_test},
+        "better": {"train": train, "test": better},
+        "same": {"train": train, "test": same},
+    }
+    verdicts = rg.versus_baseline(right)
+    assert set(verdicts) == {"better", "same"}
+    assert verdicts["better"]["test"].word == "beats"
+    assert verdicts["better"]["gap"].word == "loses to"  # same training, better test
+    assert verdicts["same"]["test"].word == "ties with"
+    assert verdicts["same"]["gap"].word == "ties with"
+    scores = {
+        t: {"train accuracy": r["train"].mean(), "test accuracy": r["test"].mean()}
+        for t, r in right.items()
+    }
+    table = rg.summary_table(scores, verdicts)
+    assert table.loc["better", "test vs baseline"].startswith("beats (+3.0 ± ")
+    assert table.loc["better", "gap vs baseline"].startswith("narrower (\u22123.0 ± ")
+    assert table.loc["same", "test vs baseline"].startswith("ties with (0 ± ")
+    assert table.loc["baseline", "test vs baseline"] == ""
+
+
+def test_correct_marks_each_prediction():
+    model = rg.build_model("baseline", 8)
+    x = np.random.default_rng(0).random((20, 28, 28)).astype("float32")
+    predicted = np.argmax(model.predict(x, verbose=0), axis=1)
+    y = predicted.copy()
+    y[:5] = (y[:5] + 1) % 10
+    right = rg.correct(model, x, y)
+    assert right.dtype == bool
+    assert right.shape == (20,)
+    assert right.sum() == 15
+    assert not right[:5].any()
+
+
+def test_identical_models_read_as_same_predictions():
+    right = {"baseline": {"train": np.ones(10, bool), "test": np.arange(10) < 7}}
+    right["early stopping"] = right["baseline"]
+    table = rg.summary_table({t: {"test accuracy": 0.7} for t in right}, rg.versus_baseline(right))
+    assert table.loc["early stopping", "test vs baseline"] == "ties with (same predictions)"
+    assert table.loc["early stopping", "gap vs baseline"] == "tie (same predictions)"

@@ -17,8 +17,11 @@ if TYPE_CHECKING:  # keras is imported inside the functions that need it
     import keras
     import pandas as pd
 
+    from mlbook.verdict import Verdict
+
 #: Per-profile settings: a deliberately small training set, a validation set (watched by
-#: early stopping), a test set (``None``: all of MNIST's) that ranks the techniques, and
+#: early stopping and choosing a technique), a test set (``None``: all of MNIST's) that
+#: reports them once, and
 #: enough epochs to overfit. ``patience``: epochs without improvement before early stopping.
 #: ``techniques``: the ones trained (the quick preview leaves out the two slowest).
 SETTINGS = freeze(
@@ -180,17 +183,94 @@ def generalisation(
     return {**scores, "gap": scores["train accuracy"] - held_out}
 
 
-def summary_table(scores: dict[str, dict[str, float]]) -> pd.DataFrame:
+def summary_table(
+    scores: dict[str, dict[str, float]], verdicts: dict[str, dict[str, Verdict]] | None = None
+) -> pd.DataFrame:
     """Scores per technique, plus the change over the baseline.
 
     The change is in test accuracy if the scores have one, else in validation accuracy.
+    With *verdicts* (from :func:`versus_baseline`), two text columns say how each
+    technique's test accuracy and gap compare with the baseline's, with their noise.
     """
     import pandas as pd
 
     table = pd.DataFrame(scores).T
     ranked_by = "test accuracy" if "test accuracy" in table else "validation accuracy"
     table["vs baseline"] = table[ranked_by] - table.loc["baseline", ranked_by]
+    if verdicts is not None:
+        for column, key, word in (
+            ("test vs baseline", "test", str),
+            ("gap vs baseline", "gap", lambda v: GAP_WORDS[v.word]),
+        ):
+            table[column] = [
+                _with_noise(verdicts[t][key], word) if t in verdicts else "" for t in table.index
+            ]
     return table
+
+
+def _with_noise(v: Verdict, word) -> str:
+    """'ties with (+0.2 ± 0.8 points)'; 'ties with (same predictions)' when nothing differs."""
+    if v.difference == 0 and v.half_width == 0:
+        return f"{word(v)} (same predictions)"
+    return f"{word(v)} ({v.interval()})"
+
+
+def versus_baseline(
+    right: dict[str, dict[str, np.ndarray]], baseline: str = "baseline"
+) -> dict[str, dict[str, Verdict]]:
+    """Compare every technique with the baseline, paired on the same images.
+
+    *right* maps a technique to its per-example results (:func:`correct`) on
+    ``"train"`` and ``"test"`` images, the same images for every technique. Returns, per
+    technique but the baseline, ``"test"``: its test accuracy against the baseline's, and
+    ``"gap"``: its gap against the baseline's (:func:`gap_change`).
+    """
+    from mlbook.verdict import compare_paired
+
+    base = right[baseline]
+    verdicts = {}
+    for technique, r in right.items():
+        if technique == baseline:
+            continue
+        test = compare_paired(r["test"], base["test"])
+        train = compare_paired(r["train"], base["train"], unit="training examples")
+        verdicts[technique] = {"test": test, "gap": gap_change(train, test)}
+    return verdicts
+
+
+def correct(model: keras.Model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Right (True) or wrong per example, in inference mode (``predict``): shape ``(n,)``.
+
+    Two models' arrays on the same images are what :func:`mlbook.verdict.compare_paired`
+    compares.
+    """
+    probabilities = model.predict(x, batch_size=1024, verbose=0)
+    return np.argmax(probabilities, axis=1) == np.asarray(y)
+
+
+def gap_change(train: Verdict, test: Verdict) -> Verdict:
+    """Verdict on how much *a*'s gap (train − test accuracy) exceeds *b*'s, with its noise.
+
+    *train* and *test* compare *a* with *b* on the training and on the test images
+    (:mod:`mlbook.verdict`). The gap difference is ``train.difference − test.difference``;
+    its half width combines the two, as independent noises add:
+    ``hypot(train.half_width, test.half_width)``. "beats" means *a*'s gap is the wider,
+    "loses to" the narrower, "ties with" that the two gaps differ by less than the noise.
+    """
+    from dataclasses import replace
+
+    if train.level != test.level:
+        raise ValueError("combine two verdicts at the same level")
+    return replace(
+        test,
+        difference=train.difference - test.difference,
+        half_width=float(np.hypot(train.half_width, test.half_width)),
+        method=f"gap: training ({train.method}) minus test ({test.method})",
+    )
+
+
+#: How the summary table reads a gap verdict (technique's gap against the baseline's).
+GAP_WORDS = {"beats": "wider", "loses to": "narrower", "ties with": "tie", "cannot tell": "?"}
 
 
 def first_kernel(model: keras.Model) -> np.ndarray:
