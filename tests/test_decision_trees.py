@@ -1,5 +1,6 @@
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import make_moons
 from sklearn.model_selection import train_test_split
@@ -28,16 +29,38 @@ def test_seed_code_runs_once_the_data_exist():
     assert dt.run_seed_code(setup + dt.SEED_CODE) == "no error"
 
 
-def test_depth_curve_overfits(moons):
-    X_train, X_test, y_train, y_test = moons
-    curve = dt.depth_curve(X_train, y_train, X_test, y_test, [1, 2, 4, None])
+def test_depth_curve_cross_validates_on_the_training_part_only(moons):
+    X_train, _, y_train, _ = moons
+    curve, train, cv = dt.depth_curve(X_train, y_train, [1, 2, 4, None], n_splits=5, n_repeats=2)
     assert curve["max_depth"].tolist() == [1, 2, 4, "none"]
+    assert list(cv.index) == [1, 2, 4, "none"]
+    assert cv.shape == train.shape == (4, 10)  # every depth on the same 5 x 2 folds
+    np.testing.assert_allclose(curve["CV accuracy"], cv.mean(axis=1))
     assert curve["train accuracy"].is_monotonic_increasing
     assert curve["leaves"].is_monotonic_increasing
     full = curve.iloc[-1]
     assert full["train accuracy"] == 1.0  # an unlimited tree memorises
-    assert full["test accuracy"] < full["train accuracy"] - 0.05
+    assert full["CV accuracy"] < full["train accuracy"] - 0.05
     assert (curve["leaves"] <= 2 ** curve["depth"]).all()
+    # the same folds with the same seed: a depth's scores do not depend on the others
+    _, _, again = dt.depth_curve(X_train, y_train, [4], n_splits=5, n_repeats=2)
+    np.testing.assert_array_equal(again.loc[4], cv.loc[4])
+
+
+def test_versus_chosen_gives_every_depth_a_verdict_against_the_choice():
+    rng = np.random.default_rng(0)
+    best = 0.9 + rng.normal(0, 0.02, 20)
+    cv = pd.DataFrame(
+        [best - 0.2, best - 0.001 + rng.normal(0, 0.002, 20), best],
+        index=pd.Index([1, 2, "none"], dtype=object),
+    )
+    table = dt.versus_chosen(cv, "none", n_splits=10)
+    assert table.loc["none", "verdict"] == "chosen"
+    assert table.loc["none", "difference"] == ""
+    assert table.loc[1, "verdict"] == "loses to"
+    assert table.loc[2, "verdict"] == "ties with"
+    assert table.loc[1, "difference"].startswith("\u2212")
+    assert table["CV accuracy"].dtype == float
 
 
 def test_plot_boundaries_one_panel_per_depth(moons):

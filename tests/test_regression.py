@@ -54,6 +54,27 @@ def test_cross_validated_scores_table(diabetes):
     assert (scores["R2"] > 0.3).all()  # better than the mean
 
 
+def test_compare_folds_widens_the_paired_interval_for_overlapping_folds():
+    from scipy import stats
+
+    from mlbook.verdict import compare_runs
+
+    rng = np.random.default_rng(0)
+    a = 0.9 + rng.normal(0, 0.02, 30)
+    b = a - 0.01 + rng.normal(0, 0.01, 30)
+    naive = compare_runs(a, b)
+    v = rg.compare_folds(a, b, n_splits=10)
+    assert v.difference == pytest.approx(naive.difference)
+    # Nadeau and Bengio: variance s² (1/k + n_test/n_train), n_test/n_train = 1/(K - 1)
+    d = a - b
+    se = np.sqrt(d.var(ddof=1) * (1 / 30 + 1 / 9))
+    assert v.half_width == pytest.approx(stats.t.ppf(0.975, 29) * se)
+    assert v.half_width > 2 * naive.half_width
+    assert naive.word == "beats"  # the naive interval calls a win ...
+    assert v.word == "ties with"  # ... that overlapping folds do not support
+    assert str(rg.compare_folds(a[:1], b[:1], n_splits=5)) == "cannot tell from 1 fold"
+
+
 def test_polynomial_overfits_noisy_curve():
     x, y = rg.make_curve_data(40)
     assert x.shape == (40, 1)

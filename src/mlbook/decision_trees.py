@@ -8,11 +8,23 @@ import pandas as pd
 from mlbook.notes import run_notes_code
 from mlbook.profile import freeze
 
-#: Per-profile settings: the depths tried in the depth curve and the boundary plots.
+#: Per-profile settings: the depths tried in the depth curve and the boundary plots, and
+#: the cross-validation that scores each depth (``cv_repeats`` shuffled ``cv_folds``-fold
+#: splits of the training part).
 SETTINGS = freeze(
     {
-        "full": {"max_depth": 8, "boundary_depths": (1, 3, None)},
-        "quick": {"max_depth": 8, "boundary_depths": (1, 3, None)},
+        "full": {
+            "max_depth": 8,
+            "boundary_depths": (1, 3, None),
+            "cv_folds": 10,
+            "cv_repeats": 3,
+        },
+        "quick": {
+            "max_depth": 8,
+            "boundary_depths": (1, 3, None),
+            "cv_folds": 10,
+            "cv_repeats": 3,
+        },
     }
 )
 
@@ -34,44 +46,89 @@ def run_seed_code(code: str = SEED_CODE) -> str:
 
 
 def depth_curve(
-    X_train,
-    y_train,
-    X_test,
-    y_test,
+    X,
+    y,
     depths,
+    *,
+    n_splits: int = 10,
+    n_repeats: int = 5,
     seed: int = 0,
-) -> pd.DataFrame:
-    """Fit one tree per maximum depth; training and test accuracy and the size of each.
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Cross-validate one tree per maximum depth on the training part *X*, *y*.
+
+    Every depth is scored on the same folds: ``n_repeats`` shuffled, stratified
+    ``n_splits``-fold splits of *X* (``RepeatedStratifiedKFold``). No test data is used.
 
     Parameters
     ----------
-    X_train, X_test : array-like, shape (n_train, n_features), (n_test, n_features)
-    y_train, y_test : array-like, shape (n_train,), (n_test,)
-    depths : iterable of int or None
+    X : array-like, shape (n, n_features)
+    y : array-like, shape (n,)
+    depths : sequence of int or None
         ``None`` grows the tree until every leaf is pure.
 
     Returns
     -------
-    DataFrame
-        One row per depth: ``max_depth``, ``depth`` (the depth actually reached),
-        ``leaves``, ``train accuracy``, ``test accuracy``.
+    table : DataFrame
+        One row per depth: ``max_depth`` (``"none"`` for None), ``depth`` and ``leaves``
+        of the tree grown on all of *X*, ``train accuracy`` and ``CV accuracy`` (means
+        over the folds), ``CV std`` (spread of the single folds).
+    train_scores, cv_scores : DataFrame, shape (len(depths), n_splits * n_repeats)
+        Accuracy on each fold's training part and on its held-out part, one row per
+        ``max_depth`` label, one column per fold.
     """
+    from sklearn.model_selection import RepeatedStratifiedKFold, validation_curve
     from sklearn.tree import DecisionTreeClassifier
 
-    rows = []
-    for d in depths:
-        tree = DecisionTreeClassifier(max_depth=d, random_state=seed)
-        tree.fit(X_train, y_train)
-        rows.append(
-            {
-                "max_depth": "none" if d is None else d,
-                "depth": tree.get_depth(),
-                "leaves": tree.get_n_leaves(),
-                "train accuracy": tree.score(X_train, y_train),
-                "test accuracy": tree.score(X_test, y_test),
-            }
-        )
-    return pd.DataFrame(rows)
+    depths = list(depths)
+    labels = ["none" if d is None else d for d in depths]
+    folds = RepeatedStratifiedKFold(
+        n_splits=n_splits,
+        n_repeats=n_repeats,
+        random_state=seed,
+    )
+    train, held_out = validation_curve(
+        DecisionTreeClassifier(random_state=seed),
+        X,
+        y,
+        param_name="max_depth",
+        param_range=depths,
+        cv=folds,
+    )
+    trees = [DecisionTreeClassifier(max_depth=d, random_state=seed) for d in depths]
+    trees = [tree.fit(X, y) for tree in trees]
+    table = pd.DataFrame(
+        {
+            "max_depth": labels,
+            "depth": [tree.get_depth() for tree in trees],
+            "leaves": [tree.get_n_leaves() for tree in trees],
+            "train accuracy": train.mean(axis=1),
+            "CV accuracy": held_out.mean(axis=1),
+            "CV std": held_out.std(axis=1),
+        }
+    )
+    index = pd.Index(labels, name="max_depth", dtype=object)
+    return table, pd.DataFrame(train, index=index), pd.DataFrame(held_out, index=index)
+
+
+def versus_chosen(cv_scores: pd.DataFrame, chosen, n_splits: int) -> pd.DataFrame:
+    """Compare every depth's fold scores with the chosen depth's, with their noise.
+
+    *cv_scores* is ``depth_curve``'s, *chosen* one of its row labels, *n_splits* the K
+    of its folds. Returns one row per depth: ``CV accuracy``, ``difference`` from the
+    chosen depth with its 95 % noise, and the ``verdict`` of the depth against it
+    (``mlbook.regression.compare_folds``); the chosen row says ``chosen``.
+    """
+    from mlbook.regression import compare_folds
+
+    rows = {}
+    for label, scores in cv_scores.iterrows():
+        verdict = compare_folds(scores, cv_scores.loc[chosen], n_splits)
+        rows[label] = {
+            "CV accuracy": scores.mean(),
+            "difference": "" if label == chosen else verdict.interval(),
+            "verdict": "chosen" if label == chosen else verdict.word,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("max_depth")
 
 
 def plot_boundaries(

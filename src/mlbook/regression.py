@@ -5,14 +5,19 @@ Each is judged on held-out data.
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from mlbook.notes import run_notes_code
 from mlbook.profile import freeze
+
+if TYPE_CHECKING:
+    from mlbook.verdict import Verdict
 
 #: Per-profile settings. The data are small; ``quick`` only tries fewer polynomial degrees.
 #: ``cv_repeats``: how many times the validation curve repeats its shuffled K-fold split.
@@ -209,6 +214,28 @@ def cross_validated_scores(
             "R2 std": res["test_r2"].std(),
         }
     return pd.DataFrame(rows).T
+
+
+def compare_folds(scores_a, scores_b, n_splits: int, *, level: float = 0.95) -> Verdict:
+    """Compare two models scored on the same cross-validation folds, with their noise.
+
+    Score *i* of both models is on fold *i* of one (repeated) ``n_splits``-fold split.
+    Two folds' training parts share most of their rows, so fold scores are not
+    independent and the paired t interval of ``compare_runs`` is too narrow. Nadeau
+    and Bengio's correction: the variance of the mean difference over k folds is
+    s² (1/k + n_test/n_train) instead of s²/k, with n_test/n_train = 1/(n_splits - 1).
+    """
+    from dataclasses import replace
+
+    from mlbook.verdict import compare_runs
+
+    verdict = compare_runs(scores_a, scores_b, level=level, unit="folds")
+    widen = math.sqrt(1 + verdict.n / (n_splits - 1))  # sqrt of (1/k + 1/(K-1)) / (1/k)
+    return replace(
+        verdict,
+        half_width=verdict.half_width * widen,
+        method="paired folds, corrected for overlapping training parts",
+    )
 
 
 def make_curve_data(
