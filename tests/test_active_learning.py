@@ -39,6 +39,14 @@ def test_the_notes_experiment_is_reproduced_exactly(seed_rounds):
     assert [r.n_labeled for r in seed_rounds] == [40, 45, 50, 55, 60]  # not 10 → 30
 
 
+def test_each_round_keeps_its_labels_for_every_point(seed_rounds):
+    """A fixed set can be scored in every round (the shrinking pool is not a fixed set)."""
+    _, y, _ = al.load_seed_digits()
+    for r in seed_rounds:
+        assert r.transduction.shape == y.shape
+        np.testing.assert_array_equal(r.transduction[r.picked], r.picked_pred)
+
+
 def test_seed_selection_with_np_in1d_is_gone():
     """The notes' np.in1d was removed from NumPy 2.x; np.isin gives the same selection."""
     if hasattr(np, "in1d"):

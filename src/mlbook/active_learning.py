@@ -153,6 +153,8 @@ class Round:
     picked_true: np.ndarray  # their true labels
     confusion: np.ndarray  # (10, 10) on the unlabelled points
     report: dict = field(repr=False, default_factory=dict)
+    #: (n,) the label the round's model gives every point: score any fixed set with it
+    transduction: np.ndarray | None = field(repr=False, default=None)
 
 
 def run_rounds(
@@ -191,6 +193,7 @@ def run_rounds(
                 report=classification_report(
                     true, pred, labels=np.arange(10), output_dict=True, zero_division=0
                 ),
+                transduction=model.transduction_.copy(),
             )
         )
         unlabeled = np.setdiff1d(unlabeled, picked)
