@@ -163,6 +163,25 @@ def test_no_output_shows_a_python_repr(site, name):
     assert found == []
 
 
+@pytest.mark.parametrize("name", executed_pages())
+def test_prose_shows_no_raw_markdown_and_no_signed_zero(site, name):
+    """Glued text is plain, and no difference prints as a signed zero.
+
+    '**overfitting**' in a glued string would show its stars; a difference between two
+    different values never prints as '+0.0 points' (mlbook.typeset.difference).
+    """
+    from booktools.reprs import markup_in_text, signed_zeros_in_text
+
+    soup = page(site, name)
+    for tag in soup(["pre", "code", "script", "style", "math"]):
+        tag.decompose()
+    for tag in soup.select(".math, .MathJax"):
+        tag.decompose()
+    text = soup.get_text(" ")
+    assert markup_in_text(text) == []
+    assert signed_zeros_in_text(text) == []
+
+
 def test_no_cell_failed_even_in_a_removed_cell(site):
     """An error output in a removed cell (a display that failed) is not on the page.
 

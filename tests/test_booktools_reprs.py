@@ -68,3 +68,62 @@ def test_glued_numpy_scalars_are_found():
         )
     ]
     assert reprs.glued_numpy_scalars(nb) == [(0, "bad")]
+
+
+def _glued(*pairs):
+    prefix = "application/papermill.record/"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "glue",
+            outputs=[
+                nbformat.v4.new_output(
+                    "display_data",
+                    data={prefix + mime: value},
+                    metadata={"scrapbook": {"name": name, "mime_prefix": prefix}},
+                )
+                for name, mime, value in pairs
+            ],
+        )
+    ]
+    return nb
+
+
+def test_glued_markdown_syntax_is_found_unless_glued_as_markdown():
+    nb = _glued(
+        ("bad", "text/plain", "'the beginning of **overfitting**'"),
+        ("code", "text/plain", "'call `fit` first'"),
+        ("fine", "text/plain", "'a plain sentence, 2 * 3 = 6'"),
+        ("md", "text/markdown", "the beginning of **overfitting**"),
+        ("power", "text/plain", "0.25"),
+    )
+    assert reprs.glued_markup(nb) == [(0, "bad"), (0, "code")]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("the beginning of **overfitting**, the", True),
+        ("use `model.fit` here", True),
+        ("see [the docs](https://x.org)", True),
+        ("2 * 3 * 4 and a*b", False),
+        ("plain prose with 95 % intervals", False),
+    ],
+)
+def test_markup_in_rendered_prose(text, found):
+    assert bool(reprs.markup_in_text(text)) is found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("a difference of +0.0 points", True),
+        ("changed by \u22120.0 %", True),
+        ("a gain of -0 points", True),
+        ("a difference of +0.04 points", False),
+        ("between 10.0 % and 20.0 %", False),
+        ("0 points: the same result on every example", False),
+    ],
+)
+def test_signed_zeros_are_found(text, found):
+    assert bool(reprs.signed_zeros_in_text(text)) is found

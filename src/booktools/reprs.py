@@ -67,3 +67,42 @@ def glued_numpy_scalars(nb) -> list[tuple[int, str]]:
             if NUMPY_SCALAR.match(text):
                 found.append((index, record["name"]))
     return found
+
+
+#: Markdown syntax that a glued string shows raw (``{glue:text}`` inserts plain text).
+MARKUP = re.compile(r"\*\*\S[^*]*\*\*|(?<![\w*])\*\S[^*\n]*\S\*(?![\w*])|`[^`\n]+`|\]\(\S+\)")
+#: A signed zero: a difference between two values that printed as nothing.
+SIGNED_ZERO = re.compile(r"(?<![\d.])[+\u2212-]0(?:\.0+)?(?![\d.])\s?(?:%|points?\b|pp\b)")
+
+
+def markup_in_text(text: str) -> list[str]:
+    """Return raw Markdown (``**bold**``, backticks, links) found in rendered prose."""
+    return [
+        text[max(0, m.start() - 25) : m.end() + 25].replace("\n", " ")
+        for m in MARKUP.finditer(text)
+    ]
+
+
+def signed_zeros_in_text(text: str) -> list[str]:
+    """Return differences printed as a signed zero ('+0.0 %', '−0.0 points')."""
+    return [
+        text[max(0, m.start() - 40) : m.end() + 10].replace("\n", " ")
+        for m in SIGNED_ZERO.finditer(text)
+    ]
+
+
+def glued_markup(nb) -> list[tuple[int, str]]:
+    """Return ``(cell index, glue name)`` for each glued string holding Markdown syntax."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            record = output.get("metadata", {}).get("scrapbook", {})
+            data = output.get("data", {})
+            prefix = record.get("mime_prefix", "")
+            if not record.get("name") or prefix + "text/markdown" in data:
+                continue  # a Markdown object is rendered ({glue:md}): its syntax is fine
+            text = data.get(prefix + "text/plain", "")
+            text = "".join(text) if isinstance(text, list) else text
+            if text[:1] in "'\"" and markup_in_text(text):
+                found.append((index, record["name"]))
+    return found

@@ -57,6 +57,7 @@ class ChapterRun:
     reprs: list[tuple[int, str]] = field(default_factory=list)  # outputs showing a repr
     numpy_glue: list[tuple[int, str]] = field(default_factory=list)  # unformattable glue
     glued: dict[str, str] = field(default_factory=dict)  # glue name -> its value as text
+    glued_markup: list[tuple[int, str]] = field(default_factory=list)  # **x** shown raw
 
 
 def peak_rises(cells: list[CellTime]) -> list[tuple[float, CellTime]]:
@@ -173,7 +174,7 @@ def run_chapter(
             else:
                 os.environ[k] = v
     from booktools.glue import notebook_glue
-    from booktools.reprs import glued_numpy_scalars, notebook_reprs
+    from booktools.reprs import glued_markup, glued_numpy_scalars, notebook_reprs
 
     return ChapterRun(
         path,
@@ -185,6 +186,7 @@ def run_chapter(
         notebook_reprs(nb),
         glued_numpy_scalars(nb),
         notebook_glue(nb),
+        glued_markup(nb),
     )
 
 
@@ -230,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  cell {index:3d}  shows a Python repr: ...{snippet}...")
     for index, name in result.numpy_glue:
         print(f"  cell {index:3d}  glues a NumPy scalar as {name!r}: glue float(x) or int(n)")
+    for index, name in result.glued_markup:
+        print(f"  cell {index:3d}  glues Markdown syntax as {name!r}: {{glue:text}} shows it raw")
     for c in slowest:
         print(f"  cell {c.index:3d}  {c.seconds:6.1f} s  {c.first_line}")
     if args.glue:
