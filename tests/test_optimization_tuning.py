@@ -204,3 +204,38 @@ def test_hand_schedules_match_keras(name):
     np.testing.assert_allclose(
         ot.hand_schedules(initial, steps)[name](at), lr, rtol=1e-5, atol=1e-6 * initial
     )
+
+
+def test_decay_factor_compounds_the_per_step_shrink():
+    assert ot.decay_factor(1e-3, 0.004, 0) == 1.0
+    assert ot.decay_factor(0.1, 0.5, 1) == pytest.approx(0.95)
+    assert ot.decay_factor(0.1, 0.5, 2) == pytest.approx(0.95**2)
+    # Keras' AdamW at its defaults: a few thousandths over a thousand steps
+    assert 0.99 < ot.decay_factor(1e-3, 0.004, 1000) < 0.997
+    with pytest.raises(ValueError, match="non-negative"):
+        ot.decay_factor(1e-3, 0.004, -1)
+
+
+@pytest.mark.slow  # trains models: a few seconds
+def test_race_keeps_each_optimisers_results_on_the_same_validation_images(small):
+    pick = {k: v for k, v in ot.optimizers().items() if k in ("SGD", "Adam")}
+    hist = ot.race(*small, epochs=1, batch_size=32, contestants=pick)
+    n_val = len(small[0]) - int(len(small[0]) * (1 - ot.RACE_VALIDATION))
+    for h in hist.values():
+        right = h["val_correct"]
+        assert right.dtype == bool
+        assert right.shape == (n_val,)
+        assert right.mean() == pytest.approx(h["val_accuracy"][-1], abs=1e-6)
+
+
+def test_bowl_momentum_is_the_one_the_paths_use():
+    paths = ot.bowl_paths()
+    again = ot.descend(
+        ot.sgd_step,
+        paths["SGD"][0],
+        len(paths["SGD"]) - 1,
+        lr=ot.BOWL_LR,
+        momentum=ot.BOWL_MOMENTUM,
+    )
+    np.testing.assert_allclose(paths["SGD + momentum"], again)
+    assert not np.allclose(ot.bowl_paths(momentum=0.9)["SGD + momentum"], again)

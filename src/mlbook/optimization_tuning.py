@@ -137,7 +137,9 @@ def race(
     Returns
     -------
     dict
-        optimiser name -> ``history.history`` (``loss``, ``accuracy``, ``val_*``).
+        optimiser name -> ``history.history`` (``loss``, ``accuracy``, ``val_*``) plus
+        ``val_correct``: after the last epoch, right (True) or wrong per validation image,
+        the same images for every optimiser (for :func:`mlbook.verdict.compare_paired`).
     """
     import keras
 
@@ -163,7 +165,21 @@ def race(
             seed=seed,
             verbose=0,
         )
+        predicted = np.argmax(model.predict(validation[0], batch_size=1024, verbose=0), axis=1)
+        histories[name]["val_correct"] = predicted == np.asarray(validation[1])
     return histories
+
+
+def decay_factor(learning_rate: float, weight_decay: float, steps: int) -> float:
+    """Return the share of a weight AdamW's decoupled decay alone leaves after *steps* steps.
+
+    Each step multiplies every weight by 1 − ηλ besides the adaptive step (the line
+    ``w = w - lr * weight_decay * w`` of :func:`adam_step`), so after *steps* steps the
+    decay alone leaves the share (1 − ηλ)^steps of it.
+    """
+    if steps < 0:
+        raise ValueError(f"steps must be non-negative, got {steps}")
+    return float((1.0 - learning_rate * weight_decay) ** steps)
 
 
 def race_table(histories: dict[str, dict[str, list[float]]]) -> pd.DataFrame:
@@ -489,6 +505,9 @@ def hand_vs_keras(name: str, w0, grads) -> tuple[np.ndarray, np.ndarray]:
 
 #: The elongated bowl of the paths figure: f(w) = (a1 w1² + a2 w2²) / 2.
 BOWL = (1.0, 20.0)
+#: SGD's learning rate and the momentum of "SGD + momentum" on the bowl.
+BOWL_LR = 0.09
+BOWL_MOMENTUM = 0.7
 
 
 def bowl_gradient(w, curvature=BOWL):
@@ -512,7 +531,9 @@ def descend(step, w0, n_steps: int, *, gradient=bowl_gradient, **hyper) -> np.nd
     return np.array(path)
 
 
-def bowl_paths(w0=(-4.0, 1.0), n_steps: int = 30, lr: float = 0.09) -> dict[str, np.ndarray]:
+def bowl_paths(
+    w0=(-4.0, 1.0), n_steps: int = 30, lr: float = BOWL_LR, momentum: float = BOWL_MOMENTUM
+) -> dict[str, np.ndarray]:
     """Return the paths of SGD, SGD with momentum and Adam on the bowl (hand updates).
 
     SGD and momentum share the learning rate ``lr``; Adam, whose steps do not scale with
@@ -520,7 +541,7 @@ def bowl_paths(w0=(-4.0, 1.0), n_steps: int = 30, lr: float = 0.09) -> dict[str,
     """
     return {
         "SGD": descend(sgd_step, w0, n_steps, lr=lr),
-        "SGD + momentum": descend(sgd_step, w0, n_steps, lr=lr, momentum=0.7),
+        "SGD + momentum": descend(sgd_step, w0, n_steps, lr=lr, momentum=momentum),
         "Adam": descend(adam_step, w0, n_steps, lr=0.2),
     }
 
