@@ -48,10 +48,36 @@ def test_in_sample_error_is_optimistic(diabetes):
 
 def test_cross_validated_scores_table(diabetes):
     X, y = diabetes
-    scores = rg.cross_validated_scores(rg.make_models(), X, y, cv=3)
+    scores, r2 = rg.cross_validated_scores(rg.make_models(), X, y, cv=3, repeats=2)
     assert list(scores.columns) == ["MSE", "MAE", "R2", "R2 std"]
     assert (scores["MAE"] ** 2 <= scores["MSE"] + 1e-9).all()  # Jensen: MAE² ≤ MSE
     assert (scores["R2"] > 0.3).all()  # better than the mean
+    assert r2.shape == (3, 6)  # every model on the same 3 x 2 folds
+    np.testing.assert_allclose(r2.mean(axis=1), scores["R2"])
+    # the same seed and rows give the same folds, so separate calls can be paired
+    _, again = rg.cross_validated_scores(
+        {"linear": rg.make_models()["linear"]}, X, y, cv=3, repeats=2
+    )
+    np.testing.assert_allclose(again.loc["linear"], r2.loc["linear"])
+
+
+def test_versus_chosen_and_in_units():
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    best = 0.5 + rng.normal(0, 0.05, 20)
+    folds = pd.DataFrame(
+        {"worse": best - 0.2, "same": best + rng.normal(0, 0.01, 20), "best": best}
+    ).T
+    table = rg.versus_chosen(folds, "best", n_splits=5)
+    assert table.loc["best", "verdict"] == "chosen"
+    assert table.loc["worse", "verdict"] == "loses to"
+    assert table.loc["same", "verdict"] == "ties with"
+    assert table.loc["worse", "difference"].startswith("\u22120.20 \u00b1 ")
+    from mlbook.verdict import Verdict
+
+    assert rg.in_units(Verdict(-0.0097, 0.04, 50, "folds", "x")) == "\u22120.01 \u00b1 0.04"
+    assert rg.in_units(Verdict(2.3, 7.2, 5, "folds", "x"), 0) == "+2 \u00b1 7"
 
 
 def test_compare_folds_widens_the_paired_interval_for_overlapping_folds():

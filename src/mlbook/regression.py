@@ -5,7 +5,6 @@ Each is judged on held-out data.
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 from typing import TYPE_CHECKING
@@ -20,7 +19,8 @@ if TYPE_CHECKING:
     from mlbook.verdict import Verdict
 
 #: Per-profile settings. The data are small; ``quick`` only tries fewer polynomial degrees.
-#: ``cv_repeats``: how many times the validation curve repeats its shuffled K-fold split.
+#: ``cv_repeats``: how many shuffled K-fold splits the model comparison and the validation
+#: curve repeat (every model on the same folds).
 #: ``bv_sets``: training sets drawn per degree for the bias-variance picture;
 #: ``svr_epsilon``: half-width of the SVR tube on the sine-wave data.
 SETTINGS = freeze(
@@ -185,20 +185,26 @@ def cross_validated_scores(
     X,
     y,
     cv: int = 5,
+    repeats: int = 1,
     seed: int = 0,
-) -> pd.DataFrame:
-    """MSE, MAE and R² of each model by K-fold cross-validation (shuffled folds).
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """MSE, MAE and R² of each model by repeated, shuffled K-fold cross-validation.
+
+    Every model is scored on the same ``repeats`` x ``cv`` folds of *X*, *y* (pass the
+    training part: what is chosen here must not have seen the test set).
 
     Returns
     -------
-    DataFrame
+    table : DataFrame
         One row per model; columns ``MSE``, ``MAE``, ``R2`` (means over the folds) and
-        ``R2 std`` (their spread).
+        ``R2 std`` (the spread of single folds).
+    r2_folds : DataFrame, shape (len(models), repeats * cv)
+        R² of each model on each fold, for comparing models fold by fold.
     """
-    from sklearn.model_selection import KFold, cross_validate
+    from sklearn.model_selection import RepeatedKFold, cross_validate
 
-    folds = KFold(cv, shuffle=True, random_state=seed)
-    rows = {}
+    folds = RepeatedKFold(n_splits=cv, n_repeats=repeats, random_state=seed)
+    rows, r2 = {}, {}
     for name, model in models.items():
         res = cross_validate(
             model,
@@ -207,13 +213,44 @@ def cross_validated_scores(
             cv=folds,
             scoring=["neg_mean_squared_error", "neg_mean_absolute_error", "r2"],
         )
+        r2[name] = res["test_r2"]
         rows[name] = {
             "MSE": -res["test_neg_mean_squared_error"].mean(),
             "MAE": -res["test_neg_mean_absolute_error"].mean(),
             "R2": res["test_r2"].mean(),
             "R2 std": res["test_r2"].std(),
         }
-    return pd.DataFrame(rows).T
+    return pd.DataFrame(rows).T, pd.DataFrame(r2).T
+
+
+def versus_chosen(folds: pd.DataFrame, chosen, n_splits: int, decimals: int = 2):
+    """Compare every candidate's fold scores with the chosen one's (``compare_folds``).
+
+    *folds* has one row of fold scores per candidate (e.g. ``cross_validated_scores``'s
+    ``r2_folds``), *chosen* is a row label, *n_splits* the K of the folds. Returns one
+    row per candidate: its mean ``score``, the ``difference`` from the chosen one with
+    its 95 % noise (in the scores' own units), and the ``verdict`` against it.
+    """
+    rows = {}
+    for name, scores in folds.iterrows():
+        verdict = compare_folds(scores, folds.loc[chosen], n_splits)
+        rows[name] = {
+            "score": scores.mean(),
+            "difference": "" if name == chosen else in_units(verdict, decimals),
+            "verdict": "chosen" if name == chosen else verdict.word,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def in_units(verdict: Verdict, decimals: int = 2) -> str:
+    """Return a verdict's difference and noise in the results' own units: '−0.21 ± 0.15'."""
+    from mlbook.typeset import difference
+
+    floor = 10.0 ** -(decimals + 1)  # a nonzero difference never reads as zero
+    diff = difference(verdict.difference, scale=1, unit="", decimals=decimals, floor=floor)
+    if not np.isfinite(verdict.half_width):
+        return f"{diff} (noise unknown)"
+    return f"{diff} ± {verdict.half_width:.{decimals}f}"
 
 
 def compare_folds(scores_a, scores_b, n_splits: int, *, level: float = 0.95) -> Verdict:
@@ -221,25 +258,28 @@ def compare_folds(scores_a, scores_b, n_splits: int, *, level: float = 0.95) -> 
 
     Score *i* of both models is on fold *i* of one (repeated) ``n_splits``-fold split.
     Two folds' training parts share most of their rows, so fold scores are not
-    independent and the paired t interval of ``compare_runs`` is too narrow. Nadeau
-    and Bengio's correction: the variance of the mean difference over k folds is
+    independent and a plain paired t interval is too narrow. Nadeau and Bengio's
+    correction widens it: the variance of the mean difference over k folds is
     s² (1/k + n_test/n_train) instead of s²/k, with n_test/n_train = 1/(n_splits - 1).
     """
-    from dataclasses import replace
-
     from mlbook.verdict import compare_runs
 
-    verdict = compare_runs(scores_a, scores_b, level=level, unit="folds")
-    widen = math.sqrt(1 + verdict.n / (n_splits - 1))  # sqrt of (1/k + 1/(K-1)) / (1/k)
-    return replace(
-        verdict,
-        half_width=verdict.half_width * widen,
-        method="paired folds, corrected for overlapping training parts",
+    ratio = 1 / (n_splits - 1)  # n_test / n_train of one K-fold split
+    return compare_runs(
+        scores_a,
+        scores_b,
+        level=level,
+        unit="folds",
+        test_train_ratio=ratio,
     )
 
 
+#: Standard deviation of the noise ``make_curve_data`` adds to the sine wave.
+CURVE_NOISE = 0.25
+
+
 def make_curve_data(
-    n: int = 40, noise: float = 0.25, seed: int = 0
+    n: int = 40, noise: float = CURVE_NOISE, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Make a noisy sine wave for polynomial fits.
 
@@ -310,7 +350,7 @@ def bias_variance(
     grid: np.ndarray,
     n_sets: int = 30,
     n: int = 40,
-    noise: float = 0.25,
+    noise: float = CURVE_NOISE,
     seed: int = 100,
 ) -> dict:
     """Fit one polynomial per fresh training set; measure the bias² and the variance.
