@@ -11,7 +11,9 @@ from mlbook.profile import freeze
 
 #: Per-profile settings: folds, the grid of C values searched, learning-curve sizes; for
 #: the SVM section the grid of C and gamma, and the training-set sizes (and repeats) at
-#: which the fit time is measured.
+#: which the fit time of an RBF SVC and of a logistic regression is measured: each where
+#: its fit time is more than the fixed cost of a fit (the time on ``overhead_size``
+#: examples), so logistic regression needs far more examples.
 SETTINGS = freeze(
     {
         "full": {
@@ -22,6 +24,9 @@ SETTINGS = freeze(
             "svm_gammas": (0.001, 0.01, 0.1, 1.0),
             "svm_sizes": (500, 1000, 2000, 4000),
             "svm_repeats": 2,
+            "lr_sizes": (16000, 32000, 64000, 128000),
+            "lr_repeats": 3,
+            "overhead_size": 100,
         },
         "quick": {
             "cv_folds": 5,
@@ -31,6 +36,9 @@ SETTINGS = freeze(
             "svm_gammas": (0.001, 0.01, 0.1, 1.0),
             "svm_sizes": (250, 500, 1000, 2000),
             "svm_repeats": 2,
+            "lr_sizes": (16000, 32000, 64000, 128000),
+            "lr_repeats": 3,
+            "overhead_size": 100,
         },
     }
 )
@@ -515,21 +523,23 @@ def svm_search_table(search) -> pd.DataFrame:
     return table
 
 
-def fit_time_vs_n(sizes, repeats: int = 3, n_features: int = 20, seed: int = 0):
-    """Measure the fit time of a scaled RBF SVC and of a scaled logistic regression.
+def fit_times(make_model, sizes, repeats: int = 3, n_features: int = 20, seed: int = 0):
+    """Measure how long ``make_model().fit`` takes on the first n examples, for each n.
 
     One synthetic problem (``make_classification``, 5 % flipped labels) of
-    ``max(sizes)`` examples; for each size the first n are fitted ``repeats`` times and
-    the fastest time is kept (the least disturbed by other work on the machine).
+    ``max(sizes)`` examples. Each fit runs on one thread (``threadpool_limits``), so
+    other work on the machine disturbs it less, and the fastest of ``repeats`` fits is
+    kept.
 
     Returns
     -------
-    DataFrame
-        Index ``n``; columns ``SVC (RBF)`` and ``logistic regression``, seconds.
+    Series
+        Index ``n``, fit time in seconds.
     """
     import time
 
     from sklearn.datasets import make_classification
+    from threadpoolctl import threadpool_limits
 
     X, y = make_classification(
         n_samples=max(sizes),
@@ -538,21 +548,20 @@ def fit_time_vs_n(sizes, repeats: int = 3, n_features: int = 20, seed: int = 0):
         flip_y=0.05,
         random_state=seed,
     )
-    models = {"SVC (RBF)": _scaled_svc, "logistic regression": scaled_logistic}
-    rows = {}
-    for n in sizes:
-        rows[n] = {}
-        for name, make in models.items():
-            times = []
+    times = {}
+    with threadpool_limits(limits=1):
+        for n in sizes:
+            runs = []
             for _ in range(repeats):
                 start = time.perf_counter()
-                make().fit(X[:n], y[:n])
-                times.append(time.perf_counter() - start)
-            rows[n][name] = min(times)
-    return pd.DataFrame(rows).T.rename_axis("n")
+                make_model().fit(X[:n], y[:n])
+                runs.append(time.perf_counter() - start)
+            times[n] = min(runs)
+    return pd.Series(times, name="seconds").rename_axis("n")
 
 
-def _scaled_svc():
+def scaled_svc():
+    """``StandardScaler`` → ``SVC(kernel="rbf")`` as one pipeline."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC
@@ -560,6 +569,14 @@ def _scaled_svc():
     return make_pipeline(StandardScaler(), SVC(kernel="rbf"))
 
 
-def growth_exponent(sizes, times) -> float:
-    """Return the slope k of log(time) against log(n): time grows roughly like n**k."""
-    return float(np.polyfit(np.log(np.asarray(sizes, dtype=float)), np.log(times), 1)[0])
+def growth_exponent(sizes, times, level: float = 0.95) -> tuple[float, float]:
+    """Return the slope k of log(time) against log(n) and the half width of its interval.
+
+    Time grows roughly like n**k. The interval is the least-squares slope's *level*
+    interval (Student t on len(sizes) - 2 degrees of freedom; three sizes at least).
+    """
+    from scipy.stats import linregress, t
+
+    fit = linregress(np.log(np.asarray(sizes, dtype=float)), np.log(times))
+    half = t.ppf(0.5 + level / 2, len(sizes) - 2) * fit.stderr
+    return float(fit.slope), float(half)
