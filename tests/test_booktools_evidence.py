@@ -117,3 +117,12 @@ def test_the_command_line_lists_findings_and_fails(tmp_path, capsys):
     assert "bad.md" in out
     assert "good.md" not in out
     assert "constant claim" in out
+
+
+def test_the_book_has_no_constant_claim_and_no_choice_on_test_data():
+    """Every chapter: each claim checks a computed result; nothing is chosen on test data."""
+    from booktools.toc import executed_pages
+    from conftest import ROOT
+
+    found = evidence.check(executed_pages(ROOT))
+    assert {page: [str(f) for f in fs] for page, fs in found.items()} == {}
