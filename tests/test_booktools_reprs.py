@@ -52,21 +52,7 @@ def test_only_visible_outputs_count():
 
 
 def test_glued_numpy_scalars_are_found():
-    prefix = "application/papermill.record/"
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_code_cell(
-            "glue",
-            outputs=[
-                nbformat.v4.new_output(
-                    "display_data",
-                    data={prefix + "text/plain": value},
-                    metadata={"scrapbook": {"name": name, "mime_prefix": prefix}},
-                )
-                for name, value in (("bad", "np.float64(0.24)"), ("good", "0.24"))
-            ],
-        )
-    ]
+    nb = _glued(("bad", "text/plain", "np.float64(0.24)"), ("good", "text/plain", "0.24"))
     assert reprs.glued_numpy_scalars(nb) == [(0, "bad")]
 
 
