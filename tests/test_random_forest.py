@@ -38,9 +38,57 @@ def test_forest_is_reproducible_with_a_seed(split):
 
 def test_accuracy_vs_trees_grows_one_forest(split):
     X_train, X_test, y_train, y_test = split
-    curve = rf.accuracy_vs_trees(X_train, y_train, X_test, y_test, (15, 40))
+    curve, right = rf.accuracy_vs_trees(X_train, y_train, X_test, y_test, (15, 40))
     assert curve["trees"].tolist() == [15, 40]
     assert curve[["OOB accuracy", "test accuracy"]].gt(0.7).all().all()
+    assert right["OOB"].shape == (2, len(y_train))
+    assert right["test"].shape == (2, len(y_test))
+    # the per-row results are the accuracies, row by row
+    np.testing.assert_allclose(right["test"].mean(axis=1), curve["test accuracy"])
+    np.testing.assert_allclose(right["OOB"][-1].mean(), curve["OOB accuracy"].iloc[-1])
+
+
+def test_cv_accuracy_scores_every_model_on_the_same_folds(split):
+    from sklearn.tree import DecisionTreeClassifier
+
+    X_train, _, y_train, _ = split
+    models = {"tree": DecisionTreeClassifier(random_state=0), "forest": rf.forest(20)}
+    folds = rf.cv_accuracy(models, X_train, y_train, n_splits=5, n_repeats=2)
+    assert folds.shape == (2, 10)
+    again = rf.cv_accuracy({"tree": models["tree"]}, X_train, y_train, n_splits=5, n_repeats=2)
+    np.testing.assert_array_equal(again.loc["tree"], folds.loc["tree"])  # same folds
+    assert ((folds > 0.5) & (folds <= 1)).all().all()
+
+
+def test_a_forest_is_unsure_near_borders_where_a_tree_is_not():
+    import matplotlib.pyplot as plt
+    from sklearn.datasets import make_blobs
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = make_blobs(200, centers=3, cluster_std=1.5, random_state=0)
+    tree = DecisionTreeClassifier(random_state=0).fit(X, y)
+    forest = rf.forest(30).fit(X, y)
+    axes, points = rf.region_grid(X, resolution=20)
+    assert axes.shape == (2, 20)
+    assert points.shape == (400, 2)
+    assert rf.unsure_share(tree, X, resolution=40) == 0.0  # pure leaves: all or nothing
+    assert rf.unsure_share(forest, X, resolution=40) > 0.05
+    fig = rf.draw_regions(
+        {"tree": tree, "forest": forest},
+        X,
+        y,
+        feature_names=["x0", "x1"],
+        class_names=["a", "b", "c"],
+        X_test=X,
+        y_test=y,
+        resolution=30,
+    )
+    axes = fig.get_axes()
+    assert len(axes) == 2
+    assert [ax.get_title().split("\n")[0] for ax in axes] == ["tree", "forest"]
+    assert all("test" in ax.get_title() for ax in axes)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["a", "b", "c"]
+    plt.close(fig)
 
 
 def test_importances_noise_gets_mdi_but_no_permutation_importance(split):
@@ -52,6 +100,9 @@ def test_importances_noise_gets_mdi_but_no_permutation_importance(split):
     # MDI, measured on training data, credits pure noise; the held-out permutation test barely does
     assert imp.loc["noise", "impurity"] > 0.02
     assert imp.loc["noise", "permutation"] < imp["permutation"].max() / 3
+    shuffles = imp.attrs["shuffles"]
+    assert shuffles.shape == (X_test.shape[1], 3)
+    np.testing.assert_allclose(shuffles.mean(axis=1)[imp.index], imp["permutation"])
 
 
 def test_cardinality_demo_fools_mdi_but_not_permutation_importance():

@@ -11,8 +11,10 @@ from mlbook.notes import run_notes_code
 from mlbook.profile import freeze
 
 #: Per-profile settings: forest size, the sizes of the accuracy-vs-trees curve, the
-#: number of shuffles per feature in permutation importance, and the training sets
-#: ("worlds") and trees per world of the variance experiment.
+#: number of shuffles per feature in permutation importance, the training sets
+#: ("worlds") and trees per world of the variance experiment, the cross-validation that
+#: compares a forest (of ``cv_trees`` trees) with a tree on the training part, and the
+#: grid of the decision-region pictures.
 SETTINGS = freeze(
     {
         "full": {
@@ -21,6 +23,10 @@ SETTINGS = freeze(
             "n_repeats": 10,
             "variance_worlds": 12,
             "variance_trees": 50,
+            "cv_folds": 10,
+            "cv_repeats": 3,
+            "cv_trees": 50,
+            "region_resolution": 150,
         },
         "quick": {
             "n_estimators": 100,
@@ -28,6 +34,10 @@ SETTINGS = freeze(
             "n_repeats": 5,
             "variance_worlds": 8,
             "variance_trees": 50,
+            "cv_folds": 10,
+            "cv_repeats": 2,
+            "cv_trees": 50,
+            "region_resolution": 100,
         },
     }
 )
@@ -111,7 +121,7 @@ def accuracy_vs_trees(
     y_test,
     tree_counts,
     seed: int = 0,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Grow one forest tree by tree (``warm_start``); OOB and test accuracy by size.
 
     Parameters
@@ -122,18 +132,27 @@ def accuracy_vs_trees(
 
     Returns
     -------
-    DataFrame
+    curve : DataFrame
         Columns ``trees``, ``OOB accuracy``, ``test accuracy``.
+    right : dict
+        ``"OOB"``: bool array, shape (len(tree_counts), n_train), whether each training
+        row's out-of-bag vote was right; ``"test"``: the same for each test row. Paired
+        by row, they compare two sizes of the forest with their noise.
     """
     model = forest(tree_counts[0], seed, warm_start=True)
-    rows = []
+    rows, right = [], {"OOB": [], "test": []}
+    y_train, y_test = np.asarray(y_train), np.asarray(y_test)
     for n in tree_counts:
         model.set_params(n_estimators=n)
         with warnings.catch_warnings():
             # with very few trees, some rows are in every bootstrap sample (no OOB vote)
             no_oob = "Some inputs do not have OOB scores"
             warnings.filterwarnings("ignore", message=no_oob)
+            warnings.filterwarnings("ignore", message="invalid value encountered")
             model.fit(X_train, y_train)
+        votes = np.nan_to_num(model.oob_decision_function_)  # no vote: counts as wrong
+        right["OOB"].append(model.classes_[votes.argmax(axis=1)] == y_train)
+        right["test"].append(model.predict(X_test) == y_test)
         rows.append(
             {
                 "trees": n,
@@ -141,7 +160,24 @@ def accuracy_vs_trees(
                 "test accuracy": model.score(X_test, y_test),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), {k: np.array(v) for k, v in right.items()}
+
+
+def cv_accuracy(
+    models: dict, X, y, n_splits: int = 10, n_repeats: int = 3, seed: int = 0
+) -> pd.DataFrame:
+    """Cross-validate each model on the same repeated, stratified K-fold splits of X, y.
+
+    Returns
+    -------
+    DataFrame, shape (len(models), n_splits * n_repeats)
+        Accuracy of each model (row) on each fold (column), to compare fold by fold.
+    """
+    from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_score
+
+    folds = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=seed)
+    scores = {name: cross_val_score(m, X, y, cv=folds) for name, m in models.items()}
+    return pd.DataFrame(scores).T
 
 
 def importances(
@@ -165,14 +201,15 @@ def importances(
     DataFrame
         Indexed by feature, columns ``impurity`` (sums to 1, from the training
         data), ``permutation`` (mean accuracy drop) and ``permutation std``; sorted
-        by impurity.
+        by impurity. ``attrs["shuffles"]`` holds each shuffle's accuracy drop (one row
+        per feature, one column per shuffle).
     """
     from sklearn.inspection import permutation_importance
 
     perm = permutation_importance(
         model, X_test, y_test, n_repeats=n_repeats, random_state=seed, n_jobs=1
     )
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "impurity": model.feature_importances_,
             "permutation": perm.importances_mean,
@@ -180,6 +217,8 @@ def importances(
         },
         index=X_test.columns,
     ).sort_values("impurity", ascending=False)
+    table.attrs["shuffles"] = pd.DataFrame(perm.importances, index=X_test.columns)
+    return table
 
 
 # --- why averaging helps: the variance of a forest --------------------------------------
@@ -331,3 +370,102 @@ def oob_by_hand(model, X, y) -> tuple[np.ndarray, float]:
     proba = votes / votes.sum(axis=1, keepdims=True)
     accuracy = float(np.mean(model.classes_[proba.argmax(axis=1)] == y))
     return proba, accuracy
+
+
+# --- what averaging does to the decision regions ------------------------------------
+
+
+def region_grid(X, resolution: int = 150, pad: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Return a grid over two features' range (padded by *pad*) and its points.
+
+    Returns
+    -------
+    axes : ndarray, shape (2, resolution)
+        The grid's values along each feature.
+    points : ndarray, shape (resolution**2, 2)
+        Every grid point, feature 0 varying fastest.
+    """
+    X = np.asarray(X, dtype=float)
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    axes = np.array([np.linspace(lo[j], hi[j], resolution) for j in range(2)])
+    xx, yy = np.meshgrid(*axes)
+    return axes, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def unsure_share(model, X, level: float = 0.9, resolution: int = 150) -> float:
+    """Share of the plane around *X* where no class gets *level* of the model's probability.
+
+    A single grown tree answers with the class shares of one leaf (mostly pure, so 0 or
+    1); a forest averages its trees' answers, which disagree near class borders.
+    """
+    _, points = region_grid(X, resolution)
+    return float(np.mean(model.predict_proba(points).max(axis=1) < level))
+
+
+def draw_regions(
+    models: dict,
+    X,
+    y,
+    *,
+    feature_names,
+    class_names,
+    X_test=None,
+    y_test=None,
+    resolution: int = 150,
+):
+    """Draw fitted classifiers' regions on two features, shaded by their probability.
+
+    One panel per model (a dict of title to fitted classifier): each point of the plane
+    is coloured by the model's most probable class, the stronger the higher that
+    probability, with the training points on top. Titles give the training accuracy (and
+    the test accuracy when *X_test*, *y_test* are given).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The panels side by side, the legend of the classes below them.
+    """
+    import matplotlib.pyplot as plt
+    from sklearn.inspection import DecisionBoundaryDisplay
+
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    colors = [plt.cm.Set1(k) for k in range(len(class_names))]
+    fig, axes = plt.subplots(
+        1,
+        len(models),
+        figsize=(3.6 * len(models), 3.8),
+        sharey=True,
+        layout="constrained",
+    )
+    axes = np.atleast_1d(axes)
+    for ax, (name, model) in zip(axes, models.items(), strict=True):
+        DecisionBoundaryDisplay.from_estimator(
+            model,
+            X,
+            ax=ax,
+            response_method="predict_proba",
+            plot_method="pcolormesh",
+            multiclass_colors=colors,
+            grid_resolution=resolution,
+            alpha=0.5,
+            vmin=0,  # a class's full colour at probability 1, in every panel
+            vmax=1,
+            xlabel=feature_names[0],
+            ylabel=feature_names[1] if ax is axes[0] else "",
+        )
+        for k, label in enumerate(class_names):
+            ax.scatter(
+                *X[y == k].T,
+                s=12,
+                color=colors[k],
+                edgecolor="k",
+                linewidth=0.4,
+                label=label,
+            )
+        title = f"{name}\ntrain {model.score(X, y):.0%}"
+        if X_test is not None:
+            title += f", test {model.score(X_test, y_test):.0%}"
+        ax.set_title(title, fontsize=10)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(class_names))
+    return fig
