@@ -103,10 +103,10 @@ def compare(
     DataFrame
         Indexed by model name, sorted by accuracy: ``accuracy`` and ``accuracy std``
         over the folds, ``fit time (s)`` and ``predict time (s)`` per fold. Its
-        ``attrs["correct"]`` maps each model to a boolean array of shape ``(n_samples,)``:
-        whether the model, fitted on the other folds, classified each example right. Every
-        example is predicted once by every model, so two models compare paired
-        (:func:`mlbook.verdict.compare_paired`).
+        ``attrs["correct"]`` maps each model to a boolean array of shape
+        ``(n_samples,)``: whether the model, fitted on the other folds, classified
+        each example right. Every example is predicted once by every model, so two
+        models compare paired (:func:`mlbook.verdict.compare_paired`).
     """
     from sklearn.model_selection import StratifiedKFold, cross_validate
     from threadpoolctl import threadpool_limits
@@ -117,7 +117,13 @@ def compare(
     for name, model in models.items():
         with threadpool_limits(1):
             res = cross_validate(
-                model, X, y, cv=folds, n_jobs=1, return_estimator=True, return_indices=True
+                model,
+                X,
+                y,
+                cv=folds,
+                n_jobs=1,
+                return_estimator=True,
+                return_indices=True,
             )
             right = np.zeros(len(y_arr), dtype=bool)
             for fitted, test in zip(res["estimator"], res["indices"]["test"]):

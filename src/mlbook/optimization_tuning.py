@@ -138,8 +138,9 @@ def race(
     -------
     dict
         optimiser name -> ``history.history`` (``loss``, ``accuracy``, ``val_*``) plus
-        ``val_correct``: after the last epoch, right (True) or wrong per validation image,
-        the same images for every optimiser (for :func:`mlbook.verdict.compare_paired`).
+        ``val_correct``: after the last epoch, right (True) or wrong per validation
+        image, the same images for every optimiser (for
+        :func:`mlbook.verdict.compare_paired`).
     """
     import keras
 
@@ -165,7 +166,8 @@ def race(
             seed=seed,
             verbose=0,
         )
-        predicted = np.argmax(model.predict(validation[0], batch_size=1024, verbose=0), axis=1)
+        proba = model.predict(validation[0], batch_size=1024, verbose=0)
+        predicted = np.argmax(proba, axis=1)
         histories[name]["val_correct"] = predicted == np.asarray(validation[1])
     return histories
 

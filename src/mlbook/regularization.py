@@ -221,9 +221,9 @@ def versus_baseline(
     """Compare every technique with the baseline, paired on the same images.
 
     *right* maps a technique to its per-example results (:func:`correct`) on
-    ``"train"`` and ``"test"`` images, the same images for every technique. Returns, per
-    technique but the baseline, ``"test"``: its test accuracy against the baseline's, and
-    ``"gap"``: its gap against the baseline's (:func:`gap_change`).
+    ``"train"`` and ``"test"`` images, the same images for every technique. Returns,
+    per technique but the baseline, ``"test"``: its test accuracy against the
+    baseline's, and ``"gap"``: its gap against the baseline's (:func:`gap_change`).
     """
     from mlbook.verdict import compare_paired
 
