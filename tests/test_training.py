@@ -184,3 +184,22 @@ def test_train_passes_callbacks_and_fit_keywords_to_fit(tiny_digits):
     )
     assert ended == [1, 2]
     assert len(history["loss"]) == 2
+
+
+def test_correct_matches_predict_batch_by_batch():
+    import keras
+
+    seed_everything(0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 4)).astype("float32")
+    y = rng.integers(0, 3, size=50)
+    models = [
+        keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+        for _ in range(6)  # predict() on a sixth model would log a retracing warning
+    ]
+    for model in models:
+        right = training.correct(model, x, y, batch_size=16)  # 4 batches, the last short
+        expected = np.argmax(model.predict(x, verbose=0), axis=1) == y
+        np.testing.assert_array_equal(right, expected)
+        assert right.dtype == bool
+        assert right.shape == (50,)

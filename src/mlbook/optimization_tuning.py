@@ -166,9 +166,7 @@ def race(
             seed=seed,
             verbose=0,
         )
-        proba = model.predict(validation[0], batch_size=1024, verbose=0)
-        predicted = np.argmax(proba, axis=1)
-        histories[name]["val_correct"] = predicted == np.asarray(validation[1])
+        histories[name]["val_correct"] = training.correct(model, *validation)
     return histories
 
 

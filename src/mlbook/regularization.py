@@ -239,13 +239,12 @@ def versus_baseline(
 
 
 def correct(model: keras.Model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Right (True) or wrong per example, in inference mode (``predict``): shape ``(n,)``.
+    """Right (True) or wrong per example, in inference mode: shape ``(n,)``.
 
     Two models' arrays on the same images are what :func:`mlbook.verdict.compare_paired`
     compares.
     """
-    probabilities = model.predict(x, batch_size=1024, verbose=0)
-    return np.argmax(probabilities, axis=1) == np.asarray(y)
+    return training.correct(model, x, y)
 
 
 def gap_change(train: Verdict, test: Verdict) -> Verdict:

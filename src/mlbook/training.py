@@ -86,6 +86,22 @@ def split_last(arrays, fraction: float):
     return head, tail
 
 
+def correct(model: keras.Model, x, y, batch_size: int = 1024) -> np.ndarray:
+    """Right (True) or wrong per example, the model in inference mode: shape ``(n,)``.
+
+    The model is called eagerly, a batch at a time: ``model.predict`` builds a new
+    ``tf.function`` for every model it is given, and from the fifth model on TensorFlow
+    logs a "retracing" warning onto the page. Two models' arrays on the same examples are
+    what :func:`mlbook.verdict.compare_paired` compares.
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    labels = [
+        np.argmax(np.asarray(model(x[i : i + batch_size], training=False)), axis=1)
+        for i in range(0, len(x), batch_size)
+    ]
+    return np.concatenate(labels) == y
+
+
 def steps_per_epoch(n_examples: int, batch_size: int) -> int:
     """Gradient steps in one epoch: the last, smaller batch counts too."""
     return -(-n_examples // batch_size)
