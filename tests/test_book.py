@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from booktools.reprs import LOG_NOISE  # one definition: make chapter reports it too
 from booktools.toc import toc_docnames
 from conftest import SITE_PROFILE, defines, shown_functions
 
@@ -31,14 +32,6 @@ def site(built_site) -> Path:
 
 def page(site: Path, name: str) -> BeautifulSoup:
     return BeautifulSoup((site / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
-
-
-#: Python warnings ("file.py:12: UserWarning: ..."), TensorFlow's logger ("WARNING:tensorflow:")
-#: and native start-up logs (absl, "I0000 ... port.cc").
-LOG_NOISE = re.compile(
-    r"\.py:\d+: \w*Warning: |^WARNING:|absl::InitializeLog|^[IWE]\d{4} [\d:.]+ +\d+ \w+\.cc",
-    re.M,
-)
 
 
 def executed_pages() -> list[str]:

@@ -113,3 +113,20 @@ def test_markup_in_rendered_prose(text, found):
 )
 def test_signed_zeros_are_found(text, found):
     assert bool(reprs.signed_zeros_in_text(text)) is found
+
+
+def test_log_noise_in_visible_outputs_is_found():
+    nb = nbformat.v4.new_notebook()
+    noisy = "WARNING:tensorflow:5 out of the last 5 calls triggered tf.function retracing.\n"
+    nb.cells = [
+        nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("stream", text=noisy)]),
+        nbformat.v4.new_code_cell(
+            "y",
+            metadata={"tags": ["remove-cell"]},
+            outputs=[nbformat.v4.new_output("stream", text=noisy)],
+        ),
+        nbformat.v4.new_code_cell("z", outputs=[nbformat.v4.new_output("stream", text="ok\n")]),
+    ]
+    found = reprs.notebook_log_noise(nb)
+    assert [index for index, _ in found] == [0]
+    assert found[0][1].startswith("WARNING:tensorflow:5 out of the last 5 calls")

@@ -75,6 +75,33 @@ MARKUP = re.compile(r"\*\*\S[^*]*\*\*|(?<![\w*])\*\S[^*\n]*\S\*(?![\w*])|`[^`\n]
 SIGNED_ZERO = re.compile(r"(?<![\d.])[+\u2212-]0(?:\.0+)?(?![\d.])\s?(?:%|points?\b|pp\b)")
 
 
+#: Python warnings ("file.py:12: UserWarning: ..."), TensorFlow's logger ("WARNING:tensorflow:")
+#: and native start-up logs (absl, "I0000 ... port.cc"): noise a page must not show.
+LOG_NOISE = re.compile(
+    r"\.py:\d+: \w*Warning: |^WARNING:|absl::InitializeLog|^[IWE]\d{4} [\d:.]+ +\d+ \w+\.cc",
+    re.M,
+)
+
+
+def notebook_log_noise(nb) -> list[tuple[int, str]]:
+    """Return ``(cell index, line)`` for each warning or log line in a visible output."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or "remove-cell" in cell.metadata.get("tags", []):
+            continue
+        if "remove-output" in cell.metadata.get("tags", []):
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "stream":
+                continue
+            text = output.get("text", "")
+            text = "".join(text) if isinstance(text, list) else text
+            found.extend(
+                (index, text[m.start() :].splitlines()[0][:120]) for m in LOG_NOISE.finditer(text)
+            )
+    return found
+
+
 def markup_in_text(text: str) -> list[str]:
     """Return raw Markdown (``**bold**``, backticks, links) found in rendered prose."""
     return [

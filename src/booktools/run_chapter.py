@@ -58,6 +58,7 @@ class ChapterRun:
     numpy_glue: list[tuple[int, str]] = field(default_factory=list)  # unformattable glue
     glued: dict[str, str] = field(default_factory=dict)  # glue name -> its value as text
     glued_markup: list[tuple[int, str]] = field(default_factory=list)  # **x** shown raw
+    log_noise: list[tuple[int, str]] = field(default_factory=list)  # warnings shown
 
 
 def peak_rises(cells: list[CellTime]) -> list[tuple[float, CellTime]]:
@@ -174,7 +175,12 @@ def run_chapter(
             else:
                 os.environ[k] = v
     from booktools.glue import notebook_glue
-    from booktools.reprs import glued_markup, glued_numpy_scalars, notebook_reprs
+    from booktools.reprs import (
+        glued_markup,
+        glued_numpy_scalars,
+        notebook_log_noise,
+        notebook_reprs,
+    )
 
     return ChapterRun(
         path,
@@ -187,6 +193,7 @@ def run_chapter(
         glued_numpy_scalars(nb),
         notebook_glue(nb),
         glued_markup(nb),
+        notebook_log_noise(nb),
     )
 
 
@@ -232,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  cell {index:3d}  shows a Python repr: ...{snippet}...")
     for index, name in result.numpy_glue:
         print(f"  cell {index:3d}  glues a NumPy scalar as {name!r}: glue float(x) or int(n)")
+    for index, line in result.log_noise:
+        print(f"  cell {index:3d}  shows a warning or log line (the site checks fail): {line}")
     for index, name in result.glued_markup:
         print(f"  cell {index:3d}  glues Markdown syntax as {name!r}: {{glue:text}} shows it raw")
     for c in slowest:
