@@ -239,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  cell {index:3d}  shows a Python repr: ...{snippet}...")
     for index, name in result.numpy_glue:
         print(f"  cell {index:3d}  glues a NumPy scalar as {name!r}: glue float(x) or int(n)")
+    for name, text in result.glued.items():
+        if text.strip() in ("''", '""', ""):
+            print(f"  glue {name!r} is empty: the site checks fail on an empty glued value")
     for index, line in result.log_noise:
         print(f"  cell {index:3d}  shows a warning or log line (the site checks fail): {line}")
     for index, name in result.glued_markup:
