@@ -132,27 +132,19 @@ class _Fixed:
     """Which names of a page hold fixed values (see the module docstring)."""
 
     def __init__(self, trees: list[ast.Module]):
-        self.imported: set[str] = set()
+        # names never bound on the page (imports, built-ins) count as fixed (see name())
         bindings: dict[str, list[ast.AST | None]] = {}
         for tree in trees:
             for node in ast.walk(tree):
-                if isinstance(node, (ast.Import, ast.ImportFrom)):
-                    for alias in node.names:
-                        self.imported.add((alias.asname or alias.name).split(".")[0])
-                elif isinstance(node, ast.Assign):
+                if isinstance(node, ast.Assign):
                     for target in node.targets:
                         self._bind(bindings, target, node.value)
-                elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value:
-                    self._bind(
-                        bindings,
-                        node.target,
-                        None if isinstance(node, ast.AugAssign) else node.value,
-                    )
+                elif isinstance(node, ast.AnnAssign) and node.value:
+                    self._bind(bindings, node.target, node.value)
                 elif isinstance(node, (ast.For, ast.comprehension)):
                     self._bind(bindings, node.target, node.iter)
-                elif isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Lambda)):
-                    if not isinstance(node, ast.Lambda):
-                        bindings.setdefault(node.name, []).append(None)
+                elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                    bindings.setdefault(node.name, []).append(None)
                 elif isinstance(node, (ast.With, ast.AsyncWith)):
                     for item in node.items:
                         if item.optional_vars is not None:
@@ -160,7 +152,7 @@ class _Fixed:
                 elif isinstance(node, ast.NamedExpr):
                     self._bind(bindings, node.target, node.value)
         # a container filled in place (``h[k] = ...``, ``rows.append(...)``) holds what
-        # was put in it: count it as computed
+        # was put in it, and ``n += x`` depends on x: count them as computed
         for tree in trees:
             for node in ast.walk(tree):
                 targets = []

@@ -238,13 +238,8 @@ def versus_baseline(
     return verdicts
 
 
-def correct(model: keras.Model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Right (True) or wrong per example, in inference mode: shape ``(n,)``.
-
-    Two models' arrays on the same images are what :func:`mlbook.verdict.compare_paired`
-    compares.
-    """
-    return training.correct(model, x, y)
+#: Right (True) or wrong per example, in inference mode (the book's one implementation).
+correct = training.correct
 
 
 def gap_change(train: Verdict, test: Verdict) -> Verdict:
