@@ -154,3 +154,38 @@ def test_draw_softmax_pipeline_highlights_the_true_digit():
     assert fig._suptitle.get_text() == "a 7"
     assert fig.get_size_inches()[0] <= 7
     plt.close(fig)
+
+
+def test_parameter_count_matches_keras_at_every_depth():
+    for widths in [(128,), (112, 112), (102, 102, 102), (7, 3)]:
+        assert dl.n_parameters(widths) == dl.build_deep_mlp(widths).count_params()
+    assert dl.n_parameters((128,)) == dl.build_mlp().count_params()
+
+
+def test_matched_widths_come_closest_to_the_parameter_budget():
+    target = dl.n_parameters((128,))
+    assert dl.matched_widths(1, target) == (128,)
+    for depth in (2, 3):
+        widths = dl.matched_widths(depth, target)
+        assert len(widths) == depth
+        assert len(set(widths)) == 1
+        gap = abs(dl.n_parameters(widths) - target)
+        h = widths[0]
+        for other in (h - 1, h + 1):  # no neighbouring width comes closer
+            assert gap <= abs(dl.n_parameters((other,) * depth) - target)
+        assert gap / target < 0.01
+    with pytest.raises(ValueError, match="needs at least one hidden layer"):
+        dl.matched_widths(0, target)
+
+
+@pytest.mark.slow  # trains four small models
+def test_depth_study_trains_each_depth_once_per_seed(tiny_digits):
+    x, y = dl.prepare(*tiny_digits)
+    kwargs = dict(depths=(1, 2), params=2_000, seeds=(3, 4), epochs=1, batch_size=32)
+    a = dl.depth_study(x[:200], y[:200], x[200:], y[200:], **kwargs)
+    assert list(a) == [1, 2]
+    assert all(list(runs) == [3, 4] for runs in a.values())
+    assert all(0.0 <= acc <= 1.0 for runs in a.values() for acc in runs.values())
+    kwargs["depths"] = (2,)
+    b = dl.depth_study(x[:200], y[:200], x[200:], y[200:], **kwargs)
+    assert b[2] == a[2]  # same depth and seed, same number: seeded, nothing leaks

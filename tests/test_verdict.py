@@ -11,6 +11,7 @@ from mlbook.verdict import (
     compare_accuracies,
     compare_paired,
     compare_runs,
+    compare_single_runs,
     standard_error,
 )
 
@@ -143,3 +144,26 @@ def test_folds_of_one_data_set_widen_the_interval_by_nadeau_bengio():
     assert (plain.word, corrected.word) == ("beats", "ties with")
     with pytest.raises(ValueError, match="paired folds"):
         compare_runs(a, b, paired=False, test_train_ratio=0.25)
+
+
+def test_two_single_runs_use_a_t_prediction_interval_from_the_seed_spread():
+    # The students' exercise: 97.4 % and 97.7 %, sigma from 3 seeds of the same setup.
+    runs = [0.9790, 0.9783, 0.9797]
+    s = np.std(runs, ddof=1)
+    v = compare_single_runs(0.977, 0.974, runs=runs, unit="seeds")
+    assert v.half_width == pytest.approx(stats.t.ppf(0.975, 2) * math.sqrt(2) * s)
+    assert v.difference == pytest.approx(0.003)
+    assert v.word == "ties with"  # 3 standard deviations, but t(2) needs 4.3
+    assert 0.3 / (math.sqrt(2) * s * 100) > 3  # a normal-quantile reading would say "beats"
+    # with many runs behind the same sigma the t quantile approaches 1.96: decided
+    many = np.resize(runs, 60)
+    assert compare_single_runs(0.977, 0.974, runs=many).word == "beats"
+
+
+def test_one_run_against_the_mean_of_others_and_too_few_runs():
+    runs = [0.970, 0.972, 0.974, 0.976]
+    v = compare_single_runs(0.9794, np.mean(runs), runs=runs, b_is_mean_of_runs=True)
+    sd = np.std(runs, ddof=1)
+    assert v.half_width == pytest.approx(stats.t.ppf(0.975, 3) * sd * math.sqrt(1.25))
+    assert v.word == "ties with"
+    assert compare_single_runs(0.99, 0.97, runs=[0.97]).word == "cannot tell"

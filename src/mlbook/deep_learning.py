@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,7 +20,8 @@ NOTES = {"train_size": 60_000, "epochs": 10, "batch_size": 32, "test_accuracy": 
 
 #: Per-profile settings. ``full`` is the seed's: all 60 000 images, 10 epochs, batch 32.
 #: ``spread_seeds``: the extra seeds trained with the same settings, to measure how much
-#: the test accuracy owes to the seed.
+#: the test accuracy owes to the seed. ``depth_*``: the depth study's budget (a subset,
+#: epochs, batch size), the same for every depth and smaller than the notes' run.
 SETTINGS = freeze(
     {
         "full": {
@@ -27,12 +29,18 @@ SETTINGS = freeze(
             "epochs": 10,
             "batch_size": 32,
             "spread_seeds": (1, 2),
+            "depth_size": 10_000,
+            "depth_epochs": 10,
+            "depth_batch": 64,
         },
         "quick": {
             "train_size": 6000,
             "epochs": 2,
             "batch_size": 32,
             "spread_seeds": (1, 2),
+            "depth_size": 2000,
+            "depth_epochs": 3,
+            "depth_batch": 64,
         },
     }
 )
@@ -169,6 +177,90 @@ def seed_spread(
         )
         accuracies[seed] = float(model.evaluate(x_test, y_test, verbose=0)[1])
     return accuracies
+
+
+def n_parameters(widths: Sequence[int], n_inputs: int = 784, n_classes: int = 10) -> int:
+    """Count the weights and biases of an MLP with hidden layers of *widths* units."""
+    sizes = [n_inputs, *widths, n_classes]
+    return sum((a + 1) * b for a, b in pairwise(sizes))
+
+
+def matched_widths(
+    depth: int, params: int, n_inputs: int = 784, n_classes: int = 10
+) -> tuple[int, ...]:
+    """Return *depth* equal hidden widths whose MLP has about *params* parameters.
+
+    The width is the whole number whose parameter count comes closest to *params*, so
+    networks of different depths can be compared at (almost) the same size.
+    """
+    if depth < 1:
+        raise ValueError(f"an MLP needs at least one hidden layer, got depth={depth}")
+
+    def gap(h: int) -> int:
+        return abs(n_parameters((h,) * depth, n_inputs, n_classes) - params)
+
+    width = min(range(1, params + 1), key=gap)  # gap is falling, then rising
+    return (width,) * depth
+
+
+def build_deep_mlp(widths: Sequence[int], optimizer="adam") -> keras.Model:
+    """Build an MLP for MNIST with one ReLU hidden layer per entry of *widths*."""
+    import keras
+    from keras import layers
+
+    model = keras.Sequential(
+        [keras.Input(shape=(28, 28)), layers.Flatten()]
+        + [layers.Dense(w, activation="relu") for w in widths]
+        + [layers.Dense(10, activation="softmax")],
+        name=f"mlp_{len(widths)}_hidden",
+    )
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=STEPS_PER_EXECUTION,
+    )
+    return model
+
+
+def depth_study(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    depths: Sequence[int],
+    params: int,
+    seeds: Sequence[int],
+    epochs: int,
+    batch_size: int,
+) -> dict[int, dict[int, float]]:
+    """Train MLPs of each depth at about *params* parameters, once per seed.
+
+    Every network trains with the falling rate (``cosine_adam``) on the same data for
+    the same steps; seed *s* fixes its batch order for every depth. Returns
+    ``{depth: {seed: test accuracy}}``.
+    """
+    from mlbook.repro import seed_everything
+
+    total_steps = epochs * training.steps_per_epoch(len(x_train), batch_size)
+    results: dict[int, dict[int, float]] = {}
+    for depth in depths:
+        widths = matched_widths(depth, params)
+        results[depth] = {}
+        for seed in seeds:
+            seed_everything(seed)
+            model = build_deep_mlp(widths, optimizer=cosine_adam(total_steps))
+            training.train(
+                model,
+                x_train,
+                y_train,
+                epochs=epochs,
+                batch_size=batch_size,
+                verbose=0,
+            )
+            results[depth][seed] = float(training.correct(model, x_test, y_test).mean())
+    return results
 
 
 def accuracy_table(runs: Mapping[str, Mapping[int, float]]):

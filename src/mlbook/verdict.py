@@ -20,6 +20,8 @@ Three kinds of evidence, three estimates of the noise (95 % intervals by default
   with a Student *t* quantile on :math:`k-1` degrees of freedom (paired when run *i* of
   both used the same seed, fold or split; Welch's unpaired test otherwise). With one run
   there is no spread to estimate: the verdict is "cannot tell from 1 run".
+* :func:`compare_single_runs` -- one run against one run (two students' numbers), the
+  run-to-run spread measured on *k* runs of the same setup: a *t* prediction interval.
 
 A difference whose interval holds zero is a tie. Give ``margin`` (the smallest difference
 that would matter) to tell a tie (the whole interval inside :math:`\pm` margin) from
@@ -257,6 +259,35 @@ def compare_runs(
     return Verdict(
         diff, float(_t_quantile(level, df) * se), k, unit, "unpaired runs", level, margin
     )
+
+
+def compare_single_runs(
+    score_a: float,
+    score_b: float,
+    *,
+    runs: Sequence[float] | np.ndarray,
+    b_is_mean_of_runs: bool = False,
+    level: float = 0.95,
+    margin: float | None = None,
+    unit: str = "runs",
+) -> Verdict:
+    r"""Compare two single runs, with the run-to-run spread measured on *runs*.
+
+    *runs* are :math:`k` scores of the same setup that differ only by the seed; their
+    standard deviation :math:`s` estimates one run's noise. Two independent runs differ
+    by :math:`\sqrt{2}\,s` on average, so the interval is
+    :math:`\pm\,t_{k-1}\sqrt{2}\,s` (a prediction interval: *s* itself is uncertain
+    with few runs). With ``b_is_mean_of_runs`` *b* is the mean of *runs* and the factor
+    is :math:`\sqrt{1 + 1/k}`: is one run (someone else's) unusual for this setup?
+    """
+    r = np.asarray(runs, dtype=float).ravel()
+    k = r.size
+    diff = float(score_a - score_b)
+    if k < 2:
+        return Verdict(diff, math.nan, k, unit, "single runs", level, margin)
+    factor = math.sqrt(1 + 1 / k) if b_is_mean_of_runs else math.sqrt(2)
+    half = _t_quantile(level, k - 1) * float(r.std(ddof=1)) * factor
+    return Verdict(diff, half, k, unit, "single runs, spread from other runs", level, margin)
 
 
 def choose(scores: Mapping[str, float], *, split: str, higher_is_better: bool = True) -> str:
