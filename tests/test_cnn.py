@@ -208,3 +208,74 @@ def test_draw_convolution_shades_the_window_and_writes_the_right_value():
     assert fig._suptitle.get_text().endswith(f"= {float(expected):g}")
     assert fig.get_size_inches()[0] <= 7
     plt.close(fig)
+
+
+def test_split_validation_is_stratified_and_disjoint(tiny_stand_in):
+    x, y = cnn.prepare(tiny_stand_in["x_train"], tiny_stand_in["y_train"], size=100)
+    x_fit, _y_fit, x_val, y_val = cnn.split_validation(x, y, 20)
+    assert len(x_fit) == 80
+    assert len(x_val) == 20
+    assert np.bincount(y_val, minlength=10).tolist() == [2] * 10
+    rows = {a.tobytes() for a in x_fit}
+    assert not any(a.tobytes() in rows for a in x_val)
+
+
+def test_build_cnn_uses_adams_default_rate_as_the_notes_do():
+    import keras
+
+    model = cnn.build_cnn()
+    adam_default = keras.optimizers.Adam().get_config()["learning_rate"]
+    assert float(model.optimizer.learning_rate) == pytest.approx(adam_default)
+    assert cnn.NOTES["learning_rate"] == pytest.approx(adam_default)
+
+
+def test_plateau_verdict_compares_the_last_epoch_with_an_earlier_one():
+    rng = np.random.default_rng(0)
+    base = rng.random(2000) < 0.6
+    rising = [base & (rng.random(2000) < 0.5), base & (rng.random(2000) < 0.8), base]
+    v = cnn.plateau_verdict(rising, lookback=2)
+    assert v.word == "beats"
+    assert v.difference == pytest.approx(base.mean() - rising[0].mean())
+    assert v.unit == "validation images"
+    assert v.n == 2000
+    assert cnn.plateau_verdict([base, base, base], lookback=2).word == "ties with"
+    assert cnn.plateau_verdict(rising[::-1], lookback=2).word == "loses to"
+    with pytest.raises(ValueError, match="more than 2 epochs"):
+        cnn.plateau_verdict([base, base], lookback=2)
+
+
+def test_class_against_rest_uses_the_class_and_the_other_examples():
+    y = np.array([0] * 100 + [1] * 100 + [2] * 100)
+    p = y.copy()
+    p[:60] = 1  # class 0 right 40 of 100 times; classes 1 and 2 always right
+    v = cnn.class_against_rest(y, p, 0)
+    assert v.difference == pytest.approx(0.4 - 1.0)
+    assert v.word == "loses to"
+    assert v.n == 100  # the smaller group
+    hit = cnn.class_against_rest(y, p, 1)
+    assert hit.difference == pytest.approx(1.0 - 140 / 200)
+    assert hit.word == "beats"
+
+
+@pytest.mark.slow
+def test_record_correct_matches_keras_validation_accuracy(tiny_stand_in):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    x, y = cnn.prepare(tiny_stand_in["x_train"], tiny_stand_in["y_train"])
+    recorder = cnn.record_correct(x[:40], y[:40])
+    model = cnn.build_cnn()
+    h = training.train(
+        model,
+        x,
+        y,
+        epochs=2,
+        batch_size=20,
+        monitor=(x[:40], y[:40]),
+        callbacks=[recorder],
+        verbose=0,
+    )
+    assert len(recorder.by_epoch) == 2
+    assert recorder.by_epoch[0].shape == (40,)
+    assert recorder.by_epoch[0].dtype == bool
+    np.testing.assert_allclose([c.mean() for c in recorder.by_epoch], h["val_accuracy"], atol=1e-6)
