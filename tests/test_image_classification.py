@@ -84,11 +84,75 @@ def test_compare_transfer_trains_a_head_on_frozen_pretrained_features(tiny_digit
     seed_everything(0)
     x, y = ic.select_digits(*tiny_digits, range(5))
     base = ic.pretrain_base(x, y, epochs=3, verbose=0)
-    rows = ic.compare_transfer(base, x, y, x, y, shots=(3,), steps=60)
-    assert set(rows[0]) == {"shots", "transfer", "scratch"}
-    assert rows[0]["shots"] == 3
-    assert rows[0]["transfer"] > 0.6  # chance is 0.2
-    assert 0 <= rows[0]["scratch"] <= 1
+    rows = ic.compare_transfer(base, x, y, x, y, shots=(3,), steps=60, draws=2)
+    assert [(r["shots"], r["draw"]) for r in rows] == [(3, 0), (3, 1)]
+    assert all(r["transfer"] > 0.6 for r in rows)  # chance is 0.2
+    assert all(0 <= r["scratch"] <= 1 for r in rows)
+
+
+def test_compare_transfer_trains_both_methods_on_the_same_draw(tiny_digits, monkeypatch):
+    """Pairing: for each draw, transfer's head sees the features of scratch's images."""
+    seed_everything(0)
+    x, y = ic.select_digits(*tiny_digits, range(5))
+    base = ic.build_base()
+    seen = []
+    monkeypatch.setattr(
+        ic, "fit_steps", lambda model, xs, ys, steps, seed: seen.append((xs, ys, seed))
+    )
+    rows = ic.compare_transfer(base, x, y, x[:20], y[:20], shots=(1, 2), steps=1, draws=3)
+    assert len(rows) == len(seen) // 2 == 6
+    for (z, y_head, s_head), (xs, y_net, s_net) in zip(seen[::2], seen[1::2]):
+        assert z.shape[1] == 1600
+        assert xs.shape[1:] == (28, 28, 1)
+        np.testing.assert_allclose(z, ic.features(base, xs), rtol=1e-6)
+        assert np.array_equal(y_head, y_net)
+        assert s_head == s_net
+    # different draws are different labelled sets
+    assert not np.array_equal(seen[1][0], seen[3][0])
+
+
+def test_a_head_on_features_trains_exactly_like_the_frozen_model(tiny_digits):
+    """Training the head on precomputed features = training it on top of the frozen base."""
+    seed_everything(0)
+    x, y = ic.select_digits(*tiny_digits, range(5))
+    base = ic.build_base()
+    frozen = ic.with_head(ic.copy_base(base), 5, trainable_base=False)
+    head = ic.head_model(1600, 5)
+    head.set_weights(frozen.get_layer("head").get_weights())
+    ic.fit_steps(frozen, x[:40], y[:40], steps=8, seed=1)
+    ic.fit_steps(head, ic.features(base, x[:40]), y[:40], steps=8, seed=1)
+    for a, b in zip(frozen.get_layer("head").get_weights(), head.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(frozen(x, training=False)),
+        np.asarray(head(ic.features(base, x), training=False)),
+        atol=1e-5,
+    )
+    assert ic.accuracy(frozen, x, y) == ic.accuracy(head, ic.features(base, x), y)
+
+
+def test_paired_verdicts_pair_the_draws_and_see_a_steady_gain():
+    """A steady +5 points on draws that vary by 20 points: paired, a clear win."""
+    luck = [0.5, 0.7, 0.6, 0.8, 0.55]
+    rows = [
+        {"shots": 1, "draw": r, "transfer": base + 0.05 + 0.001 * r, "scratch": base}
+        for r, base in enumerate(luck)
+    ]
+    rows.append({"shots": 10, "draw": 1, "transfer": 0.9, "scratch": 0.95})
+    rows.append({"shots": 10, "draw": 0, "transfer": 0.93, "scratch": 0.9})
+    v = ic.paired_verdicts(rows[::-1], margin=0.02)  # order of rows does not matter
+    assert list(v) == [10, 1]
+    assert v[1].word == "beats"
+    assert v[1].n == 5
+    assert v[1].difference == pytest.approx(0.052)
+    assert v[1].half_width < 0.01
+    from mlbook.verdict import compare_runs
+
+    unpaired = compare_runs([r["transfer"] for r in rows[:5]], luck, paired=False)
+    assert unpaired.word == "ties with"  # what pairing saves us from
+    # draw 0: +3 points, draw 1: -5 points; two draws cannot decide within 2 points
+    assert v[10].difference == pytest.approx(-0.01)
+    assert str(v[10]) == "cannot tell from 2 draws"
 
 
 def test_base_ends_at_the_convolutional_features():
@@ -219,19 +283,26 @@ def test_build_family_builds_the_named_application_at_any_input_size():
 
 
 @pytest.mark.parametrize(
-    ("shots", "transfer", "scratch"),
-    [
-        ((2,), (0.6,), (0.4,)),  # the quick profile: one number of labels
-        ((1, 3, 10, 30, 100), (0.5, 0.7, 0.85, 0.92, 0.95), (0.3, 0.5, 0.7, 0.88, 0.96)),
-    ],
+    ("shots", "draws"),
+    [((1, 10), 2), ((1, 10, 100), 5), ((1, 3, 10, 30, 100), 3)],
 )
-def test_plot_transfer_is_legible_and_its_legend_covers_no_point(shots, transfer, scratch):
+def test_plot_transfer_shows_every_draw_and_its_legend_covers_no_point(shots, draws):
     import matplotlib.pyplot as plt
 
     from mlbook import plotting
 
-    rows = [{"shots": k, "transfer": t, "scratch": c} for k, t, c in zip(shots, transfer, scratch)]
+    rng = np.random.default_rng(0)
+    rows = [
+        {"shots": k, "draw": r, "transfer": rng.uniform(0.4, 1), "scratch": rng.uniform(0.2, 1)}
+        for k in shots
+        for r in range(draws)
+    ]
     ax = ic.plot_transfer(rows, chance=0.2)
     assert len(ax.get_legend().get_texts()) == 3
+    assert [len(c.get_offsets()) for c in ax.collections] == [len(rows)] * 2
+    transfer_line = ax.lines[0]
+    assert transfer_line.get_ydata()[0] == pytest.approx(
+        np.mean([r["transfer"] for r in rows if r["shots"] == shots[0]])
+    )
     assert plotting.figure_problems(ax.figure) == []
     plt.close(ax.figure)

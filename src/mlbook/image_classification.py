@@ -23,28 +23,30 @@ if TYPE_CHECKING:
     import keras
 
 #: ``shots``: labelled examples per new class; ``head_steps``: gradient steps given to
-#: every few-shot model (the same budget whatever the number of labels);
+#: every few-shot model (the same budget whatever the number of labels); ``draws``:
+#: random draws of the labelled examples per number of shots (both methods learn from
+#: each draw);
 #: ``family_batch``, ``family_repeats``: images per timed batch and timed calls when the
 #: model families are measured.
 SETTINGS = freeze(
     {
         "full": {
-            "source_size": 15_000,
+            "source_size": 10_000,
             "source_epochs": 3,
-            "shots": (1, 3, 10, 30, 100),
-            "head_steps": 300,
-            "test_size": None,
-            "repeats": 2,
+            "shots": (1, 10, 100),
+            "head_steps": 200,
+            "test_size": 2000,
+            "draws": 5,
             "family_batch": 4,
             "family_repeats": 5,
         },
         "quick": {
             "source_size": 3000,
             "source_epochs": 1,
-            "shots": (2,),
-            "head_steps": 60,
+            "shots": (1, 10),
+            "head_steps": 30,
             "test_size": 500,
-            "repeats": 1,
+            "draws": 2,
             "family_batch": 2,
             "family_repeats": 3,
         },
@@ -52,6 +54,9 @@ SETTINGS = freeze(
 )
 
 SOURCE_DIGITS = (0, 1, 2, 3, 4)
+#: The smallest difference of accuracy between two methods that would matter (2 points):
+#: an interval wider than this on either side of zero is "cannot tell", not a tie.
+MARGIN = 0.02
 TARGET_DIGITS = (5, 6, 7, 8, 9)
 # --- the notes' path: a pretrained InceptionV3 ---------------------------------------
 
@@ -290,51 +295,117 @@ def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> flo
     return hits / len(x)
 
 
-def compare_transfer(
-    base, x_target, y_target, x_test, y_test, *, shots, steps: int, repeats: int = 1
-) -> list[dict[str, float]]:
-    """Compare few-shot accuracy on the new classes: transfer vs training from scratch.
+def features(base, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """Return the frozen *base*'s features of *x*, computed eagerly in chunks.
 
-    Transfer is the frozen pretrained base + a new head; scratch is the same network
-    trained from scratch on the same few labels.
+    A frozen base computes the same features at every training step, so they can be
+    computed once per image and the head trained on them alone.
+    """
+    chunks = [
+        np.asarray(base(x[i : i + batch_size], training=False))
+        for i in range(0, len(x), batch_size)
+    ]
+    return np.concatenate(chunks)
+
+
+def head_model(
+    n_features: int,
+    n_classes: int,
+    learning_rate: float = 1e-3,
+) -> keras.Model:
+    """Build the head of ``with_head`` alone: a softmax layer on precomputed features.
+
+    Compiled as ``with_head`` compiles, so it takes the same Adam steps.
+    """
+    import keras
+
+    inputs = keras.Input(shape=(n_features,))
+    outputs = keras.layers.Dense(n_classes, activation="softmax", name="head")(inputs)
+    model = keras.Model(inputs, outputs)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def compare_transfer(
+    base, x_target, y_target, x_test, y_test, *, shots, steps: int, draws: int
+) -> list[dict]:
+    """Score transfer and training from scratch on the same random draws of labels.
+
+    Transfer trains a new head on the frozen base's features (computed once); scratch
+    trains the same network from random weights. Draw *r* is one set of labelled
+    examples, and both methods learn from it, with the same batches.
 
     Returns
     -------
-    list of dict with ``shots`` (labels per class), ``transfer`` and ``scratch`` (test
-    accuracy, mean over *repeats* random draws of the labelled examples).
+    list of dict, one per number of shots and draw: ``shots`` (labels per class),
+    ``draw``, ``transfer`` and ``scratch`` (test accuracy)
     """
     n_classes = int(y_target.max()) + 1
+    z_test = features(base, x_test)
     rows = []
     for k in shots:
-        acc = {"transfer": [], "scratch": []}
-        for r in range(repeats):
-            xs, ys = few_shot(x_target, y_target, k, seed=r)
-            for name in acc:
-                if name == "transfer":
-                    model = with_head(copy_base(base), n_classes, trainable_base=False)
-                else:
-                    model = with_head(build_base(), n_classes)
-                fit_steps(model, xs, ys, steps, seed=r)
-                acc[name].append(accuracy(model, x_test, y_test))
-        means = {name: float(np.mean(v)) for name, v in acc.items()}
-        rows.append({"shots": k, **means})
+        for r in range(draws):
+            xs, ys = few_shot(x_target, y_target, k, seed=r)  # one draw for both
+            head = head_model(z_test.shape[1], n_classes)
+            fit_steps(head, features(base, xs), ys, steps, seed=r)
+            scratch = with_head(build_base(), n_classes)
+            fit_steps(scratch, xs, ys, steps, seed=r)
+            rows.append(
+                {
+                    "shots": k,
+                    "draw": r,
+                    "transfer": accuracy(head, z_test, y_test),
+                    "scratch": accuracy(scratch, x_test, y_test),
+                }
+            )
     return rows
 
 
-def plot_transfer(rows: list[dict[str, float]], *, ax=None, chance: float | None = None):
-    """Test accuracy against labels per class, transfer vs from scratch; returns ax.
+def paired_verdicts(rows: list[dict], margin: float | None = None) -> dict:
+    """Return, per number of shots, transfer's verdict against scratch over the draws.
 
-    The legend stands below the axes, where it cannot cover a point.
+    Draw *r* of both methods used the same labelled examples, so the comparison is
+    paired: ``compare_runs`` on the per-draw differences (Student *t*, 95 %).
+    """
+    from mlbook.verdict import compare_runs
+
+    verdicts = {}
+    for k in dict.fromkeys(r["shots"] for r in rows):
+        draws = sorted((r for r in rows if r["shots"] == k), key=lambda r: r["draw"])
+        verdicts[k] = compare_runs(
+            [r["transfer"] for r in draws],
+            [r["scratch"] for r in draws],
+            paired=True,
+            unit="draws",
+            margin=margin,
+        )
+    return verdicts
+
+
+def plot_transfer(rows: list[dict], *, ax=None, chance: float | None = None):
+    """Plot test accuracy against labels per class: every draw a dot, means as lines.
+
+    Transfer's dots stand a little left of each number of labels and scratch's a little
+    right, so that they do not hide each other. The legend stands below the axes.
     """
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
-    shots = [r["shots"] for r in rows]
-    ax.plot(
-        shots, [r["transfer"] for r in rows], marker="o", label="frozen pretrained base + new head"
-    )
-    ax.plot(shots, [r["scratch"] for r in rows], marker="s", label="same network from scratch")
+    shots = list(dict.fromkeys(r["shots"] for r in rows))
+    methods = {
+        "transfer": ("o", 0.9, "frozen pretrained base + new head"),
+        "scratch": ("s", 1.1, "same network from scratch"),
+    }
+    for method, (marker, shift, label) in methods.items():
+        dots = [(r["shots"] * shift, r[method]) for r in rows]
+        means = [np.mean([r[method] for r in rows if r["shots"] == k]) for k in shots]
+        line = ax.plot([k * shift for k in shots], means, marker=marker, label=label)[0]
+        ax.scatter(*zip(*dots), s=14, marker=marker, color=line.get_color(), alpha=0.4)
     if chance is not None:
         ax.axhline(chance, color="grey", ls=":", label="chance")
     ax.set_xscale("log")
@@ -343,8 +414,10 @@ def plot_transfer(rows: list[dict[str, float]], *, ax=None, chance: float | None
         xlabel="labelled examples per class",
         ylabel="test accuracy",
         ylim=(0, 1),
+        xlim=(min(shots) / 1.6, max(shots) * 1.6),
     )
     ax.set_xticks(shots, [str(s) for s in shots])
+    ax.set_xticks([], minor=True)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, frameon=False)
     return ax
 
