@@ -25,11 +25,11 @@ SETTINGS = freeze(
             "train_size": 6_000,
             "val_size": 1_000,
             "test_size": 3_000,
-            "epochs": 8,
+            "epochs": 7,
             "batch_size": 32,
             "plateau_epochs": 2,
-            "exercise_size": 600,
-            "exercise_epochs": 4,
+            "exercise_size": 2_000,
+            "exercise_epochs": 1,
         },
         "quick": {
             "train_size": 800,
@@ -38,8 +38,8 @@ SETTINGS = freeze(
             "epochs": 4,
             "batch_size": 32,
             "plateau_epochs": 2,
-            "exercise_size": 300,
-            "exercise_epochs": 3,
+            "exercise_size": 800,
+            "exercise_epochs": 1,
         },
     }
 )
