@@ -28,7 +28,7 @@ SETTINGS = freeze(
             "epochs": 7,
             "batch_size": 32,
             "plateau_epochs": 2,
-            "exercise_size": 2_000,
+            "exercise_size": 1_000,
             "exercise_epochs": 1,
         },
         "quick": {
