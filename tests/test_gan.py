@@ -187,3 +187,33 @@ def test_draw_gan_loop_draws_both_players_and_who_updates_whom():
     assert "updates $G$ only" in texts
     assert ax.figure.get_size_inches()[0] <= 7
     plt.close(ax.figure)
+
+
+def test_entropy_bits_of_count_tables():
+    assert gan.entropy_bits(np.array([5, 5])) == pytest.approx(1.0)
+    assert gan.entropy_bits(np.array([0, 7, 0])) == 0
+    rows = np.array([[1, 1, 1, 1], [4, 0, 0, 0]])
+    assert gan.entropy_bits(rows).tolist() == pytest.approx([2.0, 0.0])
+
+
+def test_digits_differ_agrees_with_scipy_and_skips_empty_digits():
+    from scipy.stats import chi2_contingency
+
+    a = np.array([30, 30, 40, 0])
+    b = np.array([10, 50, 40, 0])
+    expected = chi2_contingency(np.array([[30, 30, 40], [10, 50, 40]])).pvalue
+    assert gan.digits_differ(a, b) == pytest.approx(expected)
+    assert gan.digits_differ(a, b) < 0.05
+    assert gan.digits_differ(a, a) == pytest.approx(1.0)
+    assert gan.digits_differ(np.array([9, 0]), np.array([4, 0])) == 1.0
+
+
+def test_compare_entropy_tells_a_real_drop_from_sampling_noise():
+    even = np.full(10, 200)  # 3.32 bits
+    skewed = np.array([600, 600, 400, 200, 100, 50, 20, 10, 10, 10])
+    assert gan.compare_entropy(skewed, even).word == "loses to"
+    assert gan.compare_entropy(even, skewed).word == "beats"
+    near = even + np.array([4, -4, 0, 0, 0, 0, 0, 0, 0, 0])  # a sampling wobble
+    v = gan.compare_entropy(near, even)
+    assert v.word == "ties with"
+    assert v.half_width > abs(v.difference)

@@ -58,3 +58,16 @@ def test_table_formats_numbers_and_leaves_text():
     assert "2,978" in html
     assert ">a<" in html
     assert "0.91234" not in html
+
+
+@pytest.mark.parametrize(
+    ("p", "text"),
+    [(0.04321, "p = 0.043"), (0.5, "p = 0.50"), (0.0012, "p = 0.0012"), (3e-9, "p < 0.001")],
+)
+def test_p_values_are_typeset_and_tiny_ones_bounded(p, text):
+    assert typeset.p_value(p) == text
+
+
+def test_a_p_value_outside_zero_one_is_refused():
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        typeset.p_value(1.5)

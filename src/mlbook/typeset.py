@@ -61,6 +61,20 @@ def difference(
     return f"{sign}{abs(x):.{places}f}{tail}"
 
 
+def p_value(p: float) -> str:
+    """Format a p-value for a sentence: 'p = 0.043', and 'p < 0.001' for tiny ones.
+
+    >>> p_value(0.04321), p_value(0.5), p_value(3e-9)
+    ('p = 0.043', 'p = 0.50', 'p < 0.001')
+    """
+    p = float(p)
+    if not 0 <= p <= 1:
+        raise ValueError(f"a p-value lies between 0 and 1, got {p}")
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.2g}" if p < 0.1 else f"p = {p:.2f}"
+
+
 def seconds(s: float) -> str:
     """Format a duration: '0.42 s', '12 s', '3 min 05 s'."""
     s = float(s)
