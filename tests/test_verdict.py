@@ -167,3 +167,11 @@ def test_one_run_against_the_mean_of_others_and_too_few_runs():
     assert v.half_width == pytest.approx(stats.t.ppf(0.975, 3) * sd * math.sqrt(1.25))
     assert v.word == "ties with"
     assert compare_single_runs(0.99, 0.97, runs=[0.97]).word == "cannot tell"
+
+
+def test_a_tiny_difference_reads_as_tiny_beside_a_wide_interval():
+    v = compare_runs([0.50003, 0.7, 0.3], [0.5, 0.70001, 0.29999])
+    text = v.interval()
+    assert text.startswith("a difference below 0.01 points, ± ")
+    assert text.endswith(" points")
+    assert "below 0.01 ±" not in text

@@ -129,7 +129,10 @@ class Verdict:
                 else (f"0 {unit}: the same result on every one of the {_count(self.n, self.unit)}")
             )
         decimals = _decimals(self.half_width * scale)
-        return f"{diff} ± {self.half_width * scale:.{decimals}f} {unit}".strip()
+        noise = f"{self.half_width * scale:.{decimals}f}"
+        if diff.startswith("below"):  # a tiny nonzero difference: say so, then the noise
+            return f"a difference {diff} {unit}, ± {noise} {unit}".replace("  ", " ").strip()
+        return f"{diff} ± {noise} {unit}".strip()
 
 
 def standard_error(accuracy: float, n: int) -> float:
