@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -44,6 +45,8 @@ def test_timing_returns_positive_times():
     assert t["eager_ms"] > 0
     assert t["function_ms"] > 0
     assert t["steps"] == 5
+    assert len(t["eager_times"]) == len(t["function_times"]) == 2
+    assert min(t["eager_times"] + t["function_times"]) > 0
     assert tb.many_small_ops(tf.constant(1.0), steps=3).numpy() == pytest.approx(1.0)
 
 
@@ -113,3 +116,19 @@ def test_draw_computation_graph_draws_every_node_edge_and_gradient():
     assert len(red) == len(tb.GRAPH_EDGES)
     assert all(t.get_fontsize() >= 9 for t in ax.texts)
     plt.close(ax.figure)
+
+
+@pytest.mark.parametrize(
+    ("fast", "slow", "expected"),
+    [
+        ([1.0, 1.1, 0.9, 1.0], [2.0, 2.1, 1.9, 2.2], "graph was faster than eager"),
+        ([2.0, 2.1, 1.9, 2.2], [1.0, 1.1, 0.9, 1.0], "graph was slower than eager"),
+        ([1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0], "graph and eager were equally fast"),
+        ([1.0], [2.0], "cannot tell from 1 timing whether graph or eager"),
+    ],
+)
+def test_speed_sentence_reads_right_for_every_verdict(fast, slow, expected):
+    from mlbook.verdict import compare_runs
+
+    v = compare_runs(-np.array(fast), -np.array(slow), paired=True, unit="timings")
+    assert tb.speed_sentence(v, "graph", "eager").startswith(expected)

@@ -142,11 +142,13 @@ def many_small_ops(x, steps: int = 200):
     return x
 
 
-def time_eager_vs_function(steps: int = 200, repeats: int = 20) -> dict[str, float]:
-    """Median time (ms) of :func:`many_small_ops` eagerly and as a ``tf.function``.
+def time_eager_vs_function(steps: int = 200, repeats: int = 20) -> dict:
+    """Time :func:`many_small_ops` eagerly and as a ``tf.function``, calls alternating.
 
-    Returns ``{"eager_ms": ..., "function_ms": ..., "steps": steps}``: the two medians
-    over *repeats* calls, and the number of small operations each call ran.
+    Each of *repeats* rounds times one eager call and one graph call, so a busy moment
+    of the machine slows both alike. Returns the per-call times in ms
+    (``"eager_times"``, ``"function_times"``, round *i* of both side by side), their
+    medians ``"eager_ms"`` and ``"function_ms"``, and ``"steps"``.
     """
     import numpy as np
     import tensorflow as tf
@@ -155,19 +157,38 @@ def time_eager_vs_function(steps: int = 200, repeats: int = 20) -> dict[str, flo
     graph_fn = tf.function(many_small_ops)
     graph_fn(x, steps)  # trace once; tracing time is not execution time
 
-    def median_ms(f):
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            f(x, steps).numpy()
-            times.append(time.perf_counter() - t0)
-        return 1000 * float(np.median(times))
+    def ms(f):
+        t0 = time.perf_counter()
+        f(x, steps).numpy()
+        return 1000 * (time.perf_counter() - t0)
 
+    eager, graph = [], []
+    for _ in range(repeats):
+        eager.append(ms(many_small_ops))
+        graph.append(ms(graph_fn))
     return {
-        "eager_ms": median_ms(many_small_ops),
-        "function_ms": median_ms(graph_fn),
+        "eager_times": eager,
+        "function_times": graph,
+        "eager_ms": float(np.median(eager)),
+        "function_ms": float(np.median(graph)),
         "steps": steps,
     }
+
+
+def speed_sentence(verdict, a: str, b: str) -> str:
+    """Return how *a*'s speed compares with *b*'s, for a verdict on negated times.
+
+    *verdict* compares minus the times (``mlbook.verdict.compare_runs``), so "beats"
+    means *a* took less time.
+    """
+    return {
+        "beats": f"{a} was faster than {b}",
+        "loses to": f"{a} was slower than {b}",
+        "ties with": f"{a} and {b} were equally fast within the noise",
+    }.get(
+        verdict.word,
+        f"{verdict} whether {a} or {b} was faster (the machine's noise is too large)",
+    )
 
 
 # --- a computation graph and the chain rule ----------------------------------------
