@@ -16,9 +16,9 @@ if TYPE_CHECKING:  # keras is imported inside the functions that need it
 #: Per-profile settings. The notes train 10 epochs on all 50 000 images; on the book's
 #: 2 shared CPU cores that takes about ten minutes, so ``full`` trains on a stratified
 #: subset with the notes' batches and learning rate (measured on this subset, one seed
-#: each: batches of 64 or 128 and a cosine-decayed rate all gave a lower validation
-#: accuracy after the same time). ``plateau_epochs`` is how far back the page looks to
-#: say whether validation accuracy has stopped rising.
+#: each, at the same number of epochs: batches of 64 or 128 and a cosine-decayed rate all
+#: ended lower on validation). ``plateau_epochs`` is how far back the page looks to say
+#: whether validation accuracy has stopped rising.
 SETTINGS = freeze(
     {
         "full": {
