@@ -124,7 +124,7 @@ def test_draw_computation_graph_draws_every_node_edge_and_gradient():
         ([1.0, 1.1, 0.9, 1.0], [2.0, 2.1, 1.9, 2.2], "graph was faster than eager"),
         ([2.0, 2.1, 1.9, 2.2], [1.0, 1.1, 0.9, 1.0], "graph was slower than eager"),
         ([1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0], "graph and eager were equally fast"),
-        ([1.0], [2.0], "cannot tell from 1 timing whether graph or eager"),
+        ([1.0], [2.0], "from 1 timing we cannot tell whether graph or eager"),
     ],
 )
 def test_speed_sentence_reads_right_for_every_verdict(fast, slow, expected):

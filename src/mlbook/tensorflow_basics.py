@@ -181,13 +181,15 @@ def speed_sentence(verdict, a: str, b: str) -> str:
     *verdict* compares minus the times (``mlbook.verdict.compare_runs``), so "beats"
     means *a* took less time.
     """
+    from mlbook.typeset import plural
+
     return {
         "beats": f"{a} was faster than {b}",
         "loses to": f"{a} was slower than {b}",
         "ties with": f"{a} and {b} were equally fast within the noise",
     }.get(
         verdict.word,
-        f"{verdict} whether {a} or {b} was faster (the machine's noise is too large)",
+        f"from {plural(verdict.n, 'timing')} we cannot tell whether {a} or {b} was faster",
     )
 
 
