@@ -659,6 +659,7 @@ def measure_model(
     batch_size: int = 4,
     repeats: int = 3,
     seed: int = 0,
+    runs: bool = False,
 ) -> dict:
     """Measure what a model costs: its parameters, its size on disk, its time per image.
 
@@ -669,7 +670,8 @@ def measure_model(
 
     Returns
     -------
-    dict with ``input_px`` (input height), ``params``, ``disk_mb`` and ``ms_per_image``
+    dict with ``input_px`` (input height), ``params``, ``disk_mb`` and ``ms_per_image``;
+    with *runs*, also ``ms_per_image_runs``: every timed call's time per image
     """
     import statistics
     import tempfile
@@ -691,12 +693,15 @@ def measure_model(
         start = time.perf_counter()
         forward(x).numpy()
         times.append(time.perf_counter() - start)
-    return {
+    result = {
         "input_px": int(shape[0]),
         "params": int(model.count_params()),
         "disk_mb": disk / 1e6,
         "ms_per_image": 1000 * statistics.median(times) / batch_size,
     }
+    if runs:
+        result["ms_per_image_runs"] = tuple(1000 * t / batch_size for t in times)
+    return result
 
 
 def plot_families(table, *, ax=None):
