@@ -314,3 +314,57 @@ def test_track_strip_stacks_rows_and_passes_the_figure_check():
     assert [t.get_text() for t in shown[0].texts] == ["1", "2", "3"]
     assert figure_problems(fig) == []
     plt.close(fig)
+
+
+def test_precision_per_frame_counts_matched_boxes_and_skips_empty_frames():
+    truth = [np.array([box(20, 20)]), np.array([box(20, 20)])]
+    dets = [
+        (np.array([box(20, 20), box(50, 50)]), np.ones(2), np.zeros(2, int)),
+        (np.zeros((0, 4)), np.zeros(0), np.zeros(0, int)),
+    ]
+    got = od.precision_per_frame(truth, dets)
+    assert got[0] == pytest.approx(0.5)
+    assert np.isnan(got[1])
+    assert od.recall_per_frame(truth, dets).tolist() == [1.0, 0.0]
+
+
+def test_errors_per_frame_add_up_to_evaluate_tracking():
+    video = od.make_video(12, seed=3)
+    # a tracker fed the true boxes, one frame of object 1 missing and IDs 0/1 swapped later
+    tracks = []
+    for t, (tb, ids) in enumerate(zip(video.boxes, video.ids)):
+        out = []
+        for b, i in zip(tb, ids):
+            if t == 4 and i == 1:
+                continue
+            out.append((int(1 - i) if t >= 8 and i < 2 else int(i), b))
+        tracks.append(out)
+    s = od.evaluate_tracking(video, tracks)
+    errors = od.errors_per_frame(video, tracks)
+    assert errors.sum() == s["misses"] + s["false_positives"] + s["id_switches"]
+    assert errors[4] == 1  # the miss
+    assert errors[8] == 2  # both IDs switch
+    assert errors.sum() == 3
+
+
+def test_loss_per_scene_averages_to_the_batch_loss_of_single_scenes():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = od.build_detector()
+    x, boxes, classes = od.random_scenes(3, seed=0)
+    y = od.encode_targets(boxes, classes)
+    per_scene = od.loss_per_scene(model, x, y)
+    assert per_scene.shape == (3,)
+    pred = model.predict(x[:1, ..., None], verbose=0)
+    assert per_scene[0] == pytest.approx(float(od.detection_loss(y[:1], pred)), rel=1e-5)
+
+
+def test_mota_on_videos_pairs_the_two_trackers_on_the_same_videos():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = od.build_detector()
+    motion, plain = od.mota_on_videos(model, 2, 5, seed=1)
+    assert len(motion) == len(plain) == 2
+    assert all(m <= 1 for m in motion + plain)

@@ -26,8 +26,22 @@ if TYPE_CHECKING:
 
 SETTINGS = freeze(
     {
-        "full": {"n_train": 3000, "n_val": 300, "epochs": 12, "batch_size": 64, "n_frames": 60},
-        "quick": {"n_train": 600, "n_val": 100, "epochs": 25, "batch_size": 64, "n_frames": 30},
+        "full": {
+            "n_train": 3000,
+            "n_val": 300,
+            "epochs": 12,
+            "batch_size": 64,
+            "n_frames": 60,
+            "n_videos": 10,
+        },
+        "quick": {
+            "n_train": 600,
+            "n_val": 100,
+            "epochs": 25,
+            "batch_size": 64,
+            "n_frames": 30,
+            "n_videos": 6,
+        },
     }
 )
 
@@ -441,6 +455,32 @@ def detection_scores(true_boxes, true_classes, detections, threshold: float = MA
     }
 
 
+def precision_per_frame(true_boxes, detections, threshold: float = MATCH_IOU) -> np.ndarray:
+    """Return each frame's precision (matched boxes over boxes); NaN where it has none."""
+    out = []
+    for tb, (pb, _, _) in zip(true_boxes, detections):
+        out.append(len(match(tb, pb, threshold)) / len(pb) if len(pb) else np.nan)
+    return np.array(out, float)
+
+
+def recall_per_frame(true_boxes, detections, threshold: float = MATCH_IOU) -> np.ndarray:
+    """Return each frame's recall (objects found over objects); NaN where it has none."""
+    out = []
+    for tb, (pb, _, _) in zip(true_boxes, detections):
+        out.append(len(match(tb, pb, threshold)) / len(tb) if len(tb) else np.nan)
+    return np.array(out, float)
+
+
+def loss_per_scene(model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Return :func:`detection_loss` of *model* on every scene of *x* on its own."""
+    import tensorflow as tf
+
+    pred = model.predict(x[..., None], verbose=0, batch_size=128)
+    pairs = (tf.constant(y, tf.float32), tf.constant(pred, tf.float32))
+    losses = tf.vectorized_map(lambda p: detection_loss(p[0][None], p[1][None]), pairs)
+    return losses.numpy().astype(float)
+
+
 # --- the tracker ---------------------------------------------------------------------
 
 
@@ -591,6 +631,36 @@ def evaluate_tracking(
         "mota": 1 - (misses + fps + switches) / max(total, 1),
         "n_objects": total,
     }
+
+
+def errors_per_frame(video: Video, tracks) -> np.ndarray:
+    """Return the misses + false positives + ID switches of every frame.
+
+    Read off :func:`evaluate_tracking` on ever longer prefixes of the video, so the
+    counts are exactly its counts, frame by frame.
+    """
+    totals = [0]
+    for t in range(1, len(tracks) + 1):
+        prefix = Video(video.frames[:t], video.boxes[:t], video.ids[:t], video.classes[:t])
+        s = evaluate_tracking(prefix, tracks[:t])
+        totals.append(s["misses"] + s["false_positives"] + s["id_switches"])
+    return np.diff(totals)
+
+
+def mota_on_videos(detector, n_videos: int, n_frames: int, seed: int = 0):
+    """Return the MOTA of the tracker with and without motion on *n_videos* videos.
+
+    Video *i* is ``make_video(n_frames, seed + i)``; both trackers get the same
+    detections, so the two lists are paired video by video.
+    """
+    with_motion, plain = [], []
+    for i in range(n_videos):
+        video = make_video(n_frames, seed=seed + i)
+        boxes = [d[0] for d in detect(detector, video.frames)]
+        for motion, scores in ((True, with_motion), (False, plain)):
+            tracks = run_tracker(IoUTracker(motion=motion), boxes)
+            scores.append(evaluate_tracking(video, tracks)["mota"])
+    return with_motion, plain
 
 
 #: How :func:`score_table` names and formats the scores of :func:`detection_scores` and
