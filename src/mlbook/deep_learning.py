@@ -203,8 +203,15 @@ def matched_widths(
     return (width,) * depth
 
 
-def build_deep_mlp(widths: Sequence[int], optimizer="adam") -> keras.Model:
-    """Build an MLP for MNIST with one ReLU hidden layer per entry of *widths*."""
+def build_deep_mlp(
+    widths: Sequence[int], optimizer="adam", steps_per_execution: int = 10
+) -> keras.Model:
+    """Build an MLP for MNIST with one ReLU hidden layer per entry of *widths*.
+
+    Fewer steps per call than ``build_mlp``: a study trains many of these in a row, each
+    traces its own training function once, and with only a few calls per model
+    TensorFlow reports the traces as frequent retracing (a warning on the page).
+    """
     import keras
     from keras import layers
 
@@ -218,7 +225,7 @@ def build_deep_mlp(widths: Sequence[int], optimizer="adam") -> keras.Model:
         optimizer=optimizer,
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
-        steps_per_execution=STEPS_PER_EXECUTION,
+        steps_per_execution=steps_per_execution,
     )
     return model
 

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 #: ``shots``: labelled examples per new class; ``head_steps``: gradient steps given to
 #: every few-shot model (the same budget whatever the number of labels); ``draws``:
 #: random draws of the labelled examples per number of shots (both methods learn from
-#: each draw);
+#: each draw); ``pool_size``: target images to draw the labels from (all if None; the quick
+#: profile caps it to stay within Binder's memory);
 #: ``family_batch``, ``family_repeats``: images per timed batch and timed calls when the
 #: model families are measured.
 SETTINGS = freeze(
@@ -36,6 +37,7 @@ SETTINGS = freeze(
             "shots": (1, 10, 100),
             "head_steps": 200,
             "test_size": 2000,
+            "pool_size": None,
             "draws": 5,
             "family_batch": 4,
             "family_repeats": 5,
@@ -46,6 +48,7 @@ SETTINGS = freeze(
             "shots": (1, 10),
             "head_steps": 30,
             "test_size": 500,
+            "pool_size": 3000,
             "draws": 2,
             "family_batch": 2,
             "family_repeats": 3,
@@ -187,7 +190,9 @@ def select_digits(
         keep = np.sort(np.random.default_rng(seed).choice(keep, size, replace=False))
     lookup = np.full(10, -1)
     lookup[digits] = np.arange(len(digits))
-    return (x[keep] / 255.0).astype("float32")[..., None], lookup[y[keep]].astype("int64")
+    images = x[keep].astype("float32")  # scaled in place: no float64 copy of the pool
+    images /= 255.0
+    return images[..., None], lookup[y[keep]].astype("int64")
 
 
 def few_shot(x: np.ndarray, y: np.ndarray, per_class: int, seed: int = 0):
