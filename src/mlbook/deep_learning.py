@@ -199,7 +199,9 @@ def matched_widths(
     def gap(h: int) -> int:
         return abs(n_parameters((h,) * depth, n_inputs, n_classes) - params)
 
-    width = min(range(1, params + 1), key=gap)  # gap is falling, then rising
+    width = 1
+    while gap(width + 1) < gap(width):  # the gap falls, then rises: stop at its bottom
+        width += 1
     return (width,) * depth
 
 
