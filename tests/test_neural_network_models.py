@@ -79,6 +79,30 @@ def test_three_ways_build_the_same_function():
         np.testing.assert_allclose(models[name].predict(x, verbose=0), ref, atol=1e-6)
 
 
+def test_keras_capabilities_separate_subclassing_from_the_graph_ways():
+    """The chapter's table of what each way allows, as the installed Keras behaves."""
+    graph = {
+        "shapes_before_data": True,
+        "wiring_checked_when_built": True,
+        "clones": True,
+        "reloads": True,
+    }
+    subclassing = {
+        "shapes_before_data": False,  # '?' until the first call
+        "wiring_checked_when_built": False,  # the mistake only shows when data runs
+        "clones": True,
+        "reloads": False,  # its class is not registered
+    }
+    found = nn.keras_capabilities()
+    assert found == {"Sequential": graph, "Functional": graph, "Subclassing": subclassing}
+
+
+def test_a_miswired_subclassed_model_fails_when_data_runs():
+    model = nn._miswired("Subclassing")
+    with pytest.raises(ValueError, match="total size of the tensor must be unchanged"):
+        model(np.zeros((1, 3), "float32"))
+
+
 def test_layer_table_counts_every_weight():
     model = nn.build_functional(units=8)
     table = nn.layer_table(model)

@@ -248,6 +248,79 @@ BUILDERS = {
 }
 
 
+def _miswired(kind: str):
+    """Build a model of *kind* whose ``Dense(4)`` output is reshaped to 5 numbers."""
+    import keras
+    from keras import layers
+
+    if kind == "Sequential":
+        return keras.Sequential([keras.Input((3,)), layers.Dense(4), layers.Reshape((5,))])
+    if kind == "Functional":
+        inputs = keras.Input((3,))
+        return keras.Model(inputs, layers.Reshape((5,))(layers.Dense(4)(inputs)))
+
+    class Miswired(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense, self.reshape = layers.Dense(4), layers.Reshape((5,))
+
+        def call(self, inputs):
+            return self.reshape(self.dense(inputs))
+
+    return Miswired()
+
+
+def keras_capabilities() -> dict[str, dict[str, bool]]:
+    """Check on the installed Keras what it can do with the MLP built each way.
+
+    For ``"Sequential"``, ``"Functional"`` and ``"Subclassing"`` (the :data:`BUILDERS`):
+
+    ``shapes_before_data``
+        ``summary()`` shows every layer's output shape before any data has passed
+        (a subclassed model is taken before its first call, which shows ``?``).
+    ``wiring_checked_when_built``
+        A wiring mistake (a ``Dense(4)`` output reshaped to 5 numbers) raises when the
+        model is built, not only when data first runs through it.
+    ``clones``
+        ``keras.models.clone_model`` copies it.
+    ``reloads``
+        A ``.keras`` file of it loads back without its class being registered.
+    """
+    import keras
+
+    found = {}
+    for kind, build in BUILDERS.items():
+        fresh = _subclassed_class()() if kind == "Subclassing" else build()
+        lines = []  # print_fn: in a notebook, summary() displays HTML instead of printing
+        fresh.summary(print_fn=lambda line, _lines=lines, **_: _lines.append(line))
+        try:
+            _miswired(kind)
+            checked = False
+        except ValueError:
+            checked = True
+        model = build()
+        try:
+            keras.models.clone_model(model)
+            clones = True
+        except (TypeError, ValueError):
+            clones = False
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "model.keras"
+            model.save(path)
+            try:
+                keras.models.load_model(path)
+                reloads = True
+            except TypeError:  # "Could not locate class ...": not registered
+                reloads = False
+        found[kind] = {
+            "shapes_before_data": lines != [] and "?" not in "".join(lines),
+            "wiring_checked_when_built": checked,
+            "clones": clones,
+            "reloads": reloads,
+        }
+    return found
+
+
 def compile_model(model: keras.Model, learning_rate: float = 1e-3) -> keras.Model:
     """Attach the optimiser, the loss (minimised) and the metric (reported)."""
     import keras
