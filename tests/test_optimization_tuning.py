@@ -76,6 +76,20 @@ def test_learning_rate_sweep_table(small):
     assert sweep.loc[1e-1, "SGD"] > sweep.loc[1e-3, "SGD"]
 
 
+@pytest.mark.slow  # trains models: a few seconds
+def test_sweep_reuses_the_race_run_at_the_default_rate(small):
+    """The race's run at SGD's default rate is the sweep's, bit for bit: no retraining."""
+    kwargs = {"epochs": 1, "batch_size": 32, "seed": 3}
+    raced = ot.race(*small, contestants={"SGD": ot.optimizers()["SGD"]}, **kwargs)
+    rates = (1e-3, 1e-2)  # 0.01 is SGD's default
+    fresh = ot.learning_rate_sweep(*small, names=("SGD",), rates=rates, **kwargs)
+    marked = {"SGD": {**raced["SGD"], "val_accuracy": [-1.0]}}  # shows where it came from
+    reused = ot.learning_rate_sweep(*small, names=("SGD",), rates=rates, reuse=marked, **kwargs)
+    assert reused.loc[1e-2, "SGD"] == -1.0  # taken from the race, not trained again
+    assert reused.loc[1e-3, "SGD"] == fresh.loc[1e-3, "SGD"]
+    assert fresh.loc[1e-2, "SGD"] == raced["SGD"]["val_accuracy"][-1]  # same run either way
+
+
 @pytest.mark.parametrize("name", ["exponential decay", "piecewise constant", "cosine with warm-up"])
 def test_schedules_stay_positive_and_end_lower(name):
     at, lr = ot.schedule_values(ot.schedules(1e-3, 100)[name], 100)

@@ -206,10 +206,13 @@ def learning_rate_sweep(
     epochs: int,
     batch_size: int,
     seed: int = 0,
+    reuse: dict[str, dict] | None = None,
 ) -> pd.DataFrame:
     """Race the optimisers *names* (from :func:`optimizers`) once per learning rate.
 
     Every run starts from the race's initial weights and batch order (:func:`race`).
+    *reuse*: the histories of a :func:`race` on the same data, epochs, batch size and
+    seed; a run at an optimiser's default rate is then the race's own, not trained again.
 
     Returns
     -------
@@ -220,9 +223,17 @@ def learning_rate_sweep(
     import pandas as pd
 
     made = optimizers()
-    pairs = [(name, lr) for name in names for lr in rates]
+    reuse = reuse or {}
+    default = {name: float(made[name]().learning_rate) for name in names}
+    known = {
+        (name, lr): reuse[name]
+        for name in names
+        for lr in rates
+        if name in reuse and np.isclose(lr, default[name], rtol=1e-6)
+    }
+    pairs = [(name, lr) for name in names for lr in rates if (name, lr) not in known]
     contestants = {(name, lr): at_learning_rate(made[name], lr) for name, lr in pairs}
-    histories = race(
+    histories = known | race(
         x,
         y,
         epochs=epochs,
