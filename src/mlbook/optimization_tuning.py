@@ -211,8 +211,9 @@ def learning_rate_sweep(
     """Race the optimisers *names* (from :func:`optimizers`) once per learning rate.
 
     Every run starts from the race's initial weights and batch order (:func:`race`).
-    *reuse*: the histories of a :func:`race` on the same data, epochs, batch size and
-    seed; a run at an optimiser's default rate is then the race's own, not trained again.
+    *reuse*: the histories of a :func:`race` on the same data, epochs, batch size
+    and seed; a run at an optimiser's default rate is then the race's own, not
+    trained again.
 
     Returns
     -------
