@@ -149,6 +149,22 @@ def test_active_learning_page_is_light(built_site):
     assert html.stat().st_size + images < 3_000_000
 
 
+def test_chromium_plays_vp8_webm_but_not_mpeg4_part_2(browser):
+    """The detection page's reason for writing VP8 WebM, not OpenCV's mp4v MP4 files."""
+    page = browser.new_page()
+    try:
+        vp8, mp4v = page.evaluate(
+            """() => {
+                const video = document.createElement("video");
+                return [video.canPlayType('video/webm; codecs="vp8"'),
+                        video.canPlayType('video/mp4; codecs="mp4v.20.8"')];
+            }"""
+        )
+    finally:
+        page.close()
+    assert (vp8, mp4v) == ("probably", "")
+
+
 def toc_pages() -> list[str]:
     from booktools.toc import toc_docnames
 

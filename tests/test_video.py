@@ -32,6 +32,14 @@ def test_vp8_webm_is_a_real_lossy_vp8_file(tmp_path, scene):
     assert not np.array_equal(frames[..., 0], vid.to_bgr(scene.frames)[..., 0])
 
 
+def test_the_pinned_opencv_writes_vp8_and_ffv1_but_no_h264():
+    """What the detection page says about the encoders of OpenCV's own FFmpeg."""
+    assert vid.can_write("VP80", ".webm")
+    assert vid.can_write("FFV1", ".avi")
+    assert vid.can_write("mp4v", ".mp4")  # MPEG-4 part 2: written, but not for browsers
+    assert not any(vid.can_write(tag, ".mp4") for tag in ("avc1", "H264", "X264"))
+
+
 def test_missing_or_unreadable_video_gives_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="No video file at"):
         vid.open_video(tmp_path / "missing.mp4")

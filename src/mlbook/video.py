@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -80,6 +81,20 @@ def write_video(path, frames: np.ndarray, *, fps: float = 10, fourcc: str = LOSS
         writer.write(frame if frame.ndim == 3 else to_bgr(frame))
     writer.release()
     return path
+
+
+def can_write(fourcc: str, suffix: str) -> bool:
+    """Whether this OpenCV writes *fourcc* video into a *suffix* file (two tiny frames tried).
+
+    The pip wheels' FFmpeg decides which encoders exist, so a page that says which
+    formats it can or cannot produce asks the installed library.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = write_video(Path(tmp) / f"probe{suffix}", np.zeros((2, 16, 16)), fourcc=fourcc)
+        except RuntimeError:
+            return False
+        return path.stat().st_size > 0
 
 
 def open_video(path):
