@@ -290,7 +290,8 @@ def keras_capabilities() -> dict[str, dict[str, bool]]:
 
     found = {}
     for kind, build in BUILDERS.items():
-        fresh = _subclassed_class()() if kind == "Subclassing" else build()
+        model = build()
+        fresh = _subclassed_class()() if kind == "Subclassing" else model  # not yet called
         lines = []  # print_fn: in a notebook, summary() displays HTML instead of printing
         fresh.summary(print_fn=lambda line, _lines=lines, **_: _lines.append(line))
         try:
@@ -298,7 +299,6 @@ def keras_capabilities() -> dict[str, dict[str, bool]]:
             checked = False
         except ValueError:
             checked = True
-        model = build()
         try:
             keras.models.clone_model(model)
             clones = True

@@ -234,14 +234,17 @@ def learning_rate_sweep(
     }
     pairs = [(name, lr) for name in names for lr in rates if (name, lr) not in known]
     contestants = {(name, lr): at_learning_rate(made[name], lr) for name, lr in pairs}
-    histories = known | race(
-        x,
-        y,
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
-        contestants=contestants,
-    )
+    trained = {}  # an empty contestants dict would make race() run every optimiser
+    if contestants:
+        trained = race(
+            x,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            seed=seed,
+            contestants=contestants,
+        )
+    histories = known | trained
     last = {key: h["val_accuracy"][-1] for key, h in histories.items()}
     table = {name: {lr: last[name, lr] for lr in rates} for name in names}
     return pd.DataFrame(table).rename_axis("learning rate")
