@@ -73,6 +73,31 @@ def test_chapter_executed_and_states_how(site, name):
     assert "{glue" not in text
 
 
+def test_no_script_file_blocks_the_first_paint(site):
+    """Every page's script files load with defer or async (issue 31), but one.
+
+    ``documentation_options.js`` stays where it is: inline scripts after it use it at
+    once. The search index is loaded by the search page only.
+    """
+    blocking, search_index = {}, []
+    for name in toc_pages():
+        soup = page(site, name)
+        srcs = [
+            s["src"]
+            for s in soup.find_all("script", src=True)
+            if not s.has_attr("defer") and not s.has_attr("async")
+        ]
+        srcs = [s for s in srcs if "documentation_options.js" not in s]
+        if srcs:
+            blocking[name] = srcs
+        if soup.find("script", src=re.compile(r"searchindex\.js")):
+            search_index.append(name)
+    assert not blocking
+    assert not search_index
+    search = BeautifulSoup((site / "search.html").read_text(encoding="utf-8"), "html.parser")
+    assert search.find("script", src=re.compile(r"searchindex\.js"))
+
+
 def test_every_image_has_alt_text(site):
     missing = []
     for p in toc_pages():

@@ -226,6 +226,60 @@ def test_the_theme_template_copy_differs_only_by_the_icon_script():
     assert [line for line in body(theme) if line != removed[0]] == body(ours)
 
 
+def test_the_layout_copy_changes_only_the_search_scripts():
+    """book/_templates/layout.html's extrahead is the theme's but for the search scripts.
+
+    It loads them (deferred) only with search-as-you-type on (issue 31).
+    """
+    import re
+
+    import pydata_sphinx_theme
+
+    root = Path(__file__).resolve().parents[1]
+    theme = (
+        Path(pydata_sphinx_theme.__file__).parent / "theme/pydata_sphinx_theme/layout.html"
+    ).read_text()
+    ours = (root / "book/_templates/layout.html").read_text()
+
+    def block(text: str) -> list[str]:
+        body = re.search(r"block extrahead %}(.*?){%- endblock extrahead", text, re.S).group(1)
+        return [line.strip() for line in body.splitlines() if line.strip()]
+
+    def plain(lines: list[str]) -> list[str]:  # no search scripts, no Jinja control
+        return [
+            line for line in lines if not line.startswith(("{%", "{#", "experience", "<script"))
+        ]
+
+    scripts = [line for line in block(theme) if line.startswith("<script")]
+    assert [s.split("pathto(")[1] for s in scripts] == [
+        s.split("pathto(")[1] for s in block(ours) if s.startswith("<script defer")
+    ]
+    assert plain(block(theme)) == plain(block(ours))
+
+
+def test_script_files_are_deferred_but_the_options(tmp_path):
+    from sphinx.builders.html._assets import _JavaScript
+
+    from booktools.sphinx_site import defer_scripts
+
+    scripts = [
+        _JavaScript("_static/documentation_options.js"),
+        _JavaScript("_static/doctools.js", priority=200),
+        _JavaScript("_static/thebe.js", **{"async": "async"}),
+        _JavaScript(None, body="var x = 1;"),
+        _JavaScript("_static/embed-amd.js", **{"data-jupyter-widgets-cdn": "../"}),
+    ]
+    context = {"script_files": scripts}
+    defer_scripts(None, "page", "page.html", context, None)
+    attrs = [s.attributes for s in context["script_files"]]
+    assert attrs[0] == {}
+    assert attrs[1] == {"defer": "defer"}
+    assert context["script_files"][1].priority == 200
+    assert attrs[2] == {"async": "async"}
+    assert attrs[3] == {"body": "var x = 1;"}
+    assert attrs[4] == {"data-jupyter-widgets-cdn": "../", "defer": "defer"}
+
+
 def test_the_online_estimate_adds_what_only_the_online_path_does():
     from booktools.sphinx_report import online_estimate_nodes
 

@@ -7,6 +7,12 @@
   ``env-before-read-docs``), so every page declared ``const THEBE_JS_URL`` twice and
   the browser logged "Identifier 'THEBE_JS_URL' has already been declared". We drop
   repeated script entries on each page, keeping the first.
+
+* Scripts do not hold back the first paint: every script file of a page is loaded with
+  ``defer`` (run in order once the page is parsed, before ``DOMContentLoaded``), except
+  ``documentation_options.js``, which the page's inline scripts use at once. Measured
+  with Lighthouse on a phone profile, the row of small synchronous scripts in the head
+  delayed the first paint by about 0.16 s each (issue 31).
 """
 
 from __future__ import annotations
@@ -44,6 +50,34 @@ def dedupe_scripts(
     scripts[:] = unique  # in place: extensions that run later append to this same list
 
 
+#: Script files that must run where they stand: inline scripts after them use them.
+KEEP_BLOCKING = ("documentation_options.js",)
+
+
+def defer_scripts(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
+    """Load the page's script files with ``defer`` (see the module's docstring)."""
+    from sphinx.builders.html._assets import _JavaScript
+
+    scripts = context.get("script_files")
+    if not isinstance(scripts, list):
+        return
+    for i, script in enumerate(scripts):
+        name = str(getattr(script, "filename", "") or "")
+        attributes = dict(getattr(script, "attributes", {}))
+        if (
+            not name
+            or "async" in attributes
+            or "defer" in attributes
+            or name.endswith(KEEP_BLOCKING)
+            or attributes.get("type", "text/javascript") != "text/javascript"
+        ):
+            continue
+        priority = getattr(script, "priority", 500)
+        scripts[i] = _JavaScript(name, priority=priority, **attributes, defer="defer")
+
+
 class PageMathDomain(MathDomain):
     """Sphinx's math domain, but a page "has equations" only if it has math of its own.
 
@@ -62,5 +96,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the ``html-page-context`` handlers with Sphinx."""
     # Early: ``html-page-context`` stops at the first handler that returns a value.
     app.connect("html-page-context", dedupe_scripts, priority=100)
+    # Late, after every extension has added its page's scripts (myst-nb's widget manager).
+    app.connect("html-page-context", defer_scripts, priority=900)
     app.add_domain(PageMathDomain, override=True)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

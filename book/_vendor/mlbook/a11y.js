@@ -18,8 +18,10 @@
     document.querySelectorAll('summary[aria-label="Toggle hidden content"]').forEach(function (s) {
       s.removeAttribute("aria-label");
     });
-    // The search button shows "Search Ctrl+K"; its name must include what it shows.
-    document.querySelectorAll(".search-button__button[aria-label]").forEach(function (b) {
+    // The search field button shows "Search Ctrl+K"; its name must include what it
+    // shows. (Not the header's icon-only search button: its aria-label is its only name,
+    // since Bootstrap's tooltip moves its title away.)
+    document.querySelectorAll(".search-button-field[aria-label]").forEach(function (b) {
       b.removeAttribute("aria-label");
     });
     // The colour-mode button is named "Color mode"; its icons' titles ("Light", "Dark",
