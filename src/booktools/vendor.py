@@ -144,6 +144,11 @@ FILES: list[tuple[str, str, str]] = [
         "package/LICENSE.txt",
         "9b914eae88817d63b576eab5aafde7068c7a1abae125d7cdfb034f1da43a9afc",
     ),
+    (  # lazy typesetting: math is typeset as it scrolls into view (and all before print)
+        "mathjax@3.2.2",
+        "package/es5/ui/lazy.js",
+        "64cb5353fc9766b7609a14806db030fe63ee21f76b31fa44d2fe3145e712247e",
+    ),
     (  # \boldsymbol is loaded on demand by MathJax's autoload
         "mathjax@3.2.2",
         "package/es5/input/tex/extensions/boldsymbol.js",
