@@ -77,13 +77,19 @@
   function start() {
     fixPage();
     fixWidgets();
-    // Widgets render after the page loads, and the Play button swaps its icon.
-    new MutationObserver(schedule).observe(document.body, {
-      childList: true, subtree: true, attributes: true, attributeFilter: ["class"],
-    });
+    // Widgets render after the page loads, and the Play button swaps its icon. Only a
+    // page with widgets is watched: elsewhere every change (MathJax typesetting as the
+    // reader scrolls) would re-run these checks for nothing.
+    if (document.querySelector('script[type="application/vnd.jupyter.widget-view+json"]')) {
+      new MutationObserver(schedule).observe(document.body, {
+        childList: true, subtree: true, attributes: true, attributeFilter: ["class"],
+      });
+    }
   }
 
   window.addEventListener("resize", function () { fixPage(); });
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  // At "load", not before: measuring every table forces a layout, which held back the
+  // first paint on a slow phone (Lighthouse); nothing here changes what is drawn.
+  if (document.readyState === "complete") start();
+  else window.addEventListener("load", start);
 })();
