@@ -280,6 +280,30 @@ def test_script_files_are_deferred_but_the_options(tmp_path):
     assert attrs[4] == {"data-jupyter-widgets-cdn": "../", "defer": "defer"}
 
 
+def test_figures_after_the_first_load_lazily(tmp_path):
+    import base64
+
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+    )
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("a.png", "b.png", "c.png"):
+        (src / name).write_bytes(png)
+    page = "# Figures\n\n" + "".join(f"```{{figure}} {n}\n:alt: {n}\n```\n\n" for n in "abc")
+    html = build(
+        tmp_path,
+        {
+            "index.md": page.replace("{figure} a", "{figure} a.png")
+            .replace("{figure} b", "{figure} b.png")
+            .replace("{figure} c", "{figure} c.png")
+        },
+        ["booktools.sphinx_site"],
+    )
+    images = soup(html, "index.html").select("img")
+    assert [img.get("loading") for img in images] == [None, "lazy", "lazy"]
+
+
 def test_the_online_estimate_adds_what_only_the_online_path_does():
     from booktools.sphinx_report import online_estimate_nodes
 

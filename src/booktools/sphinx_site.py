@@ -13,10 +13,15 @@
   ``documentation_options.js``, which the page's inline scripts use at once. Measured
   with Lighthouse on a phone profile, the row of small synchronous scripts in the head
   delayed the first paint by about 0.16 s each (issue 31).
+
+* Figures after a page's first load lazily (``loading="lazy"``): a phone fetches only
+  the ones the reader scrolls to. The first stays eager, as it is often on the first
+  screen. Chromium loads every image before it prints, so the PDF keeps them all.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -78,6 +83,30 @@ def defer_scripts(
         scripts[i] = _JavaScript(name, priority=priority, **attributes, defer="defer")
 
 
+def lazy_figures(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
+    """Mark every image of a page's body but the first ``loading="lazy"``.
+
+    Done on the HTML: myst-nb puts a page's figures (glued outputs) in place only as
+    it writes the page.
+    """
+    body = context.get("body")
+    if not isinstance(body, str):
+        return
+    seen = 0
+
+    def mark(match: re.Match) -> str:
+        nonlocal seen
+        seen += 1
+        tag = match.group(0)
+        if seen == 1 or " loading=" in tag:
+            return tag
+        return tag.replace("<img ", '<img loading="lazy" ', 1)
+
+    context["body"] = re.sub(r"<img\s[^>]*>", mark, body)
+
+
 class PageMathDomain(MathDomain):
     """Sphinx's math domain, but a page "has equations" only if it has math of its own.
 
@@ -98,5 +127,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", dedupe_scripts, priority=100)
     # Late, after every extension has added its page's scripts (myst-nb's widget manager).
     app.connect("html-page-context", defer_scripts, priority=900)
+    app.connect("html-page-context", lazy_figures, priority=900)
     app.add_domain(PageMathDomain, override=True)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
