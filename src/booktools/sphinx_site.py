@@ -38,13 +38,20 @@ def _key(script: Any) -> tuple:
     return (getattr(script, "filename", str(script)) or "", attributes)
 
 
+def _page_scripts(context: dict) -> list:
+    """Return the page's script list to change in place (empty if it is not a list).
+
+    In place: extensions that run later append to this same list.
+    """
+    scripts = context.get("script_files")
+    return scripts if isinstance(scripts, list) else []
+
+
 def dedupe_scripts(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
 ) -> None:
     """Drop repeated entries from a page's script list, keeping the first."""
-    scripts = context.get("script_files")
-    if not isinstance(scripts, list):
-        return
+    scripts = _page_scripts(context)
     seen: set[tuple] = set()
     unique = []
     for script in scripts:
@@ -52,7 +59,7 @@ def dedupe_scripts(
         if key not in seen:
             seen.add(key)
             unique.append(script)
-    scripts[:] = unique  # in place: extensions that run later append to this same list
+    scripts[:] = unique
 
 
 #: Script files that must run where they stand: inline scripts after them use them.
@@ -65,9 +72,7 @@ def defer_scripts(
     """Load the page's script files with ``defer`` (see the module's docstring)."""
     from sphinx.builders.html._assets import _JavaScript
 
-    scripts = context.get("script_files")
-    if not isinstance(scripts, list):
-        return
+    scripts = _page_scripts(context)
     for i, script in enumerate(scripts):
         name = str(getattr(script, "filename", "") or "")
         attributes = dict(getattr(script, "attributes", {}))
@@ -92,19 +97,10 @@ def lazy_figures(
     it writes the page.
     """
     body = context.get("body")
-    if not isinstance(body, str):
-        return
-    seen = 0
-
-    def mark(match: re.Match) -> str:
-        nonlocal seen
-        seen += 1
-        tag = match.group(0)
-        if seen == 1 or " loading=" in tag:
-            return tag
-        return tag.replace("<img ", '<img loading="lazy" ', 1)
-
-    context["body"] = re.sub(r"<img\s[^>]*>", mark, body)
+    first = re.search(r"<img\s", body) if isinstance(body, str) else None
+    if first:
+        rest = re.sub(r"<img\s(?![^>]*\bloading=)", '<img loading="lazy" ', body[first.end() :])
+        context["body"] = body[: first.end()] + rest
 
 
 class PageMathDomain(MathDomain):
