@@ -1,0 +1,40 @@
+"""The Lighthouse check's own parts: the gzip server and the threshold verdict."""
+
+from __future__ import annotations
+
+import gzip
+import urllib.request
+
+from booktools.lighthouse import PAGES, Score, problems, serve, table
+
+
+def test_the_server_gzips_text_and_leaves_images_alone(tmp_path):
+    (tmp_path / "page.html").write_text("<p>" + "text " * 200 + "</p>")
+    (tmp_path / "fig.png").write_bytes(b"\x89PNG fake")
+    server, base = serve(tmp_path)
+    try:
+        asks = {"Accept-Encoding": "gzip"}
+        with urllib.request.urlopen(urllib.request.Request(base + "page.html", headers=asks)) as r:
+            assert r.headers["Content-Encoding"] == "gzip"
+            assert gzip.decompress(r.read()).decode().startswith("<p>text")
+        with urllib.request.urlopen(urllib.request.Request(base + "fig.png", headers=asks)) as r:
+            assert r.headers["Content-Encoding"] is None
+            assert r.read() == b"\x89PNG fake"
+        with urllib.request.urlopen(base + "page.html") as r:  # no gzip asked: plain
+            assert r.headers["Content-Encoding"] is None
+    finally:
+        server.shutdown()
+
+
+def test_the_median_of_the_runs_decides_a_threshold():
+    def score(perf: float, a11y: float = 100, failed=()) -> Score:
+        return Score(perf, a11y, 1.0, 2.0, 300.0, list(failed))
+
+    page, (perf_min, _) = next(iter(PAGES.items()))
+    one_bad_run = {page: [score(perf_min - 30), score(perf_min), score(perf_min + 5)]}
+    assert problems(one_bad_run) == []
+    two_bad_runs = {page: [score(perf_min - 1), score(perf_min - 2), score(perf_min + 5)]}
+    assert problems(two_bad_runs) == [f"{page}: performance {perf_min - 1:.0f} < {perf_min}"]
+    unnamed = {page: [score(perf_min, 95, ["button-name"])] * 3}
+    assert problems(unnamed) == [f"{page}: accessibility 95 < 100 (failing: ['button-name'])"]
+    assert f"| {page} | {perf_min:.0f} (" in table(one_bad_run)
