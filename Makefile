@@ -113,7 +113,9 @@ notebooks-branch: $(STAMP)
 
 # Lighthouse's mobile defaults on four pages of the built site (MLBOOK_PROFILE, full by
 # default), served gzipped from this machine: fails under the thresholds of issue 31.
-# Lighthouse is pinned in package.json / package-lock.json (npm ci installs it).
+# Lighthouse is pinned in package.json / package-lock.json (npm ci installs it). Its
+# trace engine asks for two packages at "latest", which goes stale in the lock file as soon
+# as they publish (npm ci then refuses): package.json's "overrides" pins them too.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 lighthouse: $(STAMP) node_modules/.package-lock.json
