@@ -48,19 +48,28 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 	$(BIN)/python -m pip install -r requirements-dev.txt
 	touch $(DEV_STAMP)
 
+# ... and the Node.js packages of package.json / package-lock.json (npm ci): MathJax, which
+# typesets the book's math at build time (booktools.sphinx_math), and Lighthouse. Lighthouse's
+# trace engine asks for two packages at "latest", which goes stale in the lock file as soon
+# as they publish (npm ci then refuses): package.json's "overrides" pins them too.
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Needs Node.js 18+ and npm (sudo apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund
+
 install: $(STAMP)
 install-dev: $(DEV_STAMP)
 
-book: $(STAMP)
+book: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m booktools.build --profile $(MLBOOK_PROFILE)
 
 # The site checks on the published full-profile site, after `make book` (reused, cached):
 # the HTML (executed pages, glue, alt text, links, reprs, downloads, PDF) and, in
 # Chromium, every page at phone width, its math, its weight and axe's accessibility audit.
-check-site: $(DEV_STAMP)
+check-site: $(DEV_STAMP) $(NODE_STAMP)
 	MLBOOK_SITE_PROFILE=full $(BIN)/python -m pytest -m "book or browser"
 
-test: $(DEV_STAMP) lint
+test: $(DEV_STAMP) $(NODE_STAMP) lint
 	$(BIN)/python -m pytest
 
 lint: $(DEV_STAMP)
@@ -73,13 +82,13 @@ hooks: $(DEV_STAMP)
 # Live preview: Sphinx config generated from _config.yml (conf.py is build output),
 # in the quick profile with its own execution cache. A page re-runs when its code or a
 # module it imports changes (booktools.sphinx_inputs), as in make book.
-preview: $(DEV_STAMP)
+preview: $(DEV_STAMP) $(NODE_STAMP)
 	$(BIN)/jupyter-book config sphinx . >/dev/null
 	MLBOOK_PROFILE=quick PYTHONPATH=src $(BIN)/sphinx-autobuild . _build/preview/html --port 8000 \
 	  -D nb_execution_cache_path=_build/preview/.jupyter_cache \
 	  --watch src --ignore "_build/*" --ignore ".venv/*" --ignore "*.pyc"
 
-unit: $(DEV_STAMP)
+unit: $(DEV_STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -m "not book and not browser and not slow"
 
 # Peak memory (kernel RSS) and time of every chapter, quick profile (Binder has ~2 GB).
@@ -87,7 +96,7 @@ memory: $(STAMP)
 	$(BIN)/python -m booktools.run_chapter --all --profile quick
 
 # How long rebuilds take after each kind of edit, on a scratch copy of the book.
-benchmark: $(STAMP)
+benchmark: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m booktools.benchmark --profile $(MLBOOK_PROFILE)
 
 # What repo2docker would build, rehearsed offline: a fresh venv from requirements.txt plus
@@ -113,12 +122,7 @@ notebooks-branch: $(STAMP)
 
 # Lighthouse's mobile defaults on four pages of the built site (MLBOOK_PROFILE, full by
 # default), served gzipped from this machine: fails under the thresholds of issue 31.
-# Lighthouse is pinned in package.json / package-lock.json (npm ci installs it). Its
-# trace engine asks for two packages at "latest", which goes stale in the lock file as soon
-# as they publish (npm ci then refuses): package.json's "overrides" pins them too.
-node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
-lighthouse: $(STAMP) node_modules/.package-lock.json
+lighthouse: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m booktools.lighthouse --profile $(MLBOOK_PROFILE) --check
 
 clean:

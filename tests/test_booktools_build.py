@@ -171,14 +171,18 @@ def test_find_root_refuses_a_folder_without_a_book(tmp_path):
         build.find_root(tmp_path)
 
 
-def test_the_full_profile_stops_before_running_anything_without_graphviz(
+def test_the_full_profile_stops_before_running_anything_without_graphviz_or_node(
     tmp_path, monkeypatch, capsys, myst_page
 ):
     root = make_book(tmp_path, myst_page)
     monkeypatch.setattr(build.shutil, "which", lambda program: None)
-    assert build.missing_system_requirements("quick") == []
+    quick = build.missing_system_requirements("quick")  # only what every page's math needs
+    assert len(quick) == 1
+    assert "`node` is not installed" in quick[0]
+    assert "npm ci" in quick[0]
     assert build.main(["--profile", "full", "--root", str(root)]) == 2
     err = capsys.readouterr().err
+    assert "`node` is not installed" in err
     assert "`dot` is not installed" in err
     assert "apt-get install graphviz" in err
     assert "apt-get install chromium" in err  # the full build prints the book's PDF

@@ -318,3 +318,144 @@ def test_the_online_estimate_adds_what_only_the_online_path_does():
     assert "this offline build: about 10 min" in text
     assert "slowest page took 600 s, under the 900 s limit" in text
     assert len(list(table.findall(lambda n: n.tagname == "row"))) == 3  # header + 2
+
+
+MATH_PAGE = """# Math
+
+Inline $w^\\top x + b$ and a display:
+
+$$
+\\hat y = \\sigma(z), \\qquad z = w^\\top x + b
+$$ (logit)
+
+Two lines:
+
+$$
+a = 1 \\\\
+b = 2
+$$
+
+See {eq}`logit`.
+"""
+
+
+def test_math_is_typeset_at_build_time_as_svg_with_mathml_and_no_mathjax(tmp_path):
+    html = build(
+        tmp_path,
+        {
+            "index.md": "# Book\n\n```{toctree}\nmath\nplain\n```\n",
+            "math.md": MATH_PAGE,
+            "plain.md": "# Plain\n\nNo formula.\n",
+        },
+        ["booktools.sphinx_math"],
+        conf='myst_enable_extensions = ["dollarmath"]\nhtml_math_renderer = "mathjax_svg"\n',
+    )
+    page = soup(html, "math.html")
+    formulas = page.select(".math")
+    assert len(formulas) == 3
+    for formula in formulas:
+        container = formula.select_one("mjx-container[jax=SVG]")
+        assert container.select_one("svg[aria-hidden=true] use")  # drawn, hidden from AT
+        assert container.select_one("mjx-assistive-mml math")  # read out as MathML
+        assert "\\(" not in formula.get_text()
+        assert "\\[" not in formula.get_text()
+    inline, numbered, two_lines = formulas
+    assert inline.name == "span"
+    assert numbered.name == "div"
+    assert numbered.select_one(".eqno").get_text(strip=True).startswith("(1)")
+    assert numbered.select_one("mjx-container")["display"] == "true"
+    assert numbered.select_one("mjx-container")["tabindex"] == "0"  # scrolls: keyboard reaches it
+    assert len(two_lines.select("mjx-assistive-mml mtr")) == 2  # one row per line
+    assert page.select_one("a[href='#equation-logit']")  # {eq} still links the number
+    # the page loads no MathJax; its small stylesheet is inline in the head
+    assert not any("mathjax" in (s.get("src") or "").lower() for s in page.select("script"))
+    assert "mjx-assistive-mml" in page.head.style.get_text()
+    assert soup(html, "plain.html").head.style is None  # no formula, no stylesheet
+    # each glyph once, in the hidden cache that opens the body; every use finds its glyph
+    cache = page.select_one("svg#MJX-SVG-global-cache")
+    glyphs = {p["id"] for p in cache.select("defs > path")}
+    uses = {u["xlink:href"].lstrip("#") for u in page.select("mjx-container use")}
+    assert uses
+    assert uses <= glyphs
+    assert cache.find_previous("mjx-container") is None
+    assert soup(html, "plain.html").select_one("#MJX-SVG-global-cache") is None
+
+
+def test_a_tex_error_fails_the_build_with_its_message(tmp_path):
+    with pytest.raises(Exception, match="Undefined control sequence \\\\foo"):
+        build(
+            tmp_path,
+            {"index.md": "# Book\n\nA typo: $\\foo + 1$.\n"},
+            ["booktools.sphinx_math"],
+            conf='myst_enable_extensions = ["dollarmath"]\nhtml_math_renderer = "mathjax_svg"\n',
+        )
+
+
+def test_display_tex_matches_sphinx_mathjax():
+    from docutils import nodes
+
+    from booktools.sphinx_math import display_tex
+
+    def block(text: str, nowrap: bool = False) -> nodes.math_block:
+        return nodes.math_block(text, text, nowrap=nowrap, number=None)
+
+    assert display_tex(block("x = 1")) == "x = 1"
+    assert display_tex(block("a \\\\ b")) == "\\begin{split}a \\\\ b\\end{split}"
+    assert display_tex(block("a\n\nb")) == (
+        "\\begin{align}\\begin{aligned}a\\\\b\\end{aligned}\\end{align}"
+    )
+    raw = "\\begin{align} a &= 1 \\end{align}"
+    assert display_tex(block(raw, nowrap=True)) == raw
+
+
+def test_the_typesetter_says_how_to_install_node(monkeypatch):
+    from sphinx.errors import ExtensionError
+
+    from booktools import sphinx_math
+
+    monkeypatch.setattr(sphinx_math, "node_program", lambda: None)
+    with pytest.raises(ExtensionError, match="npm ci"):
+        sphinx_math.Typesetter()
+
+
+def test_each_page_links_one_purged_stylesheet_joined_from_its_blocking_ones(tmp_path):
+    static = tmp_path / "src" / "_static"
+    (static / "sub").mkdir(parents=True)
+    (static / "sub" / "base.css").write_text(".kept { color: red }\n.unused-rule { color: blue }\n")
+    (static / "first.css").write_text(
+        '@import "sub/base.css";\n.box { background: url(sub/dot.png) }\n'
+    )
+    (static / "late.css").write_text(".late { color: green }\n")
+    conf = (
+        'html_static_path = ["_static"]\n'
+        'html_css_files = ["first.css", ("late.css", {"media": "print"})]\n'
+    )
+    page = ":::{container} kept box\nText.\n:::\n"
+    html = build(tmp_path, {"index.md": "# Book\n\n" + page}, ["booktools.sphinx_css"], conf=conf)
+    index = soup(html, "index.html")
+    blocking = [
+        link["href"] for link in index.head.select("link[rel=stylesheet]") if not link.get("media")
+    ]
+    assert len(blocking) == 1
+    assert blocking[0].startswith("_static/site-")
+    assert index.head.select_one("link[media=print]")["href"].startswith("_static/late.css")
+    bundle = (html / blocking[0]).read_text()
+    assert ".kept" in bundle
+    assert ".box" in bundle
+    assert ".unused-rule" not in bundle  # used nowhere: purged
+    assert "@import" not in bundle
+    assert "url(sub/dot.png)" in bundle  # still relative to _static/, where the bundle is
+    assert "pre" in bundle or "body" in bundle  # the basic theme's rules for tags stay
+
+
+def test_joined_css_rebases_urls_for_the_bundle(tmp_path):
+    from booktools.sphinx_css import joined_css
+
+    (tmp_path / "styles").mkdir()
+    sheet = tmp_path / "styles" / "theme.css"
+    sheet.write_text(
+        '.a { background: url("../img/a.png") }\n.b { background: url(data:image/png;base64,xx) }'
+    )
+    css = joined_css([sheet], tmp_path)
+    assert 'url("img/a.png")' in css
+    assert "url(data:image/png;base64,xx)" in css

@@ -230,19 +230,23 @@ RAW_MATH_JS = """() => {
 
 
 @pytest.mark.parametrize("path", toc_pages())
-def test_math_is_typeset_and_mathjax_only_where_needed(browser, server, path):
-    """Every formula is typeset (no raw LaTeX left); MathJax loads only where there is math."""
+def test_math_is_drawn_at_build_time_and_no_page_loads_mathjax(browser, server, path):
+    """Every formula is in the page as its SVG (booktools.sphinx_math): no raw LaTeX left.
+
+    No page loads MathJax: the formulas are in the first paint, on a phone too.
+    """
     visit = Visit(browser, server, path)
     try:
         page = visit.page
-        has_math = page.locator("main .math").count() > 0
-        loads = page.evaluate("() => !!document.querySelector('script[src*=mathjax]')")
-        assert loads == has_math, "MathJax must load exactly on the pages with math"
-        if has_math:
-            page.wait_for_function(
-                "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=15000
-            )
-            page.evaluate("() => MathJax.startup.promise")
+        formulas = page.locator("main .math").count()
+        assert page.locator("main .math > mjx-container > svg").count() == formulas
+        assert not page.evaluate("() => !!document.querySelector('script[src*=mathjax]')")
+        unresolved = page.evaluate(
+            "() => [...document.querySelectorAll('mjx-container use')]"
+            ".map(u => u.getAttribute('xlink:href'))"
+            ".filter(href => !document.getElementById(href.slice(1)))"
+        )
+        assert unresolved == [], "glyphs missing from the page's MathJax cache"
         text = page.evaluate(RAW_MATH_JS)
         assert "\\(" not in text
         assert "\\[" not in text

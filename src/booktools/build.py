@@ -172,15 +172,18 @@ SYSTEM_REQUIREMENTS = {
 def missing_system_requirements(profile: str) -> list[str]:
     """List what the *profile*'s build needs but this machine lacks (one line each).
 
-    The full profile publishes every figure and the book's PDF, so a missing program
-    stops the build before anything runs; a quick preview marks a missing figure on the
-    page and skips the PDF instead.
+    Every profile typesets its math and trims its stylesheet in Node.js. The full profile also
+    publishes every figure and the book's PDF, so a missing program stops the build
+    before anything runs; a quick preview marks a missing figure on the page and skips
+    the PDF instead.
     """
+    from booktools.node import missing_node
     from booktools.pdf import find_chromium
 
+    missing = [problem for problem in [missing_node()] if problem]  # every page: math, stylesheet
     if profile != "full":
-        return []
-    missing = [
+        return missing
+    missing += [
         f"`{program}` is not installed: {why}. Install it with {how}."
         for program, (why, how) in SYSTEM_REQUIREMENTS.items()
         if shutil.which(program) is None
@@ -250,10 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     missing = missing_system_requirements(profile)
     if missing:
         print(f"Cannot build the {profile} profile:", *missing, sep="\n  ", file=sys.stderr)
-        print(
-            "  (MLBOOK_PROFILE=quick make book previews without them, marking what is missing.)",
-            file=sys.stderr,
-        )
+        if profile == "full":
+            print(
+                "  (MLBOOK_PROFILE=quick make book previews without Graphviz and Chromium, "
+                "marking what is missing.)",
+                file=sys.stderr,
+            )
         return 2
     toc = args.toc.resolve() if args.toc else None
     name = toc.stem.lstrip("_") if toc else None
