@@ -107,27 +107,24 @@ def test_dedupe_keeps_the_first_of_each_script():
     assert context["script_files"] == [a, inline1, b]
 
 
-def test_mathjax_only_where_there_is_math_including_copied_errata(tmp_path):
+def test_copied_errata_carry_their_formulas_drawn(tmp_path):
     erratum = ":::{admonition} Erratum: the loss\n:class: erratum\n\nUse $-\\log p$.\n:::\n"
     html = build(
         tmp_path,
         {
-            "index.md": "# Book\n\n```{toctree}\nmath\nplain\nerrata\n```\n",
+            "index.md": "# Book\n\n```{toctree}\nmath\nerrata\n```\n",
             "math.md": "# Math\n\n" + erratum,
-            "plain.md": "# Plain\n\nNo formula.\n",
             "errata.md": "# Errata\n\n```{errata-list}\n```\n",
         },
-        ["booktools.sphinx_errata", "booktools.sphinx_site"],
-        conf='myst_enable_extensions = ["colon_fence", "dollarmath"]\n',
+        ["booktools.sphinx_errata", "booktools.sphinx_math"],
+        conf='myst_enable_extensions = ["colon_fence", "dollarmath"]\n'
+        'html_math_renderer = "mathjax_svg"\n',
     )
-
-    def loads_mathjax(name: str) -> bool:
-        return any("mathjax" in (s.get("src") or "") for s in soup(html, name).select("script"))
-
-    assert loads_mathjax("math.html")
-    assert loads_mathjax("errata.html")  # the copied box carries the math
-    assert not loads_mathjax("plain.html")
-    assert not loads_mathjax("index.html")  # only its table of contents reaches math
+    for name in ["math.html", "errata.html"]:  # the copied box carries the formula
+        page = soup(html, name)
+        assert page.select_one(".erratum .math mjx-container svg use")
+        assert page.select_one("svg#MJX-SVG-global-cache path")
+        assert "mjx-container" in page.head.style.get_text()
 
 
 def test_the_execution_report_lists_pages_in_reading_order(tmp_path, monkeypatch):
@@ -280,6 +277,42 @@ def test_script_files_are_deferred_but_the_options(tmp_path):
     assert attrs[4] == {"data-jupyter-widgets-cdn": "../", "defer": "defer"}
 
 
+def test_a_widget_page_loads_its_manager_lazily_and_its_state_after_the_text():
+    from sphinx.builders.html._assets import _JavaScript
+
+    from booktools.sphinx_site import defer_scripts, lazy_widgets
+
+    state = '{"version_major": 2, "state": {}}'
+    scripts = [
+        _JavaScript("_static/documentation_options.js"),
+        _JavaScript("requirejs/require.js"),
+        _JavaScript("mlbook/widgets-config.js"),
+        _JavaScript(
+            "@jupyter-widgets/html-manager/dist/embed-amd.js",
+            **{"data-jupyter-widgets-cdn": "../../_static/"},
+        ),
+        _JavaScript(None, body=state, type="application/vnd.jupyter.widget-state+json"),
+    ]
+    context = {"script_files": scripts, "body": "<p>Text.</p>"}
+    defer_scripts(None, "page", "page.html", context, None)
+    lazy_widgets(None, "page", "page.html", context, None)
+    by_name = {str(s.filename): s.attributes for s in context["script_files"]}
+    for name in ["requirejs/require.js", "mlbook/widgets-config.js"]:
+        assert by_name[name] == {"type": "mlbook/lazy-widgets"}  # inert, not deferred
+    embed = by_name["@jupyter-widgets/html-manager/dist/embed-amd.js"]
+    assert embed == {"data-jupyter-widgets-cdn": "../../_static/", "type": "mlbook/lazy-widgets"}
+    assert by_name["_static/mlbook/widgets-lazy.js"] == {"defer": "defer"}
+    assert not any("widget-state" in str(s.attributes) for s in context["script_files"])
+    assert context["body"].startswith("<p>Text.</p>")  # the state comes after the text
+    assert context["body"].endswith(
+        f'<script type="application/vnd.jupyter.widget-state+json">{state}</script>'
+    )
+    # a page without widgets is left alone
+    plain = {"script_files": [_JavaScript("_static/doctools.js")], "body": "<p>x</p>"}
+    lazy_widgets(None, "page", "page.html", plain, None)
+    assert [str(s.filename) for s in plain["script_files"]] == ["_static/doctools.js"]
+
+
 def test_figures_after_the_first_load_lazily(tmp_path):
     import base64
 
@@ -421,7 +454,11 @@ def test_the_typesetter_says_how_to_install_node(monkeypatch):
 def test_each_page_links_one_purged_stylesheet_joined_from_its_blocking_ones(tmp_path):
     static = tmp_path / "src" / "_static"
     (static / "sub").mkdir(parents=True)
-    (static / "sub" / "base.css").write_text(".kept { color: red }\n.unused-rule { color: blue }\n")
+    (static / "sub" / "base.css").write_text(
+        ".kept { color: red }\n.unused-rule { color: blue }\n"
+        'html[data-theme="dark"] .kept { color: white }\n'  # the theme's script sets the mode
+        ".widget-subarea .label { color: black }\n"  # drawn by the widget manager's script
+    )
     (static / "first.css").write_text(
         '@import "sub/base.css";\n.box { background: url(sub/dot.png) }\n'
     )
@@ -443,6 +480,8 @@ def test_each_page_links_one_purged_stylesheet_joined_from_its_blocking_ones(tmp
     assert ".kept" in bundle
     assert ".box" in bundle
     assert ".unused-rule" not in bundle  # used nowhere: purged
+    assert 'html[data-theme="dark"] .kept' in bundle  # dark mode's rules stay
+    assert ".widget-subarea .label" in bundle  # widgets' classes stay (the safelist)
     assert "@import" not in bundle
     assert "url(sub/dot.png)" in bundle  # still relative to _static/, where the bundle is
     assert "pre" in bundle or "body" in bundle  # the basic theme's rules for tags stay

@@ -15,6 +15,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 ACTIVE_LEARNING = "book/sklearn/07-active-learning.html"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 @pytest.fixture(scope="session")
@@ -34,14 +35,14 @@ class Visit:
     make any).
     """
 
-    def __init__(self, browser, base: str, path: str):
+    def __init__(self, browser, base: str, path: str, width: int = 1280):
         self.base = base
         self.offsite: list[str] = []
         self.failed: list[str] = []
         self.errors: list[str] = []
         self.warnings: list[str] = []
         self.responses: list = []
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.page = browser.new_page(viewport={"width": width, "height": 900})
         self.page.on("console", self._console)
         self.page.on("response", lambda r: self.responses.append(r))
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
@@ -77,6 +78,21 @@ class Visit:
             self.offsite.append(url)
             route.abort()
 
+    def show_widgets(self, timeout: float = 30_000) -> None:
+        """Scroll to the page's widgets, as a reader does, and wait until all are drawn.
+
+        Their manager loads only when one nears the screen (sphinx_site.lazy_widgets).
+        """
+        views = self.page.locator(f"script[type='{WIDGET_VIEW}']").count()
+        if views:
+            self.page.locator(
+                f".cell_output:has(> script[type='{WIDGET_VIEW}'])"
+            ).first.scroll_into_view_if_needed()
+            self.page.wait_for_function(
+                f"() => document.querySelectorAll('.widget-subarea').length >= {views}",
+                timeout=timeout,
+            )
+
     def assert_clean(self):
         assert not self.offsite, f"requests to other sites: {self.offsite}"
         assert not self.failed, f"failed requests: {self.failed}"
@@ -86,9 +102,32 @@ class Visit:
 @pytest.fixture
 def al_page(browser, server):
     visit = Visit(browser, server, ACTIVE_LEARNING)
+    visit.show_widgets()
     visit.page.wait_for_selector(".widget-play", timeout=15000)
     yield visit
     visit.page.close()
+
+
+@pytest.mark.parametrize("width", [360, 390, 768, 1280])
+def test_the_player_loads_near_the_screen_into_the_space_held_for_it(browser, server, width):
+    """The manager loads as the reader nears the player; the text below does not jump.
+
+    book.css holds the player's measured height (tag ``widget-player``).
+    """
+    visit = Visit(browser, server, ACTIVE_LEARNING, width=width)
+    try:
+        assert not any("embed-amd" in r.url for r in visit.responses)  # not with the page
+        output = visit.page.locator(".tag_widget-player .cell_output")
+        held = output.evaluate("e => e.getBoundingClientRect().height")
+        visit.show_widgets()
+        visit.page.wait_for_selector(".widget-play")
+        visit.page.wait_for_timeout(500)
+        drawn = output.evaluate("e => e.getBoundingClientRect().height")
+        assert drawn <= held + 1, f"the player grew from {held:.0f} to {drawn:.0f} px"
+        assert held - drawn < 300, f"{held - drawn:.0f} px held for nothing"
+        visit.assert_clean()
+    finally:
+        visit.page.close()
 
 
 def shown_round(page) -> str:
@@ -266,6 +305,7 @@ def test_no_serious_accessibility_violation(browser, server, path):
     """
     visit = Visit(browser, server, path)
     try:
+        visit.show_widgets()  # audit the widgets too
         found = []
         # The theme animates colour changes; audit the settled colours, not a transition.
         visit.page.add_style_tag(content="*, *::before, *::after { transition: none !important; }")

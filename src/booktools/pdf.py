@@ -56,6 +56,9 @@ def print_page(chromium: str, page: Path, out: Path, timeout: float = 180) -> Pa
         "--no-pdf-header-footer",
         "--run-all-compositor-stages-before-draw",
         f"--virtual-time-budget={SETTLE_MS}",
+        # As if the whole page were on screen: what loads when the reader scrolls to it
+        # (the widget manager, sphinx_site.lazy_widgets) loads before the page prints.
+        "--window-size=1280,40000",
         f"--print-to-pdf={out}",
         page.as_uri(),
     ]

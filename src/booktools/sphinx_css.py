@@ -150,5 +150,6 @@ def bundle_stylesheets(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the ``build-finished`` handler with Sphinx."""
-    app.connect("build-finished", bundle_stylesheets)
+    # Last: the PyData theme writes its light and dark pygments.css at build-finished too.
+    app.connect("build-finished", bundle_stylesheets, priority=900)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -154,14 +154,6 @@ def fill_lists(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
                 )
                 content.extend([para, copy])
         placeholder.replace_self(content)
-        if any(n.findall(_is_math) for n in content):
-            # The copies carry math the page did not have when it was read: without this,
-            # Sphinx would not load MathJax here and the reader would see raw LaTeX.
-            app.env.get_domain("math").data["has_equations"][fromdocname] = True
-
-
-def _is_math(node: nodes.Node) -> bool:
-    return isinstance(node, (nodes.math, nodes.math_block))
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

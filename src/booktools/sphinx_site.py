@@ -1,8 +1,5 @@
 """Small Sphinx fixes for the published site (loaded from ``_config.yml``).
 
-* MathJax (1 MB) is loaded only on pages with math of their own (Sphinx also loads it
-  wherever a page's table of contents reaches a page with math).
-
 * sphinx-thebe registers its inline configuration twice (its handler runs on every
   ``env-before-read-docs``), so every page declared ``const THEBE_JS_URL`` twice and
   the browser logged "Identifier 'THEBE_JS_URL' has already been declared". We drop
@@ -13,6 +10,9 @@
   ``documentation_options.js``, which the page's inline scripts use at once. Measured
   with Lighthouse on a phone profile, the row of small synchronous scripts in the head
   delayed the first paint by about 0.16 s each (issue 31).
+
+* A page's widgets load their manager (1 MB) only when one nears the screen, and their
+  state is read after the text (:func:`lazy_widgets`).
 
 * Figures after a page's first load lazily (``loading="lazy"``): a phone fetches only
   the ones the reader scrolls to. The first stays eager, as it is often on the first
@@ -25,7 +25,6 @@ import re
 from typing import Any
 
 from sphinx.application import Sphinx
-from sphinx.domains.math import MathDomain
 
 
 def _key(script: Any) -> tuple:
@@ -88,6 +87,42 @@ def defer_scripts(
         scripts[i] = _JavaScript(name, priority=priority, **attributes, defer="defer")
 
 
+#: The widget manager's scripts (``nb_ipywidgets_js`` in ``_config.yml``), in load order.
+WIDGET_MANAGER = ("requirejs/require.js", "mlbook/widgets-config.js", "embed-amd.js")
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def lazy_widgets(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
+    """Load a widget page's manager when a widget nears the screen, its state after the text.
+
+    The manager's scripts stay in the head as inert ``type="mlbook/lazy-widgets"``
+    elements, which ``mlbook/widgets-lazy.js`` brings to life (see that file). The widget
+    state (290 kB of JSON on the project page), which myst-nb writes into the head, moves
+    to the end of the body: the browser no longer reads it before the first paint. The
+    manager finds it anywhere in the document.
+    """
+    from sphinx.builders.html._assets import _JavaScript
+
+    scripts = _page_scripts(context)
+    names = [str(getattr(s, "filename", "") or "") for s in scripts]
+    if not any(name.endswith(WIDGET_MANAGER) for name in names):
+        return
+    for i, (script, name) in enumerate(zip(scripts, names, strict=True)):
+        if name.endswith(WIDGET_MANAGER):
+            attributes = {
+                k: v for k, v in getattr(script, "attributes", {}).items() if k != "defer"
+            }
+            attributes["type"] = "mlbook/lazy-widgets"
+            scripts[i] = _JavaScript(name, priority=script.priority, **attributes)
+    states = [s for s in scripts if getattr(s, "attributes", {}).get("type") == WIDGET_STATE]
+    for state in states:
+        scripts.remove(state)
+        context["body"] += f'\n<script type="{WIDGET_STATE}">{state.attributes["body"]}</script>'
+    scripts.append(_JavaScript("_static/mlbook/widgets-lazy.js", defer="defer"))
+
+
 def lazy_figures(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
 ) -> None:
@@ -103,26 +138,12 @@ def lazy_figures(
         context["body"] = body[: first.end()] + rest
 
 
-class PageMathDomain(MathDomain):
-    """Sphinx's math domain, but a page "has equations" only if it has math of its own.
-
-    Sphinx also counts every page its table of contents reaches, so the book's front page
-    loaded 1 MB of MathJax and showed no formula.
-    """
-
-    def has_equations(self, docname: str | None = None) -> bool:
-        """Whether *docname* (or, with no name, any page) has math."""
-        if not docname:
-            return super().has_equations()
-        return bool(self.data["has_equations"].get(docname, False))
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the ``html-page-context`` handlers with Sphinx."""
     # Early: ``html-page-context`` stops at the first handler that returns a value.
     app.connect("html-page-context", dedupe_scripts, priority=100)
     # Late, after every extension has added its page's scripts (myst-nb's widget manager).
     app.connect("html-page-context", defer_scripts, priority=900)
+    app.connect("html-page-context", lazy_widgets, priority=910)  # after defer_scripts
     app.connect("html-page-context", lazy_figures, priority=900)
-    app.add_domain(PageMathDomain, override=True)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

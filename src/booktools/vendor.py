@@ -1,4 +1,4 @@
-"""Vendored JavaScript: widget manager, RequireJS and MathJax, served by the site itself.
+"""Vendored JavaScript: the widget manager and RequireJS, served by the site itself.
 
 The published pages must not load code from another site. The files below come from the
 npm registry at pinned versions; the tarball's registry integrity (sha512) and each kept
@@ -41,13 +41,12 @@ INTEGRITY = {
     "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
     "@fortawesome/fontawesome-free@6.5.2":  # the theme's icons as CSS (its fonts), not 0.5 MB of JS
     "sha512-hRILoInAx8GNT5IMkrtIt9blOdrqHOnPBH+k70aWUAqPZPgopb9G5EQJFpaBx/S8zp2fC+mPW349Bziuk1o28Q==",
-    "mathjax@3.2.2":  # the MathJax 3 that Sphinx would load from a CDN (mathjax_path)
-    "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
 }
 
 #: (package spec, path in its tarball, sha256) of every file kept; it lands at
 #: book/_vendor/<npm name>/<path without "package/">. Licences: BSD-3-Clause, MIT,
-#: Apache-2.0 (MathJax).
+#: MPL-2.0 (axe-core, tests only). MathJax is not served: the build draws the math
+#: (booktools.sphinx_math, with the mathjax-full of package.json).
 FILES: list[tuple[str, str, str]] = [
     (
         "@jupyter-widgets/html-manager@1.0.15",
@@ -143,136 +142,6 @@ FILES: list[tuple[str, str, str]] = [
         "@fortawesome/fontawesome-free@6.5.2",
         "package/LICENSE.txt",
         "9b914eae88817d63b576eab5aafde7068c7a1abae125d7cdfb034f1da43a9afc",
-    ),
-    (  # lazy typesetting: math is typeset as it scrolls into view (and all before print)
-        "mathjax@3.2.2",
-        "package/es5/ui/lazy.js",
-        "64cb5353fc9766b7609a14806db030fe63ee21f76b31fa44d2fe3145e712247e",
-    ),
-    (  # \boldsymbol is loaded on demand by MathJax's autoload
-        "mathjax@3.2.2",
-        "package/es5/input/tex/extensions/boldsymbol.js",
-        "d6771fee0772db2657796c8d0e20e1878bb3237f6d3ed1e828e1834a4ff743ca",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/tex-chtml.js",
-        "0a6ded5abbce13331658dd239f34382abd06492c74b71b61e8caa8112ec55fa5",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_AMS-Regular.woff",
-        "3de784d07b9fa8f104c10928a878ee879cf3305cae5195cba663c9c2bb0195eb",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Calligraphic-Bold.woff",
-        "af04542b29eaac04550a140c5f1760a649783989426f2540855bf4157819367d",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Calligraphic-Regular.woff",
-        "26683bf201fb258a2237d9754616de9d4ecf4cc1cd39dd1902476df7d75f1d16",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Fraktur-Bold.woff",
-        "721921bab0d001ebff0206c24cb5de6ca136467bf1843a7aa32030ba061d1e92",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Fraktur-Regular.woff",
-        "870673df72e70f87c91a5a317d558c2c3b54392264ad79bbadc6d424ae8765fe",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Main-Bold.woff",
-        "88b98cad3688915e50da55553ff6ad185e0dce134b47f176e91b100f8a9b175c",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Main-Italic.woff",
-        "355254db9ca10a09a3b5f0929d74eb4670f44fbe864c07526a06213e0a0caf6c",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
-        "1cb1c39ea642f26a4dfed230b4aea1c3c218689421f6e9c0a7c1811693c4fa07",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Math-BoldItalic.woff",
-        "8ea8dbb1b02e6f730f55b4cb5d413b785b9f5c39807d0a0fa7da206a0824a457",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Math-Italic.woff",
-        "a009bea404f7a500ded48f8b9ad9cf16e12504b3195dd9e25975289b8256b0f0",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Math-Regular.woff",
-        "c01d3321e89b403c4b811aa153c4e618eda3421f92d8a072a02c8d190782a191",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_SansSerif-Bold.woff",
-        "32792104b5ef69eded905b6d1598ed05d8087684d38e7a94d52e3c38ba16f47e",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_SansSerif-Italic.woff",
-        "fc6ddf5df402b263cfb158aed8e89972542c34b719cd87b1db30461985f7bd5b",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_SansSerif-Regular.woff",
-        "b418136e3b384baaadecb70bd3c48a8da9825210130b2897db808c44efc883cb",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Script-Regular.woff",
-        "af96f67d7accf5fd2a4a682d0b9f8b339f8ea6fe34c310c1694c8ba7f6ddc96f",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Size1-Regular.woff",
-        "c49810b53ecc0d87d8028762c518924197dd9d3f905b08f99ea241301085b9cb",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Size2-Regular.woff",
-        "30e889b58cbc51adfbb038ab1a96dc4025aa3542a3cff7712fc55ece510675e2",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Size3-Regular.woff",
-        "5cda41563a095bd70c78e2dda13d0f8cb922c71c90fffd0a0044c65173a66e83",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Size4-Regular.woff",
-        "3bc6ecaae7ecf6f8d7f8ea07bddbaca8601e2cb6e89d6aef58e78d9f6d8a398f",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Typewriter-Regular.woff",
-        "c56da8d69f1a0208b8e0703656c3264b6dd748bd452524c82b0385b60f6a68c1",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Vector-Bold.woff",
-        "36e0d72d8a7afc696a3e7a5c7369807634640de9b02257bca447bdf126221a27",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Vector-Regular.woff",
-        "72bc573386dd1d48c5bbd286302ca9e3400c5eb0f298e7cfbf945b9d08fc688f",
-    ),
-    (
-        "mathjax@3.2.2",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Zero.woff",
-        "481e39042508ae313a60618af1e37146ab93e9324c98e4c78b8f17fe55d41e0b",
     ),
     (
         "axe-core@4.14.1",
