@@ -109,12 +109,14 @@ def purge(site: Path, sheet: Path) -> dict:
 def bundle_site(site: Path) -> list[dict]:
     """Give every page of *site* one purged stylesheet; one report per bundle written."""
     static = site / "_static"
-    groups: dict[tuple[Path, ...], list[Path]] = defaultdict(list)
+    # each page's text and blocking links, read once; grouped by the files they link
+    groups: dict[tuple[Path, ...], list[tuple[Path, str, list]]] = defaultdict(list)
     pages = [p for p in site.rglob("*.html") if "_static" not in p.relative_to(site).parts]
     for page in pages:
-        files = tuple(path for _, path in blocking_stylesheets(page.read_text("utf-8"), page, site))
-        if len(files) > 1:
-            groups[files].append(page)
+        html = page.read_text("utf-8")
+        links = blocking_stylesheets(html, page, site)
+        if len(links) > 1:
+            groups[tuple(path for _, path in links)].append((page, html, links))
     reports = []
     for files, members in groups.items():
         draft = static / "site-draft.css"
@@ -122,9 +124,7 @@ def bundle_site(site: Path) -> list[dict]:
         sizes = purge(site, draft)
         digest = hashlib.sha256(draft.read_bytes()).hexdigest()[:12]
         bundle = draft.rename(static / f"site-{digest}.css")
-        for page in members:
-            html = page.read_text("utf-8")
-            links = blocking_stylesheets(html, page, site)
+        for page, html, links in members:
             href = posixpath.relpath(bundle.as_posix(), page.parent.as_posix())
             first = True
             for tag, _ in links:

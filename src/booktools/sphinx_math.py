@@ -107,7 +107,7 @@ def typesetter() -> Typesetter:
     return _typesetter
 
 
-def _typeset(translator: Any, node: nodes.Element, tex: str, display: bool) -> str:
+def _typeset(node: nodes.Element, tex: str, display: bool) -> str:
     html, error = typesetter().svg(tex, display)
     if error:
         logger.warning(
@@ -133,7 +133,7 @@ def display_tex(node: nodes.math_block) -> str:
 def html_visit_math(self: Any, node: nodes.math) -> None:
     """Write an inline formula as its SVG."""
     self.body.append(self.starttag(node, "span", "", CLASS="math notranslate nohighlight"))
-    self.body.append(_typeset(self, node, node.astext(), display=False) + "</span>")
+    self.body.append(_typeset(node, node.astext(), display=False) + "</span>")
     raise nodes.SkipNode
 
 
@@ -145,7 +145,7 @@ def html_visit_displaymath(self: Any, node: nodes.math_block) -> None:
         self.body.append(f'<span class="eqno">({number})')
         self.add_permalink_ref(node, _("Link to this equation"))
         self.body.append("</span>")
-    self.body.append(_typeset(self, node, display_tex(node), display=True) + "</div>\n")
+    self.body.append(_typeset(node, display_tex(node), display=True) + "</div>\n")
     raise nodes.SkipNode
 
 
