@@ -221,6 +221,26 @@ def test_every_page_loads_cleanly(browser, server, path):
         visit.page.close()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_first_visit_is_in_the_readers_colour_scheme_before_the_theme_script_runs(
+    browser, server, scheme
+):
+    """The head resolves the theme's ``data-theme="auto"`` (sphinx_site.RESOLVE_THEME).
+
+    Left as "auto" until the theme's deferred script ran, the first paint matched neither
+    the light nor the dark rules, and the switch restyled the whole page. Here that
+    script is blocked: the page must be in the reader's scheme without it.
+    """
+    context = browser.new_context(color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.route("**/pydata-sphinx-theme.js*", lambda route: route.abort())
+        page.goto(f"{server}/book/intro.html", wait_until="load")
+        assert page.evaluate("() => document.documentElement.dataset.theme") == scheme
+    finally:
+        context.close()
+
+
 #: Transfer budget of a page (gzip, images and everything it loads included): the widget
 #: page carries the widget manager, the others must stay lighter.
 PAGE_BUDGET = {ACTIVE_LEARNING: 2_000_000}
@@ -242,6 +262,65 @@ def test_page_weight_stays_within_budget(browser, server, path):
         assert total <= budget, f"{path}: {total / 1e6:.2f} MB > {budget / 1e6:.1f} MB; {shown}"
     finally:
         visit.page.close()
+
+
+#: Every icon glyph drawn on the page: [font-family, font-weight, code point] of each
+#: ::before/::after whose content is in Unicode's private use area.
+ICONS_JS = """() => {
+  const out = new Set();
+  for (const el of document.querySelectorAll('*')) for (const pseudo of ['::before', '::after']) {
+    const style = getComputedStyle(el, pseudo);
+    for (const ch of style.content === 'none' ? '' : style.content) {
+      const c = ch.codePointAt(0);
+      const glyph = [style.fontFamily, style.fontWeight, c];
+      if (c >= 0xe000 && c <= 0xf8ff) out.add(JSON.stringify(glyph));
+    }
+  }
+  return [...out].map(JSON.parse);
+}"""
+#: The @font-face rules of the book's stylesheet bundle: [family, weight, src, sheet URL].
+FONT_FACES_JS = """() => [...document.styleSheets]
+  .filter(sheet => /site-[0-9a-f]+\\.css/.test(sheet.href || ''))
+  .flatMap(sheet => [...sheet.cssRules].filter(r => r instanceof CSSFontFaceRule)
+    .map(r => [r.style.getPropertyValue('font-family'), r.style.getPropertyValue('font-weight'),
+               r.style.getPropertyValue('src'), sheet.href]))"""
+
+
+def _family(name: str) -> str:
+    return name.strip().strip("\"'").replace("\\", "").lower()
+
+
+@pytest.mark.parametrize("path", toc_pages())
+def test_every_icon_drawn_is_in_the_subset_font_it_loads(browser, server, built_site, path):
+    """The icon fonts are cut down to the icons the stylesheet names (booktools.icon_fonts).
+
+    Each icon a page draws (its widgets' too) is in the font file the page loads for it,
+    so no icon falls back to an empty box.
+    """
+    from fontTools.ttLib import TTFont
+
+    visit = Visit(browser, server, path)
+    try:
+        visit.show_widgets()
+        glyphs = visit.page.evaluate(ICONS_JS)
+        faces = visit.page.evaluate(FONT_FACES_JS)
+    finally:
+        visit.page.close()
+    assert faces, "no @font-face in the page's stylesheet bundle"
+    files = {}
+    for family, weight, src, sheet in faces:
+        url = re.search(r"url\(\s*[\"']?([^\"')]+)", src).group(1)
+        local = (built_site / sheet[len(server) + 1 :]).parent / url
+        files[(_family(family), weight or "400")] = local.resolve()
+    missing = []
+    for families, weight, code in glyphs:
+        for family in families.split(","):
+            font = files.get((_family(family), weight))
+            if font is not None:
+                if code not in TTFont(font).getBestCmap():
+                    missing.append(f"U+{code:04X} ({family.strip()} {weight}, {font.name})")
+                break
+    assert not missing, f"{path}: icons drawn but not in their font: {missing}"
 
 
 @pytest.mark.parametrize("path", toc_pages())

@@ -11,6 +11,8 @@ set of stylesheets that pages share:
   (``@import`` inlined, relative ``url()`` rewritten for the new place);
 * PurgeCSS (Node.js, pinned in ``package.json``; ``purge_css.cjs``) drops the rules whose
   classes, ids and tags appear in no page and no script of the site;
+* the icon fonts it declares are cut down to the icons it can draw
+  (:mod:`booktools.icon_fonts`: Font Awesome's solid font, 156 kB, becomes about 4 kB);
 * each page links that one file where the first of them was.
 
 A stylesheet with a ``media`` attribute (the icons', loaded after the first paint) is left
@@ -32,6 +34,7 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
+from booktools.icon_fonts import subset_icon_fonts
 from booktools.node import HOW_TO_INSTALL, node_program
 
 logger = logging.getLogger(__name__)
@@ -122,6 +125,8 @@ def bundle_site(site: Path) -> list[dict]:
         draft = static / "site-draft.css"
         draft.write_text(joined_css(list(files), static), encoding="utf-8")
         sizes = purge(site, draft)
+        css, fonts = subset_icon_fonts(draft.read_text("utf-8"), static, static / "fonts")
+        draft.write_text(css, encoding="utf-8")
         digest = hashlib.sha256(draft.read_bytes()).hexdigest()[:12]
         bundle = draft.rename(static / f"site-{digest}.css")
         for page, html, links in members:
@@ -132,7 +137,15 @@ def bundle_site(site: Path) -> list[dict]:
                 html = html.replace(tag, new, 1)
                 first = False
             page.write_text(html, encoding="utf-8")
-        reports.append({"bundle": bundle.name, "pages": len(members), "files": len(files), **sizes})
+        reports.append(
+            {
+                "bundle": bundle.name,
+                "pages": len(members),
+                "files": len(files),
+                **sizes,
+                "fonts": fonts,
+            }
+        )
     return reports
 
 
@@ -146,6 +159,12 @@ def bundle_stylesheets(app: Sphinx, exception: Exception | None) -> None:
             "%(pages)d pages)",
             report,
         )
+        for font in report["fonts"]:
+            logger.info(
+                "icon font: %(font)s (%(before)d bytes) -> %(subset)s (%(after)d bytes, "
+                "%(glyphs)d icons)",
+                font,
+            )
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

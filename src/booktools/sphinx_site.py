@@ -11,6 +11,14 @@
   with Lighthouse on a phone profile, the row of small synchronous scripts in the head
   delayed the first paint by about 0.16 s each (issue 31).
 
+* The colour theme is known before the first paint. The PyData theme starts a first
+  visit with ``data-theme="auto"``, which matches neither its light nor its dark rules,
+  and resolves it to ``light`` or ``dark`` only once its script runs, after the page is
+  parsed: the first paint lacked the theme's colours, and the switch restyled and laid
+  out the whole page again (on a chapter page, a fifth of its main-thread time before it
+  settles). :data:`RESOLVE_THEME`, inline in the head, resolves it at once, the way the
+  theme's script does.
+
 * A page's widgets load their manager (1 MB) only when one nears the screen, and their
   state is read after the text (:func:`lazy_widgets`).
 
@@ -87,6 +95,15 @@ def defer_scripts(
         scripts[i] = _JavaScript(name, priority=priority, **attributes, defer="defer")
 
 
+#: Resolves the PyData theme's ``data-theme="auto"`` from the reader's colour scheme, as
+#: the theme's own script later does (it then sets the same value, and nothing changes).
+RESOLVE_THEME = (
+    "(function (d) { if (d.dataset.theme === 'auto') d.dataset.theme = "
+    "matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'; })"
+    "(document.documentElement);"
+)
+
+
 #: The widget manager's scripts (``nb_ipywidgets_js`` in ``_config.yml``), in load order.
 WIDGET_MANAGER = ("requirejs/require.js", "mlbook/widgets-config.js", "embed-amd.js")
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -142,6 +159,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the ``html-page-context`` handlers with Sphinx."""
     # Early: ``html-page-context`` stops at the first handler that returns a value.
     app.connect("html-page-context", dedupe_scripts, priority=100)
+    app.add_js_file(None, body=RESOLVE_THEME, priority=1)  # first of the page's scripts
     # Late, after every extension has added its page's scripts (myst-nb's widget manager).
     app.connect("html-page-context", defer_scripts, priority=900)
     app.connect("html-page-context", lazy_widgets, priority=910)  # after defer_scripts
