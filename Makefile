@@ -122,6 +122,7 @@ notebooks-branch: $(STAMP)
 
 # Lighthouse's mobile defaults on four pages of the built site (MLBOOK_PROFILE, full by
 # default), served gzipped from this machine: fails under the thresholds of issue 31.
+# make test runs the same check on its quick site (tests/test_lighthouse.py).
 lighthouse: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m booktools.lighthouse --profile $(MLBOOK_PROFILE) --check
 

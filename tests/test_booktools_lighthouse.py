@@ -38,3 +38,23 @@ def test_the_median_of_the_runs_decides_a_threshold():
     unnamed = {page: [score(perf_min, 95, ["button-name"])] * 3}
     assert problems(unnamed) == [f"{page}: accessibility 95 < 100 (failing: ['button-name'])"]
     assert f"| {page} | {perf_min:.0f} (" in table(one_bad_run)
+
+
+def test_runs_stop_once_the_median_is_decided():
+    from booktools.lighthouse import until_decided
+
+    def runner(*perfs: float):
+        scores = iter([Score(p, 100, 1.0, 2.0, 300.0, []) for p in perfs])
+        return lambda: next(scores)
+
+    def performances(scores):
+        return [s.performance for s in scores]
+
+    assert performances(until_decided(runner(95, 93, 70), (90, 100), 3)) == [95, 93]
+    assert performances(until_decided(runner(80, 85, 99), (90, 100), 3)) == [80, 85]
+    assert performances(until_decided(runner(95, 85, 91), (90, 100), 3)) == [95, 85, 91]
+    # accessibility decides too: two passing performances but a split accessibility
+    mixed = iter(
+        [Score(95, 100, 1, 2, 3, []), Score(95, 96, 1, 2, 3, ["x"]), Score(95, 100, 1, 2, 3, [])]
+    )
+    assert len(until_decided(lambda: next(mixed), (90, 100), 3)) == 3

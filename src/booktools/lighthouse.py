@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -129,8 +130,32 @@ def run_once(binary: Path, url: str, chromium: str) -> Score:
     )
 
 
-def measure(site: Path, root: Path, runs: int = 3) -> dict[str, list[Score]]:
-    """Measure every page of :data:`PAGES` *runs* times; return the scores per page."""
+def until_decided(run: Callable[[], Score], thresholds: tuple[float, float], runs: int) -> list:
+    """Run *run* up to *runs* times, stopping once the median's verdict cannot change.
+
+    The median of an odd number of runs is at or over a threshold exactly when most runs
+    are: after two runs on the same side of both thresholds, a third cannot move it.
+    """
+    majority = runs // 2 + 1
+    scores: list[Score] = []
+    while len(scores) < runs:
+        scores.append(run())
+        decided = True
+        for value, minimum in zip(("performance", "accessibility"), thresholds, strict=True):
+            over = sum(getattr(s, value) >= minimum for s in scores)
+            decided &= over >= majority or len(scores) - over >= majority
+        if decided:
+            break
+    return scores
+
+
+def measure(
+    site: Path, root: Path, runs: int = 3, *, early: bool = False
+) -> dict[str, list[Score]]:
+    """Measure every page of :data:`PAGES` *runs* times; return the scores per page.
+
+    With *early*, a page's runs stop as soon as its verdict is known (:func:`until_decided`).
+    """
     from booktools.pdf import find_chromium
 
     chromium = find_chromium()
@@ -139,9 +164,14 @@ def measure(site: Path, root: Path, runs: int = 3) -> dict[str, list[Score]]:
     binary = lighthouse_bin(root)
     server, base = serve(site)
     try:
-        return {
-            page: [run_once(binary, base + page, chromium) for _ in range(runs)] for page in PAGES
-        }
+        results = {}
+        for page, thresholds in PAGES.items():
+            once = functools.partial(run_once, binary, base + page, chromium)
+            if early:
+                results[page] = until_decided(once, thresholds, runs)
+            else:
+                results[page] = [once() for _ in range(runs)]
+        return results
     finally:
         server.shutdown()
 
