@@ -313,16 +313,13 @@ def test_a_widget_page_loads_its_manager_lazily_and_its_state_after_the_text():
     assert [str(s.filename) for s in plain["script_files"]] == ["_static/doctools.js"]
 
 
-def test_figures_after_the_first_load_lazily(tmp_path):
-    import base64
+def test_figures_after_the_first_load_lazily_and_every_figure_has_its_size(tmp_path):
+    from PIL import Image
 
-    png = base64.b64decode(
-        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-    )
     src = tmp_path / "src"
     src.mkdir()
-    for name in ("a.png", "b.png", "c.png"):
-        (src / name).write_bytes(png)
+    for i, name in enumerate(("a.png", "b.png", "c.png")):
+        Image.new("RGB", (30 + i, 20 + i)).save(src / name)
     page = "# Figures\n\n" + "".join(f"```{{figure}} {n}\n:alt: {n}\n```\n\n" for n in "abc")
     html = build(
         tmp_path,
@@ -335,6 +332,38 @@ def test_figures_after_the_first_load_lazily(tmp_path):
     )
     images = soup(html, "index.html").select("img")
     assert [img.get("loading") for img in images] == [None, "lazy", "lazy"]
+    # sized once the images are copied (sphinx_site.size_figures): no jump as they load
+    assert [(img["width"], img["height"]) for img in images] == [
+        ("30", "20"),
+        ("31", "21"),
+        ("32", "22"),
+    ]
+
+
+def test_only_the_sites_raster_figures_without_a_size_get_one(tmp_path):
+    from PIL import Image
+
+    from booktools.sphinx_site import size_figure_tags
+
+    (tmp_path / "_images").mkdir()
+    (tmp_path / "_static").mkdir()
+    Image.new("RGB", (64, 48)).save(tmp_path / "_images" / "fig.png")
+    Image.new("RGB", (64, 48)).save(tmp_path / "_static" / "logo.png")
+    (tmp_path / "_images" / "plot.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    page = tmp_path / "book" / "page.html"
+    page.parent.mkdir()
+    html = (
+        '<img alt="a figure" src="../_images/fig.png">'
+        '<img alt="logo" src="../_static/logo.png">'
+        '<img alt="vector" src="../_images/plot.svg">'
+        '<img width="10" alt="sized" src="../_images/fig.png">'
+        '<img alt="inline" src="data:image/png;base64,AAAA">'
+        '<img alt="gone" src="../_images/missing.png">'
+    )
+    out = size_figure_tags(html, page, tmp_path)
+    assert out.startswith('<img width="64" height="48" alt="a figure" src="../_images/fig.png">')
+    assert out.count("width=") == 2  # the figure's, and the one that had its own
+    assert out.count("height=") == 1
 
 
 def test_the_online_estimate_adds_what_only_the_online_path_does():

@@ -339,6 +339,44 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, server, path):
         page.close()
 
 
+#: Each sized figure of the main text: its attributes, its box and, once loaded, its pixels.
+FIGURE_BOXES_JS = """() => [...document.querySelectorAll('main img[width][height]')].map(img => {
+  const box = img.getBoundingClientRect();
+  return {src: img.getAttribute('src'), width: +img.getAttribute('width'),
+          height: +img.getAttribute('height'), boxWidth: box.width, boxHeight: box.height,
+          loaded: img.complete && img.naturalWidth > 0};
+})"""
+
+
+@pytest.mark.parametrize("path", ["book/tensorflow/02-deep-learning.html"])
+def test_figures_hold_their_shape_before_and_after_they_load_on_a_phone(browser, server, path):
+    """At 390 px, a lazy figure's box has its final shape before the image arrives.
+
+    (sphinx_site.size_figures writes each figure's size; book.css scales it down.)
+    """
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(f"{server}/{path}", wait_until="load")
+        before = page.evaluate(FIGURE_BOXES_JS)
+        assert len(before) >= 3, "the page's figures carry no size"
+        assert any(not f["loaded"] for f in before), "no figure waits to load lazily"
+        page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+        for img in page.locator("main img[width][height]").all():
+            img.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('main img')].every(i => i.complete)"
+        )
+        after = page.evaluate(FIGURE_BOXES_JS)
+    finally:
+        page.close()
+    for old, new in zip(before, after, strict=True):
+        assert new["loaded"], new["src"]
+        assert new["boxWidth"] <= 390
+        assert new["boxHeight"] == pytest.approx(old["boxHeight"], abs=1), new["src"]
+        shape = new["boxHeight"] / new["boxWidth"]
+        assert shape == pytest.approx(new["height"] / new["width"], rel=0.02), new["src"]
+
+
 #: Text of the page outside code, with MathJax's rendered formulas removed.
 RAW_MATH_JS = """() => {
   const copy = document.querySelector('main').cloneNode(true);

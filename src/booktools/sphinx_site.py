@@ -25,11 +25,14 @@
 * Figures after a page's first load lazily (``loading="lazy"``): a phone fetches only
   the ones the reader scrolls to. The first stays eager, as it is often on the first
   screen. Chromium loads every image before it prints, so the PDF keeps them all.
+  Every figure carries its pixel width and height (:func:`size_figures`), so its space
+  is held before it loads and the text does not jump as the reader scrolls.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -155,6 +158,57 @@ def lazy_figures(
         context["body"] = body[: first.end()] + rest
 
 
+_IMG = re.compile(r"<img\b[^>]*>")
+_SRC = re.compile(r"""\ssrc=(["'])([^"']+)\1""")
+#: The figures' folder in the built site (Sphinx copies every page's images there).
+IMAGES = "_images"
+
+
+def size_figure_tags(html: str, page: Path, site: Path) -> str:
+    """Return *html* with ``width`` and ``height`` on each ``<img>`` of a raster figure.
+
+    Only images in the site's ``_images`` folder without a size of their own: the theme's
+    logos and icons are sized by its stylesheet.
+    """
+    from PIL import Image
+
+    figures = (site / IMAGES).resolve()
+
+    def size(match: re.Match) -> str:
+        tag = match.group(0)
+        src = _SRC.search(tag)
+        if re.search(r"\s(?:width|height)=", tag) or not src:
+            return tag
+        path = (page.parent / src.group(2).split("?", 1)[0]).resolve()
+        if path.parent != figures or not path.is_file():
+            return tag
+        try:
+            with Image.open(path) as image:
+                width, height = image.size
+        except OSError:  # not a raster image (an SVG figure scales by itself)
+            return tag
+        return f'<img width="{width}" height="{height}" ' + tag[len("<img ") :]
+
+    return _IMG.sub(size, html)
+
+
+def size_figures(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``: size every page's figures (:func:`size_figure_tags`).
+
+    Done once the site is written: Sphinx copies the images at the end of the build.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    site = Path(app.outdir)
+    for page in site.rglob("*.html"):
+        if "_static" in page.relative_to(site).parts:
+            continue
+        html = page.read_text("utf-8")
+        sized = size_figure_tags(html, page, site)
+        if sized != html:
+            page.write_text(sized, "utf-8")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the ``html-page-context`` handlers with Sphinx."""
     # Early: ``html-page-context`` stops at the first handler that returns a value.
@@ -164,4 +218,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", defer_scripts, priority=900)
     app.connect("html-page-context", lazy_widgets, priority=910)  # after defer_scripts
     app.connect("html-page-context", lazy_figures, priority=900)
+    app.connect("build-finished", size_figures)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
