@@ -29,7 +29,8 @@ PRIVATE_USE = range(0xE000, 0xF8FF + 1)
 
 _FONT_FACE = re.compile(r"@font-face\s*\{([^}]*)\}")
 _ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})")
-_URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""")
+#: A CSS ``url(...)``, quoted or not: group 2 is the address (also used by sphinx_css).
+CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""")
 _SRC = re.compile(r"(^|;)\s*src\s*:[^;]*", re.IGNORECASE)
 
 
@@ -79,7 +80,7 @@ def subset_icon_fonts(css: str, css_dir: Path, out_dir: Path) -> tuple[str, list
         family = re.search(r"font-family\s*:([^;]*)", body, re.IGNORECASE)
         if not family or not ICON_FAMILY.search(family.group(1)):
             return match.group(0)
-        urls = [m.group(2) for m in _URL.finditer(body)]
+        urls = [m.group(2) for m in CSS_URL.finditer(body)]
         source = _readable_source(urls, css_dir)
         if source is None:
             return match.group(0)

@@ -34,7 +34,7 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
-from booktools.icon_fonts import subset_icon_fonts
+from booktools.icon_fonts import CSS_URL, subset_icon_fonts
 from booktools.node import HOW_TO_INSTALL, node_program
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,6 @@ SCRIPT = Path(__file__).with_name("purge_css.cjs")
 
 _LINK = re.compile(r"<link\b[^>]*>")
 _IMPORT = re.compile(r"""@import\s+(?:url\()?["']?([^"')\s;]+)["']?\)?\s*;""")
-_URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""")
 
 
 def _attr(tag: str, name: str) -> str | None:
@@ -89,7 +88,7 @@ def joined_css(files: list[Path], target_dir: Path) -> str:
                 raise ExtensionError(f"{path}: cannot inline @import {match.group(1)}")
             return text(imported, seen | {imported})
 
-        return _URL.sub(rebase, _IMPORT.sub(inline, css))
+        return CSS_URL.sub(rebase, _IMPORT.sub(inline, css))
 
     return "\n".join(f"/* {f.name} */\n" + text(f, frozenset({f})) for f in files)
 
