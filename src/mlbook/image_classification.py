@@ -288,7 +288,7 @@ def fit_steps(
     model.fit(batches, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
 
 
-def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> float:
+def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 250) -> float:
     """Return the share of *x* classified as *y*, computed eagerly in chunks.
 
     There is no graph to trace, which matters when many small models are each scored once.
@@ -300,7 +300,7 @@ def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> flo
     return hits / len(x)
 
 
-def features(base, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+def features(base, x: np.ndarray, batch_size: int = 250) -> np.ndarray:
     """Return the frozen *base*'s features of *x*, computed eagerly in chunks.
 
     A frozen base computes the same features at every training step, so they can be
