@@ -253,3 +253,68 @@ def test_bowl_momentum_is_the_one_the_paths_use():
     )
     np.testing.assert_allclose(paths["SGD + momentum"], again)
     assert not np.allclose(ot.bowl_paths(momentum=0.9)["SGD + momentum"], again)
+
+
+EXPLORE_RATES = (0.01, ot.BOWL_LR, 0.13, 0.2)
+
+
+def test_explore_learning_rates_frames_are_one_size_and_the_player_takes_them():
+    import matplotlib.pyplot as plt
+
+    from mlbook import explorable
+    from mlbook.plotting import figure_problems
+
+    frames, rows = ot.explore_learning_rates(EXPLORE_RATES, steps=20)
+    assert [r["learning_rate"] for r in rows] == list(EXPLORE_RATES)
+    assert all(f.get_layout_engine() is not None for f in frames)  # constrained
+    assert [f.axes[0].get_xlim() for f in frames] == [ot.EXPLORE_LIMITS[0]] * len(frames)
+    assert [f.axes[0].get_ylim() for f in frames] == [ot.EXPLORE_LIMITS[1]] * len(frames)
+    assert [figure_problems(f) for f in frames] == [[]] * len(frames)  # legible
+    pngs = [explorable.frame_png(f) for f in frames]
+    assert len({explorable.png_size(p) for p in pngs}) == 1
+    assert plt.get_fignums() == []
+    labels = [f"{lr:g}" for lr in EXPLORE_RATES]
+    box = explorable.frames_player(
+        pngs, labels, labels, name="learning-rate", description="learning rate", start=1
+    )
+    assert box.children[0].index == 1
+
+
+def test_explore_learning_rates_diverges_exactly_above_the_stability_bound():
+    import matplotlib.pyplot as plt
+
+    _, rows = ot.explore_learning_rates(EXPLORE_RATES, steps=30)
+    plt.close("all")
+    steepest = max(ot.BOWL)
+    bound = {"SGD": 2 / steepest, "SGD + momentum": 2 * (1 + ot.BOWL_MOMENTUM) / steepest}
+    for row in rows:
+        for name, limit in bound.items():
+            assert row["diverged"][name] == (row["learning_rate"] > limit), (row, name)
+            if not row["diverged"][name]:
+                assert row["distance"][name] < np.linalg.norm((-4.0, 1.0))
+    by_rate = {r["learning_rate"]: r for r in rows}
+    assert by_rate[0.13]["diverged"] == {"SGD": True, "SGD + momentum": False}
+    assert by_rate[0.2]["distance"]["SGD + momentum"] > 1e6  # blown up, not merely stalled
+
+
+def test_explore_learning_rates_agrees_with_the_bowl_paths_at_the_pages_rate():
+    import matplotlib.pyplot as plt
+
+    frames, rows = ot.explore_learning_rates([ot.BOWL_LR])
+    paths = ot.bowl_paths()
+    for name in ("SGD", "SGD + momentum"):
+        assert rows[0]["distance"][name] == pytest.approx(np.linalg.norm(paths[name][-1]))
+        assert not rows[0]["diverged"][name]
+        line = next(ln for ln in frames[0].axes[0].lines if ln.get_label().startswith(name + " ("))
+        np.testing.assert_allclose(line.get_xydata(), paths[name])
+    plt.close(frames[0])
+
+
+def test_diverged_paths_are_named_so_in_the_legend():
+    import matplotlib.pyplot as plt
+
+    frames, _ = ot.explore_learning_rates([0.13])
+    labels = [t.get_text() for t in frames[0].axes[0].get_legend().get_texts()]
+    assert labels == ["SGD, diverged (30 steps)", "SGD + momentum (30 steps)", "minimum"]
+    assert frames[0].axes[0].get_title() == "Learning rate 0.13 (momentum 0.7)"
+    plt.close(frames[0])

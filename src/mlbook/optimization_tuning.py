@@ -546,6 +546,16 @@ def descend(step, w0, n_steps: int, *, gradient=bowl_gradient, **hyper) -> np.nd
     return np.array(path)
 
 
+def sgd_paths(
+    w0=(-4.0, 1.0), n_steps: int = 30, lr: float = BOWL_LR, momentum: float = BOWL_MOMENTUM
+) -> dict[str, np.ndarray]:
+    """Return the paths of SGD and of SGD with momentum on the bowl, at one learning rate."""
+    return {
+        "SGD": descend(sgd_step, w0, n_steps, lr=lr),
+        "SGD + momentum": descend(sgd_step, w0, n_steps, lr=lr, momentum=momentum),
+    }
+
+
 def bowl_paths(
     w0=(-4.0, 1.0), n_steps: int = 30, lr: float = BOWL_LR, momentum: float = BOWL_MOMENTUM
 ) -> dict[str, np.ndarray]:
@@ -555,26 +565,30 @@ def bowl_paths(
     the gradient, takes steps of about 0.2.
     """
     return {
-        "SGD": descend(sgd_step, w0, n_steps, lr=lr),
-        "SGD + momentum": descend(sgd_step, w0, n_steps, lr=lr, momentum=momentum),
+        **sgd_paths(w0, n_steps, lr=lr, momentum=momentum),
         "Adam": descend(adam_step, w0, n_steps, lr=0.2),
     }
 
 
-def draw_paths(paths: dict[str, np.ndarray], curvature=BOWL, ax=None):
+def draw_paths(paths: dict[str, np.ndarray], curvature=BOWL, ax=None, *, limits=None):
     """Draw optimiser paths over the contour lines of the bowl; minimum marked with a star.
 
     One line with markers per path, in the order of *paths*, and a legend outside the
-    data (below the axes).
+    data (below the axes). *limits*, ``((w1_min, w1_max), (w2_min, w2_max))``, fixes the
+    axes (a path that leaves them is clipped); by default they fit the paths.
     """
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.6))
-    points = np.concatenate(list(paths.values()))
-    x0, x1 = points[:, 0].min() - 0.5, max(points[:, 0].max(), 0) + 0.5
-    y_max = np.abs(points[:, 1]).max() + 0.3
-    gx, gy = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(-y_max, y_max, 200))
+    if limits is None:
+        points = np.concatenate(list(paths.values()))
+        x0, x1 = points[:, 0].min() - 0.5, max(points[:, 0].max(), 0) + 0.5
+        y_max = np.abs(points[:, 1]).max() + 0.3
+        (y0, y1) = (-y_max, y_max)
+    else:
+        (x0, x1), (y0, y1) = limits
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(y0, y1, 200))
     f = (curvature[0] * gx**2 + curvature[1] * gy**2) / 2
     ax.contour(gx, gy, f, levels=12, colors="0.7", linewidths=0.8)
     markers = ["o", "s", "^", "D", "v"]
@@ -586,8 +600,63 @@ def draw_paths(paths: dict[str, np.ndarray], curvature=BOWL, ax=None):
         xlabel="$w_1$ (gentle direction)",
         ylabel="$w_2$ (steep direction)",
     )
+    if limits is not None:
+        ax.set(xlim=(x0, x1), ylim=(y0, y1))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=9)
     return ax
+
+
+#: The axes of :func:`explore_learning_rates`' frames: every path that converges fits.
+EXPLORE_LIMITS = ((-4.5, 1.5), (-1.8, 1.8))
+
+
+def explore_learning_rates(
+    rates, *, momentum: float = BOWL_MOMENTUM, steps: int = 30, w0=(-4.0, 1.0)
+):
+    """Frames for an explorable figure: SGD's paths on the bowl, one learning rate each.
+
+    Each frame is :func:`draw_paths` of :func:`sgd_paths` (plain SGD and SGD with
+    momentum, at the same rate) on fixed axes, all of one size, for
+    :func:`mlbook.explorable.frames_player`. A path that diverges leaves the axes and is
+    clipped; its legend entry says so.
+
+    Parameters
+    ----------
+    rates : sequence of float
+        The learning rates, one frame each.
+    momentum : float
+        The momentum of "SGD + momentum".
+    steps : int
+        Steps per path, from *w0*.
+    w0 : pair of float
+        The start, on the bowl ``BOWL``.
+
+    Returns
+    -------
+    frames : list of matplotlib.figure.Figure
+        One per rate, drawn with ``layout="constrained"``, 6.4 x 3.8 inches.
+    rows : list of dict
+        One per rate: ``learning_rate``; ``distance``, path name -> distance to the
+        minimum after the last step; ``diverged``, path name -> True if the path ended
+        farther from the minimum than it started (or overflowed).
+    """
+    import matplotlib.pyplot as plt
+
+    start = float(np.linalg.norm(w0))
+    frames, rows = [], []
+    for lr in rates:
+        paths = sgd_paths(w0, steps, lr=lr, momentum=momentum)
+        distance = {name: float(np.linalg.norm(path[-1])) for name, path in paths.items()}
+        diverged = {name: not d <= start for name, d in distance.items()}  # NaN: diverged
+        rows.append({"learning_rate": lr, "distance": distance, "diverged": diverged})
+        fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
+        shown = {
+            f"{name}, diverged" if diverged[name] else name: path for name, path in paths.items()
+        }
+        draw_paths(shown, ax=ax, limits=EXPLORE_LIMITS)
+        ax.set_title(f"Learning rate {lr:g} (momentum {momentum:g})")
+        frames.append(fig)
+    return frames, rows
 
 
 def hand_schedules(initial: float = 1e-3, steps: int = 1000) -> dict:
