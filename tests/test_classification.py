@@ -1,4 +1,5 @@
 import warnings
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -265,3 +266,101 @@ def test_fit_times_and_growth_exponent():
     assert 0 < noise < 1  # scatter widens the interval
     # a constant time (a fit that is all fixed cost) gives an exponent of zero
     assert cl.growth_exponent(n, np.full(4, 0.005))[0] == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.fixture(scope="module")
+def threshold_frames():
+    """Make a small noisy problem (label 0 positive, as in the chapter) and its frames."""
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([cl.MALIGNANT, 1], [30, 50])
+    p = np.clip(np.where(y == cl.MALIGNANT, 0.65, 0.35) + rng.normal(0, 0.2, len(y)), 0, 1)
+    thresholds = (0.1, 0.3, 0.5, 0.7, 0.9)
+    frames, rows = cl.explore_thresholds(y, p, thresholds)
+    yield y, p, thresholds, frames, rows
+    plt.close("all")
+
+
+def test_explore_thresholds_rows_count_every_example_and_match_confusion_matrix(
+    threshold_frames,
+):
+    from sklearn.metrics import confusion_matrix
+
+    y, p, thresholds, frames, rows = threshold_frames
+    assert len(frames) == len(rows) == len(thresholds)
+    assert [r["threshold"] for r in rows] == list(thresholds)
+    for r in rows:
+        assert r["tp"] + r["fp"] + r["fn"] + r["tn"] == len(y)
+        assert r["tp"] + r["fn"] == np.sum(y == cl.MALIGNANT)
+        assert r["recall"] == pytest.approx(r["tp"] / (r["tp"] + r["fn"]))
+        assert r["precision"] == pytest.approx(r["tp"] / (r["tp"] + r["fp"]))
+        assert r["fpr"] == pytest.approx(r["fp"] / (r["fp"] + r["tn"]))
+    recall = [r["recall"] for r in rows]
+    fp = [r["fp"] for r in rows]
+    assert all(a >= b for a, b in pairwise(recall))  # higher threshold, fewer found
+    assert all(a >= b for a, b in pairwise(fp))
+    assert recall[0] > recall[-1]  # the data are noisy enough that the thresholds matter
+    half = rows[thresholds.index(0.5)]
+    predicted = np.where(p >= 0.5, cl.MALIGNANT, 1)
+    (tp, fn), (fp5, tn) = confusion_matrix(y, predicted, labels=[cl.MALIGNANT, 1])
+    assert (half["tp"], half["fn"], half["fp"], half["tn"]) == (tp, fn, fp5, tn)
+    # the same counts as the chapter's threshold_table
+    table = cl.threshold_table(y, p, thresholds)
+    assert table["malignant found"].tolist() == [r["tp"] for r in rows]
+    assert table["false alarms"].tolist() == fp
+
+
+def test_explore_thresholds_frames_are_titled_marked_and_legible(threshold_frames):
+    import matplotlib.pyplot as plt
+
+    from mlbook.plotting import figure_problems, use_book_style
+
+    y, p, thresholds, _, _ = threshold_frames
+    with plt.rc_context():  # the book's style, as on the page, for this test only
+        use_book_style()
+        frames, rows = cl.explore_thresholds(y, p, thresholds[:2])
+    for fig, r in zip(frames, rows, strict=True):
+        assert fig.get_suptitle().startswith(f"Threshold {r['threshold']:g}")
+        ax_cm, ax_roc, ax_pr = fig.axes
+        assert (ax_cm.get_xlabel(), ax_cm.get_ylabel()) == ("predicted", "true")
+        assert ax_roc.get_xlabel() == "false-positive rate"
+        assert (ax_pr.get_xlabel(), ax_pr.get_ylabel()) == ("recall", "precision")
+        # the red dot of this threshold on each curve
+        assert tuple(ax_roc.lines[-1].get_xydata()[0]) == (r["fpr"], r["recall"])
+        assert tuple(ax_pr.lines[-1].get_xydata()[0]) == (r["recall"], r["precision"])
+        assert figure_problems(fig) == []
+        plt.close(fig)
+
+
+def test_explore_thresholds_frames_have_one_size_and_make_a_player(threshold_frames):
+    from mlbook import explorable
+
+    _, _, thresholds, frames, rows = threshold_frames
+    pngs = [explorable.frame_png(fig) for fig in frames]
+    assert {explorable.png_size(png) for png in pngs} == {
+        (8 * explorable.FRAME_DPI, round(3.4 * explorable.FRAME_DPI))
+    }
+    box = explorable.frames_player(
+        pngs,
+        [f"{t:g}" for t in thresholds],
+        [f"threshold {r['threshold']:g}: recall {r['recall']:.0%}" for r in rows],
+        name="threshold",
+        description="threshold",
+        start=thresholds.index(0.5),
+    )
+    assert box.children[0].index == 2
+    assert len(box.children[2].children) == len(thresholds)
+
+
+def test_explore_thresholds_with_nothing_flagged_has_no_precision():
+    import matplotlib.pyplot as plt
+
+    y = np.array([cl.MALIGNANT, cl.MALIGNANT, 1, 1])
+    frames, rows = cl.explore_thresholds(y, [0.9, 0.6, 0.4, 0.1], [0.5, 0.95])
+    assert rows[1]["tp"] + rows[1]["fp"] == 0
+    assert np.isnan(rows[1]["precision"])
+    assert rows[1]["recall"] == 0.0
+    assert rows[0]["precision"] == rows[0]["recall"] == 1.0
+    for fig in frames:
+        plt.close(fig)

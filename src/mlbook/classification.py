@@ -9,11 +9,16 @@ import pandas as pd
 
 from mlbook.profile import freeze
 
+#: The decision thresholds of the explorable figure (``explore_thresholds``): one half,
+#: the default of ``predict``, and positions either side of it, denser near the ends.
+EXPLORE_THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+
 #: Per-profile settings: folds, the grid of C values searched, learning-curve sizes; for
 #: the SVM section the grid of C and gamma, and the training-set sizes (and repeats) at
 #: which the fit time of an RBF SVC and of a logistic regression is measured: each where
 #: its fit time is more than the fixed cost of a fit (the time on ``overhead_size``
-#: examples), so logistic regression needs far more examples.
+#: examples), so logistic regression needs far more examples; the thresholds of the
+#: explorable figure (no fitting: the same in both profiles).
 SETTINGS = freeze(
     {
         "full": {
@@ -27,6 +32,7 @@ SETTINGS = freeze(
             "lr_sizes": (16000, 32000, 64000, 128000),
             "lr_repeats": 3,
             "overhead_size": 100,
+            "explore_thresholds": EXPLORE_THRESHOLDS,
         },
         "quick": {
             "cv_folds": 5,
@@ -39,6 +45,7 @@ SETTINGS = freeze(
             "lr_sizes": (16000, 32000, 64000, 128000),
             "lr_repeats": 3,
             "overhead_size": 100,
+            "explore_thresholds": EXPLORE_THRESHOLDS,
         },
     }
 )
@@ -347,6 +354,117 @@ def draw_threshold_roc(positive, scores, thresholds, names=("positive", "negativ
     # below the axes: over the bars it would hide the threshold lines
     ax_hist.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, fontsize=9)
     return ax_hist.figure
+
+
+def explore_thresholds(
+    y_true, p, thresholds, *, pos_label=MALIGNANT, names=("malignant", "benign")
+):
+    """Frames for an explorable figure: what each decision threshold does to the errors.
+
+    At each threshold an example is flagged positive when ``p >= threshold``. Each frame
+    shows the confusion matrix at that threshold, and the ROC and precision–recall
+    curves (every threshold) with this threshold's point marked. All frames have one
+    size (8 x 3.4 inches, ``layout="constrained"``), for
+    :func:`mlbook.explorable.frames_player`; the curves' axes, the same in every frame,
+    are zoomed in on the part where the marked points lie.
+
+    Parameters
+    ----------
+    y_true : array-like, shape (n,)
+        True labels, two classes; ``pos_label`` is the positive one.
+    p : array-like, shape (n,)
+        Predicted probability (or any score) of the positive class.
+    thresholds : sequence of float, shape (k,)
+    pos_label : int or str
+        The positive class (default: a malignant tumour).
+    names : (str, str)
+        How the figure names the positive and the negative class.
+
+    Returns
+    -------
+    frames : list of matplotlib.figure.Figure, length k
+        One per threshold.
+    rows : list of dict, length k
+        One per threshold: ``threshold``, the counts ``tp``, ``fp``, ``fn``, ``tn``,
+        ``precision`` (NaN when nothing is flagged), ``recall`` and ``fpr``.
+    """
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import (
+        ConfusionMatrixDisplay,
+        PrecisionRecallDisplay,
+        RocCurveDisplay,
+        confusion_matrix,
+    )
+
+    y_true, p = np.asarray(y_true), np.asarray(p, dtype=float)
+    positive = y_true == pos_label
+    rows = []
+    for t in thresholds:
+        cm = confusion_matrix(positive, p >= t, labels=[True, False])  # positive first
+        (tp, fn), (fp, tn) = cm.tolist()
+        rows.append(
+            {
+                "threshold": float(t),
+                "tp": tp,
+                "fp": fp,
+                "fn": fn,
+                "tn": tn,
+                "precision": tp / (tp + fp) if tp + fp else float("nan"),
+                "recall": tp / max(tp + fn, 1),
+                "fpr": fp / max(fp + tn, 1),
+            }
+        )
+    # the same colours and axes in every frame, zoomed to where the marked points go
+    n_max = max(positive.sum(), (~positive).sum())
+    fpr_hi = min(1.0, max(r["fpr"] for r in rows) + 0.05)
+    recall_lo = max(0.0, min(r["recall"] for r in rows) - 0.05)
+    precision_lo = max(0.0, np.nanmin([r["precision"] for r in rows] + [1.0]) - 0.05)
+    zoomed = {True: "(zoomed in)", False: "(all of it)"}
+    frames = []
+    for r in rows:
+        fig, (ax_cm, ax_roc, ax_pr) = plt.subplots(1, 3, figsize=(8, 3.4), layout="constrained")
+        cm = np.array([[r["tp"], r["fn"]], [r["fp"], r["tn"]]])
+        ConfusionMatrixDisplay(cm, display_labels=list(names)).plot(
+            cmap="Blues", colorbar=False, ax=ax_cm, im_kw={"vmin": 0, "vmax": n_max}
+        )
+        ax_cm.set(title="Confusion matrix\n(counts)", xlabel="predicted", ylabel="true")
+        ax_cm.grid(False)
+        RocCurveDisplay.from_predictions(
+            y_true,
+            p,
+            pos_label=pos_label,
+            drop_intermediate=False,
+            ax=ax_roc,
+            curve_kwargs={"color": "black"},
+        )
+        ax_roc.plot(r["fpr"], r["recall"], "o", color="tab:red", ms=8)
+        ax_roc.set(
+            title="ROC curve\n" + zoomed[fpr_hi < 1 or recall_lo > 0],
+            xlabel="false-positive rate",
+            ylabel="true-positive rate",
+            xlim=(-0.01, fpr_hi),
+            ylim=(recall_lo, 1.01),
+            aspect="auto",
+        )
+        PrecisionRecallDisplay.from_predictions(
+            y_true, p, pos_label=pos_label, ax=ax_pr, curve_kwargs={"color": "black"}
+        )
+        if r["tp"] + r["fp"]:  # no point when nothing is flagged: precision undefined
+            ax_pr.plot(r["recall"], r["precision"], "o", color="tab:red", ms=8)
+        ax_pr.set(
+            title="Precision–recall\n" + zoomed[recall_lo > 0 or precision_lo > 0],
+            xlabel="recall",
+            ylabel="precision",
+            xlim=(recall_lo, 1.01),
+            ylim=(precision_lo, 1.01),
+            aspect="auto",
+        )
+        for ax in (ax_roc, ax_pr):
+            ax.get_legend().remove()
+        t = r["threshold"]
+        fig.suptitle(f"Threshold {t:g} (red dots): {names[0]} when P({names[0]}) ≥ {t:g}")
+        frames.append(fig)
+    return frames, rows
 
 
 # --- Support vector machines -----------------------------------------------------------
