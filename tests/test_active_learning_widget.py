@@ -123,9 +123,10 @@ def test_static_player_links_play_slider_and_stack():
     X, y, images = al.load_seed_digits()
     rounds = al.run_rounds(X, y, 40, 3, 5)
     player = alw.static_player(rounds, images)
-    controls, stack = player.children
+    controls, said, stack = player.children
     play, slider = controls.children
-    assert len(stack.children) == 3
+    assert len(stack.children) == len(said.children) == 3
+    assert "mlbook-frames-said" in said._dom_classes  # the page announces it
     assert (play.min, play.max) == (0, 2)
     # the reader sees rounds 1 to 3, as the panels' headings number them
     assert slider.description == "Round"
@@ -140,13 +141,14 @@ def test_static_player_links_play_slider_and_stack():
     pairs = {(k.source[0].model_id, k.source[1], k.target[0].model_id, k.target[1]) for k in links}
     assert (play.model_id, "value", slider.model_id, "index") in pairs
     assert (slider.model_id, "index", stack.model_id, "selected_index") in pairs
+    assert (slider.model_id, "index", said.model_id, "selected_index") in pairs
 
 
 def test_static_player_headings_number_the_rounds_and_the_last_asks_nothing_next():
     X, y, images = al.load_seed_digits()
     rounds = al.run_rounds(X, y, 40, 3, 5)
-    _, stack = alw.static_player(rounds, images).children
-    headings = [panel.children[0].value for panel in stack.children]
+    _, said, _ = alw.static_player(rounds, images).children
+    headings = [heading.value for heading in said.children]
     for k, heading in enumerate(headings, start=1):
         assert heading.startswith(f"<b>Round {k} of 3</b>")
     assert all("the model asks about next" in h for h in headings[:-1])
@@ -189,7 +191,7 @@ def test_the_curve_png_is_shown_at_its_own_size():
 def test_static_player_images_have_alt_text():
     X, y, images = al.load_seed_digits()
     rounds = al.run_rounds(X, y, 40, 2, 5)
-    _, stack = alw.static_player(rounds, images).children
+    _, _, stack = alw.static_player(rounds, images).children
     for i, panel in enumerate(stack.children):
         html = " ".join(c.value for c in _walk(panel) if hasattr(c, "value") and "<img" in c.value)
         assert html.count("<img") == 5 + 1  # the five digits asked, the accuracy curve

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -277,10 +278,12 @@ def test_script_files_are_deferred_but_the_options(tmp_path):
     assert attrs[4] == {"data-jupyter-widgets-cdn": "../", "defer": "defer"}
 
 
-def test_a_widget_page_loads_its_manager_lazily_and_its_state_after_the_text():
+def test_a_widget_page_loads_its_manager_and_its_state_when_a_widget_nears(tmp_path):
+    from types import SimpleNamespace
+
     from sphinx.builders.html._assets import _JavaScript
 
-    from booktools.sphinx_site import defer_scripts, lazy_widgets
+    from booktools.sphinx_site import STATE_DIR, defer_scripts, lazy_widgets
 
     state = '{"version_major": 2, "state": {}}'
     scripts = [
@@ -294,23 +297,102 @@ def test_a_widget_page_loads_its_manager_lazily_and_its_state_after_the_text():
         _JavaScript(None, body=state, type="application/vnd.jupyter.widget-state+json"),
     ]
     context = {"script_files": scripts, "body": "<p>Text.</p>"}
-    defer_scripts(None, "page", "page.html", context, None)
-    lazy_widgets(None, "page", "page.html", context, None)
+    app = SimpleNamespace(outdir=str(tmp_path))
+    defer_scripts(app, "book/page", "page.html", context, None)
+    lazy_widgets(app, "book/page", "page.html", context, None)
+    names = [str(s.filename) for s in context["script_files"]]
     by_name = {str(s.filename): s.attributes for s in context["script_files"]}
     for name in ["requirejs/require.js", "mlbook/widgets-config.js"]:
         assert by_name[name] == {"type": "mlbook/lazy-widgets"}  # inert, not deferred
     embed = by_name["@jupyter-widgets/html-manager/dist/embed-amd.js"]
     assert embed == {"data-jupyter-widgets-cdn": "../../_static/", "type": "mlbook/lazy-widgets"}
     assert by_name["_static/mlbook/widgets-lazy.js"] == {"defer": "defer"}
+    assert by_name["_static/mlbook/frames.js"] == {"defer": "defer"}
+    # the state is a script of its own, inert like the manager and brought to life first
+    (state_js,) = [n for n in names if n.startswith(STATE_DIR)]
+    assert re.fullmatch(rf"{STATE_DIR}/book-page-[0-9a-f]{{16}}\.js", state_js)
+    assert names.index(state_js) + 1 == names.index("requirejs/require.js")
+    assert by_name[state_js] == {"type": "mlbook/lazy-widgets"}
+    assert json.dumps(state) in (tmp_path / state_js).read_text()
     assert not any("widget-state" in str(s.attributes) for s in context["script_files"])
-    assert context["body"].startswith("<p>Text.</p>")  # the state comes after the text
-    assert context["body"].endswith(
-        f'<script type="application/vnd.jupyter.widget-state+json">{state}</script>'
-    )
+    assert context["body"] == "<p>Text.</p>"  # the page's HTML carries only the text
     # a page without widgets is left alone
     plain = {"script_files": [_JavaScript("_static/doctools.js")], "body": "<p>x</p>"}
-    lazy_widgets(None, "page", "page.html", plain, None)
+    lazy_widgets(app, "page", "page.html", plain, None)
     assert [str(s.filename) for s in plain["script_files"]] == ["_static/doctools.js"]
+
+
+def test_the_state_script_puts_each_state_into_the_page_as_the_manager_expects():
+    import shutil
+    import subprocess
+
+    from booktools.sphinx_site import state_script
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("no Node.js to run the script with")
+    states = ['{"a": "</script> \u2028 é"}', "{}"]
+    fake_dom = """
+      var made = [];
+      globalThis.window = {};
+      globalThis.document = {
+        createElement: function () { var s = {}; made.push(s); return s; },
+        body: { appendChild: function () {} },
+      };
+    """
+    out = subprocess.run(
+        [node, "-e", fake_dom + state_script(states) + "console.log(JSON.stringify(made));"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    made = json.loads(out)
+    assert [m["textContent"] for m in made] == states
+    assert {m["type"] for m in made} == {"application/vnd.jupyter.widget-state+json"}
+    # a page's frames.js may adjust each state first (the position its address names)
+    hook = "window.mlbookFramesState = function (text) { return text + '!'; };"
+    out = subprocess.run(
+        [node, "-e", fake_dom + hook + state_script(states) + "console.log(JSON.stringify(made));"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert [m["textContent"] for m in json.loads(out)] == [t + "!" for t in states]
+
+
+def test_a_frames_player_s_first_frame_holds_its_place_as_an_image_file(tmp_path):
+    import ipywidgets as w
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from booktools.sphinx_site import hold_frames
+    from mlbook import explorable
+
+    figs = []
+    for k in range(2):
+        fig, ax = plt.subplots(figsize=(2, 1))
+        ax.plot([0, 1], [0, k])
+        figs.append(fig)
+    player = explorable.frames_player(
+        figs, ["a", "b"], ["at a", "at b"], name="toy", description="k", start=1
+    )
+    state = json.dumps(w.Widget.get_manager_state())  # every model, as a notebook saves
+    view = (
+        '<script type="application/vnd.jupyter.widget-view+json">'
+        f'{{"model_id": "{player.model_id}", "version_major": 2}}</script>'
+    )
+    other = '<script type="application/vnd.jupyter.widget-view+json">{"model_id": "x"}</script>'
+    body = hold_frames(f"<p>{view}</p>{other}", [state], tmp_path, "book/sklearn/page")
+    (file,) = (tmp_path / "_images").glob("frames-*.png")
+    assert body.startswith(
+        f'<p><img class="jupyter-widget mlbook-frames-hold" data-name="toy" loading="lazy" '
+        f'src="../../_images/{file.name}" alt="at b" width="160" height="80"'
+    )
+    assert body.endswith(f"{view}</p>{other}")  # right before its view; others untouched
+    assert file.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert explorable.png_size(file.read_bytes()) == (160, 80)
 
 
 def test_figures_after_the_first_load_lazily_and_every_figure_has_its_size(tmp_path):
@@ -527,3 +609,26 @@ def test_joined_css_rebases_urls_for_the_bundle(tmp_path):
     css = joined_css([sheet], tmp_path)
     assert 'url("img/a.png")' in css
     assert "url(data:image/png;base64,xx)" in css
+
+
+def test_widget_states_and_first_frames_no_page_uses_are_deleted(tmp_path):
+    from types import SimpleNamespace
+
+    from booktools.sphinx_site import STATE_DIR, prune_widget_files
+
+    state, images = tmp_path / STATE_DIR, tmp_path / "_images"
+    state.mkdir(parents=True)
+    images.mkdir()
+    for name in ("page-aaa.js", "page-old.js"):
+        (state / name).write_text("//")
+    for name in ("frames-aaa.png", "frames-old.png", "figure.png"):
+        (images / name).write_bytes(b"png")
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "page.html").write_text(
+        '<script src="../_static/mlbook/state/page-aaa.js?v=1"></script>'
+        '<img src="../_images/frames-aaa.png">'
+    )
+    app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
+    prune_widget_files(app, None)
+    assert sorted(p.name for p in state.iterdir()) == ["page-aaa.js"]
+    assert sorted(p.name for p in images.iterdir()) == ["figure.png", "frames-aaa.png"]

@@ -107,28 +107,125 @@ RESOLVE_THEME = (
 )
 
 
+#: The figures' folder in the built site (Sphinx copies every page's images there).
+IMAGES = "_images"
 #: The widget manager's scripts (``nb_ipywidgets_js`` in ``_config.yml``), in load order.
 WIDGET_MANAGER = ("requirejs/require.js", "mlbook/widgets-config.js", "embed-amd.js")
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: Where a page's widget state goes (a script, named by its hash, so a browser's cached
+#: copy is never stale): a script rather than JSON to fetch, so it also loads from file://.
+STATE_DIR = "_static/mlbook/state"
+#: The script that announces each frames player's numbers and keeps its position in the
+#: page's address (mlbook.explorable).
+FRAMES_JS = "_static/mlbook/frames.js"
+
+
+def state_script(states: list[str]) -> str:
+    """Return a script that puts each widget state (JSON text) into the page.
+
+    As ``<script type="application/vnd.jupyter.widget-state+json">`` elements at the end
+    of the body, where the widget manager, which runs after it, looks for them. Each
+    state passes through ``window.mlbookFramesState`` first, if the page defines it
+    (``mlbook/frames.js``: the position the page's address names).
+    """
+    import json
+
+    literals = ",\n".join(json.dumps(text) for text in states)  # ASCII: U+2028 escaped
+    return (
+        "// Widget state of one page, written by booktools.sphinx_site.lazy_widgets.\n"
+        "(function () {\n"
+        "  var adjust = window.mlbookFramesState || function (text) { return text; };\n"
+        f"  [{literals}].forEach(function (text) {{\n"
+        '    var s = document.createElement("script");\n'
+        f'    s.type = "{WIDGET_STATE}";\n'
+        "    s.textContent = adjust(text);\n"
+        "    document.body.appendChild(s);\n"
+        "  });\n"
+        "})();\n"
+    )
+
+
+def _frames_first_image(state: dict, model_id: str) -> tuple[str, str] | None:
+    """Return the ``<img>`` tag a frames player shows first and its name, or None."""
+    models = state.get("state", {})
+
+    def get(ref: str) -> dict:
+        return models.get(ref.removeprefix("IPY_MODEL_"), {}).get("state", {})
+
+    root = get(model_id)
+    classes = root.get("_dom_classes", [])
+    names = [c.removeprefix("mlbook-frames-name-") for c in classes if "-name-" in c]
+    if "mlbook-frames" not in classes or not names:
+        return None
+    for ref in root.get("children", []):
+        child = get(ref)
+        if "mlbook-frames-figure" in child.get("_dom_classes", []):
+            shown = get(child["children"][child.get("selected_index") or 0])
+            match = re.search(r"<img\b[^>]*>", shown.get("value", ""))
+            return (match.group(0), names[0]) if match else None
+    return None
+
+
+def hold_frames(body: str, states: list[str], outdir: Path, pagename: str) -> str:
+    """Put each frames player's first frame in its place, as an image file.
+
+    The widget manager removes an ``<img class="jupyter-widget">`` that stands right
+    before a widget's view when it draws the widget, so the image holds the player's
+    space until then, and is what a reader without JavaScript sees (with its alt text).
+    """
+    import base64
+    import hashlib
+    import json
+
+    parsed = [json.loads(text) for text in states]
+    root = "../" * pagename.count("/")
+
+    def hold(match: re.Match) -> str:
+        model_id = json.loads(match.group(1)).get("model_id", "")
+        found = next(filter(None, (_frames_first_image(s, model_id) for s in parsed)), None)
+        if found is None:
+            return match.group(0)
+        tag, name = found
+        data = re.search(r'src="data:image/png;base64,([^"]+)"', tag)
+        if not data:
+            return match.group(0)
+        png = base64.b64decode(data.group(1))
+        file = f"frames-{hashlib.sha256(png).hexdigest()[:16]}.png"
+        (outdir / IMAGES).mkdir(parents=True, exist_ok=True)
+        (outdir / IMAGES / file).write_bytes(png)
+        rest = tag[len("<img ") :].replace(data.group(0), f'src="{root}{IMAGES}/{file}"')
+        placeholder = (
+            f'<img class="jupyter-widget mlbook-frames-hold" data-name="{name}" '
+            f'loading="lazy" {rest}'
+        )
+        return placeholder + match.group(0)
+
+    return re.sub(rf'<script type="{re.escape(WIDGET_VIEW)}">(\{{[^<]*\}})</script>', hold, body)
 
 
 def lazy_widgets(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
 ) -> None:
-    """Load a widget page's manager when a widget nears the screen, its state after the text.
+    """Load a widget page's manager and state when a widget nears the screen.
 
     The manager's scripts stay in the head as inert ``type="mlbook/lazy-widgets"``
     elements, which ``mlbook/widgets-lazy.js`` brings to life (see that file). The widget
-    state (290 kB of JSON on the project page), which myst-nb writes into the head, moves
-    to the end of the body: the browser no longer reads it before the first paint. The
-    manager finds it anywhere in the document.
+    state (290 kB of JSON on the project page, the frames of every explorable figure),
+    which myst-nb writes into the head, moves to a script of its own in
+    :data:`STATE_DIR` (:func:`state_script`), inert too and brought to life first: the
+    page's HTML carries only the text. Each frames player's first frame holds its place
+    (:func:`hold_frames`), and ``mlbook/frames.js`` comes with the manager.
     """
+    import hashlib
+
     from sphinx.builders.html._assets import _JavaScript
 
     scripts = _page_scripts(context)
     names = [str(getattr(s, "filename", "") or "") for s in scripts]
     if not any(name.endswith(WIDGET_MANAGER) for name in names):
         return
+    first = None
     for i, (script, name) in enumerate(zip(scripts, names, strict=True)):
         if name.endswith(WIDGET_MANAGER):
             attributes = {
@@ -136,11 +233,25 @@ def lazy_widgets(
             }
             attributes["type"] = "mlbook/lazy-widgets"
             scripts[i] = _JavaScript(name, priority=script.priority, **attributes)
+            first = scripts[i] if first is None else first
     states = [s for s in scripts if getattr(s, "attributes", {}).get("type") == WIDGET_STATE]
-    for state in states:
-        scripts.remove(state)
-        context["body"] += f'\n<script type="{WIDGET_STATE}">{state.attributes["body"]}</script>'
+    if states:
+        texts = [state.attributes["body"] for state in states]
+        for state in states:
+            scripts.remove(state)
+        code = state_script(texts)
+        digest = hashlib.sha256(code.encode()).hexdigest()[:16]
+        name = f"{STATE_DIR}/{pagename.replace('/', '-')}-{digest}.js"
+        outdir = Path(app.outdir)
+        (outdir / name).parent.mkdir(parents=True, exist_ok=True)
+        (outdir / name).write_text(code, "utf-8")
+        scripts.insert(
+            scripts.index(first),
+            _JavaScript(name, priority=first.priority, type="mlbook/lazy-widgets"),
+        )
+        context["body"] = hold_frames(context.get("body", ""), texts, outdir, pagename)
     scripts.append(_JavaScript("_static/mlbook/widgets-lazy.js", defer="defer"))
+    scripts.append(_JavaScript(FRAMES_JS, defer="defer"))
 
 
 def lazy_figures(
@@ -160,8 +271,6 @@ def lazy_figures(
 
 _IMG = re.compile(r"<img\b[^>]*>")
 _SRC = re.compile(r"""\ssrc=(["'])([^"']+)\1""")
-#: The figures' folder in the built site (Sphinx copies every page's images there).
-IMAGES = "_images"
 
 
 def size_figure_tags(html: str, page: Path, site: Path) -> str:
@@ -209,6 +318,26 @@ def size_figures(app: Sphinx, exception: Exception | None) -> None:
             page.write_text(sized, "utf-8")
 
 
+def prune_widget_files(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``: delete widget states and first frames no page uses any more.
+
+    Both are named by their hash (:func:`lazy_widgets`), so each rebuild of a page with
+    new results leaves its old ones behind.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    site = Path(app.outdir)
+    used = set()
+    for page in site.rglob("*.html"):
+        if "_static" not in page.relative_to(site).parts:
+            text = page.read_text("utf-8")
+            used.update(re.findall(r"(?:mlbook/state/|_images/)([\w.-]+\.(?:js|png))", text))
+    candidates = [*(site / STATE_DIR).glob("*.js"), *(site / IMAGES).glob("frames-*.png")]
+    for path in candidates:
+        if path.name not in used:
+            path.unlink()
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the ``html-page-context`` handlers with Sphinx."""
     # Early: ``html-page-context`` stops at the first handler that returns a value.
@@ -219,4 +348,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", lazy_widgets, priority=910)  # after defer_scripts
     app.connect("html-page-context", lazy_figures, priority=900)
     app.connect("build-finished", size_figures)
+    app.connect("build-finished", prune_widget_files)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

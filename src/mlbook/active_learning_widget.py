@@ -8,8 +8,10 @@
   parts carry ``mlbook-live-*`` CSS classes, so a browser test finds them too.
 * :func:`static_player` (the published site): the rounds precomputed at build time, one
   panel each in a ``Stack``, chosen by a slider (it reads "1 of 5" … "5 of 5") that a
-  ``Play`` button drives. The links are ``jslink`` s, which run in the browser, so the
-  page responds with no kernel.
+  ``Play`` button drives; each round's heading, in a ``Stack`` of its own, is what the
+  page announces to screen readers (``mlbook-frames-said``, as for
+  :func:`mlbook.explorable.frames_player`). The links are ``jslink`` s, which run in
+  the browser, so the page responds with no kernel.
 """
 
 from __future__ import annotations
@@ -234,10 +236,10 @@ def static_player(rounds: list[Round], images: np.ndarray, *, interval_ms: int =
     """
     import ipywidgets as w
 
-    panels = []
+    panels, headings = [], []
     history = [(r.n_labeled, r.accuracy) for r in rounds]
     for i, r in enumerate(rounds):
-        head = w.HTML(round_heading(r, i + 1, len(rounds)))
+        headings.append(w.HTML(round_heading(r, i + 1, len(rounds))))
         digits = plural(len(r.picked), "digit")
         asked = w.HTML(
             queries_html(
@@ -260,8 +262,10 @@ def static_player(rounds: list[Round], images: np.ndarray, *, interval_ms: int =
         )
         # the row wraps rather than shrink the figures when the page is narrow
         figures = w.HBox([curve, conf], layout=w.Layout(flex_flow="row wrap"))
-        panels.append(w.VBox([head, asked, figures]))
+        panels.append(w.VBox([asked, figures]))
     stack = w.Stack(panels, selected_index=0)
+    # the heading has the round's numbers: the page announces it (mlbook/frames.js)
+    said = w.Stack(headings, selected_index=0).add_class("mlbook-frames-said")
     play = w.Play(
         value=0,
         min=0,
@@ -280,7 +284,8 @@ def static_player(rounds: list[Round], images: np.ndarray, *, interval_ms: int =
     )
     w.jslink((play, "value"), (slider, "index"))
     w.jslink((slider, "index"), (stack, "selected_index"))
-    return w.VBox([w.HBox([play, slider]), stack])
+    w.jslink((slider, "index"), (said, "selected_index"))
+    return w.VBox([w.HBox([play, slider]), said, stack])
 
 
 class LiveLoop:
