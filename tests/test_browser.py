@@ -178,6 +178,123 @@ def test_slider_selects_the_round(al_page):
     al_page.assert_clean()
 
 
+#: The pages with explorable figures (mlbook.explorable.frames_player): each player's name.
+EXPLORABLES = {
+    "book/keras/04-optimization-tuning.html": ["learning-rate"],
+    "book/sklearn/02-classification.html": ["threshold"],
+    "book/sklearn/03-decision-trees.html": ["depth"],
+}
+
+
+def _player(page, name: str):
+    player = page.locator(f".mlbook-frames-name-{name}")
+    player.wait_for(timeout=30_000)
+    return player
+
+
+def _shown(player) -> tuple[str, str, str]:
+    """Return the readout, the line of numbers and the figure's image a player shows."""
+    return (
+        player.locator(".mlbook-frames-control .widget-readout").inner_text().strip(),
+        player.locator(".mlbook-frames-said").inner_text().strip(),
+        player.locator(".mlbook-frames-figure img").get_attribute("src"),
+    )
+
+
+@pytest.mark.parametrize("path", sorted(EXPLORABLES))
+def test_every_explorable_figure_responds_and_says_its_numbers_on_a_phone(browser, server, path):
+    """Moving the slider by keyboard changes the figure and the announced numbers.
+
+    With every other host blocked and no console error; the address keeps the position;
+    the page does not scroll sideways at 390 px once the players are drawn.
+    """
+    visit = Visit(browser, server, path, width=390)
+    page = visit.page
+    try:
+        assert not any("embed-amd" in r.url for r in visit.responses)  # not with the page
+        assert not any("/mlbook/state/" in r.url for r in visit.responses)  # nor the frames
+        holds = page.locator("img.mlbook-frames-hold")
+        assert sorted(holds.evaluate_all("imgs => imgs.map(i => i.dataset.name)")) == sorted(
+            EXPLORABLES[path]
+        )
+        visit.show_widgets()
+        for name in EXPLORABLES[path]:
+            player = _player(page, name)
+            said = player.locator(".mlbook-frames-said")
+            assert said.get_attribute("role") == "status"
+            assert said.get_attribute("aria-live") == "polite"
+            before = _shown(player)
+            handle = player.locator(".mlbook-frames-control .noUi-handle")
+            last = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+            handle.focus()
+            handle.press("ArrowLeft" if last else "ArrowRight")
+            page.wait_for_function(
+                "([sel, text]) => document.querySelector(sel).innerText.trim() !== text",
+                arg=[f".mlbook-frames-name-{name} .mlbook-frames-said", before[1]],
+            )
+            after = _shown(player)
+            assert after[0] != before[0]
+            assert after[2] != before[2], "the figure did not change"
+            assert after[0] in after[1]  # the numbers name their position
+            assert page.url.endswith(f"#{name}={after[0]}")
+        page.wait_for_timeout(300)
+        assert holds.count() == 0  # the first frames made way for the players
+        width = page.evaluate("() => document.documentElement.clientWidth")
+        scroll = page.evaluate("() => document.documentElement.scrollWidth")
+        assert scroll <= width, f"{path} is {scroll} px wide on a {width} px screen"
+        visit.assert_clean()
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path", sorted(EXPLORABLES))
+def test_an_address_naming_a_position_opens_the_figure_there(browser, server, path):
+    name = EXPLORABLES[path][0]
+    first = Visit(browser, server, path)
+    try:
+        first.show_widgets()
+        handle = _player(first.page, name).locator(".mlbook-frames-control .noUi-handle")
+        handle.focus()
+        handle.press("End")  # the last position: not the one the page starts at
+        first.page.wait_for_function(f"() => location.hash.startsWith('#{name}=')")
+        shared = first.page.url.split("/", 3)[-1]
+        expected = _shown(_player(first.page, name))
+    finally:
+        first.page.close()
+    visit = Visit(browser, server, shared)  # a reader opens the shared link
+    try:
+        player = _player(visit.page, name)  # scrolled into view, so it loads
+        visit.page.wait_for_function(
+            "([sel, label]) => document.querySelector(sel)?.innerText.trim() === label",
+            arg=[f".mlbook-frames-name-{name} .widget-readout", expected[0]],
+        )
+        assert _shown(player) == expected
+        visit.assert_clean()
+    finally:
+        visit.page.close()
+
+
+@pytest.mark.parametrize("path", sorted(EXPLORABLES))
+def test_explorables_hold_their_place_until_drawn(browser, server, path):
+    """The first frame holds each player's place: the text below moves little once drawn."""
+    for width in (390, 1280):
+        visit = Visit(browser, server, path, width=width)
+        try:
+            name = EXPLORABLES[path][0]
+            hold = visit.page.locator(f"img.mlbook-frames-hold[data-name='{name}']")
+            output = visit.page.locator(".cell_output", has=hold)
+            held = output.evaluate("e => e.getBoundingClientRect().height")
+            hold.scroll_into_view_if_needed()
+            _player(visit.page, name)
+            visit.page.wait_for_timeout(500)
+            drawn = visit.page.locator(
+                ".cell_output", has=visit.page.locator(f".mlbook-frames-name-{name}")
+            ).evaluate("e => e.getBoundingClientRect().height")
+            assert abs(drawn - held) < 60, f"at {width} px: held {held:.0f}, drawn {drawn:.0f}"
+        finally:
+            visit.page.close()
+
+
 def test_active_learning_page_is_light(built_site):
     html = built_site / ACTIVE_LEARNING
     images = sum(

@@ -141,6 +141,7 @@ def plot_boundaries(
     feature_names,
     class_names,
     seed: int = 0,
+    panel_size: tuple[float, float] = (2.5, 3.3),
 ):
     """Decision regions of trees of several depths on two features, a panel per depth.
 
@@ -163,7 +164,7 @@ def plot_boundaries(
     fig, axes = plt.subplots(
         1,
         len(depths),
-        figsize=(2.5 * len(depths), 3.3),
+        figsize=(panel_size[0] * len(depths), panel_size[1]),
         sharey=True,
         layout="constrained",
     )
@@ -204,6 +205,59 @@ def plot_boundaries(
         ncol=len(class_names),
     )
     return fig
+
+
+def explore_depths(
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    depths,
+    *,
+    feature_names,
+    class_names,
+    seed: int = 0,
+):
+    """Frames for an explorable figure: the regions and accuracies of a tree per depth.
+
+    Each frame is :func:`plot_boundaries` with one panel, all of one size, for
+    :func:`mlbook.explorable.frames_player`.
+
+    Returns
+    -------
+    frames : list of matplotlib.figure.Figure
+        One per depth.
+    rows : list of dict
+        One per depth: ``max_depth``, ``leaves``, ``train`` and ``test`` (accuracies).
+    """
+    from sklearn.tree import DecisionTreeClassifier
+
+    frames, rows = [], []
+    for d in depths:
+        tree = DecisionTreeClassifier(max_depth=d, random_state=seed)
+        tree.fit(X_train, y_train)
+        rows.append(
+            {
+                "max_depth": d,
+                "leaves": int(tree.get_n_leaves()),
+                "train": float(tree.score(X_train, y_train)),
+                "test": float(tree.score(X_test, y_test)),
+            }
+        )
+        frames.append(
+            plot_boundaries(
+                X_train,
+                y_train,
+                X_test,
+                y_test,
+                [d],
+                feature_names=feature_names,
+                class_names=class_names,
+                seed=seed,
+                panel_size=(4.4, 4.2),
+            )
+        )
+    return frames, rows
 
 
 def tidy_tree(nodes) -> int:
