@@ -422,7 +422,8 @@ def explore_thresholds(
     zoomed = {True: "(zoomed in)", False: "(all of it)"}
     frames = []
     for r in rows:
-        fig, (ax_cm, ax_roc, ax_pr) = plt.subplots(1, 3, figsize=(8, 3.4), layout="constrained")
+        fig, axes = plt.subplots(1, 3, figsize=(8, 3.4), layout="constrained")
+        ax_cm, ax_roc, ax_pr = axes
         cm = np.array([[r["tp"], r["fn"]], [r["fp"], r["tn"]]])
         ConfusionMatrixDisplay(cm, display_labels=list(names)).plot(
             cmap="Blues", colorbar=False, ax=ax_cm, im_kw={"vmin": 0, "vmax": n_max}
@@ -462,7 +463,8 @@ def explore_thresholds(
         for ax in (ax_roc, ax_pr):
             ax.get_legend().remove()
         t = r["threshold"]
-        fig.suptitle(f"Threshold {t:g} (red dots): {names[0]} when P({names[0]}) ≥ {t:g}")
+        title = f"Threshold {t:g} (red dots): {names[0]} when P({names[0]}) ≥ {t:g}"
+        fig.suptitle(title)
         frames.append(fig)
     return frames, rows
 

@@ -646,13 +646,12 @@ def explore_learning_rates(
     frames, rows = [], []
     for lr in rates:
         paths = sgd_paths(w0, steps, lr=lr, momentum=momentum)
-        distance = {name: float(np.linalg.norm(path[-1])) for name, path in paths.items()}
-        diverged = {name: not d <= start for name, d in distance.items()}  # NaN: diverged
+        distance = {name: float(np.linalg.norm(p[-1])) for name, p in paths.items()}
+        diverged = {name: not d <= start for name, d in distance.items()}  # NaN too
         rows.append({"learning_rate": lr, "distance": distance, "diverged": diverged})
         fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
-        shown = {
-            f"{name}, diverged" if diverged[name] else name: path for name, path in paths.items()
-        }
+        label = {k: f"{k}, diverged" if diverged[k] else k for k in paths}
+        shown = {label[k]: p for k, p in paths.items()}
         draw_paths(shown, ax=ax, limits=EXPLORE_LIMITS)
         ax.set_title(f"Learning rate {lr:g} (momentum {momentum:g})")
         frames.append(fig)
