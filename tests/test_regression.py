@@ -208,3 +208,22 @@ def test_draw_svr_tube_circles_exactly_the_support_vectors():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["ε-tube (ε = 0.3)", "SVR fit", "data", f"support vectors ({n_sv})"]
     plt.close(ax.figure)
+
+
+def test_explore_degrees_draws_one_size_of_frame_per_degree_and_its_training_error():
+    import matplotlib.pyplot as plt
+
+    from mlbook import explorable
+
+    x, y = rg.make_curve_data(30)
+    open_before = set(plt.get_fignums())
+    frames, mse = rg.explore_degrees(x, y, [1, 3, 9])
+    pngs = [explorable.frame_png(f) for f in frames]
+    assert len({explorable.png_size(p) for p in pngs}) == 1  # the player needs one size
+    assert set(plt.get_fignums()) <= open_before
+    fit3 = rg.polynomial_model(3).fit(x, y)
+    assert mse[1] == pytest.approx(np.mean((fit3.predict(x) - y) ** 2))
+    assert mse[0] > mse[1] > mse[2]  # nested models: more degrees, closer to the points
+    explorable.frames_player(
+        pngs, ["1", "3", "9"], ["a", "b", "c"], name="degree", description="degree"
+    )

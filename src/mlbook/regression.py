@@ -314,6 +314,38 @@ def polynomial_model(degree: int):
     )
 
 
+def explore_degrees(x, y, degrees, *, ylim=(-2.0, 2.0)):
+    """Frames for an explorable figure: the polynomial fit of each degree, one size.
+
+    Each frame draws the points, the true function ``sin 2 pi x`` and the fit of one
+    degree (:func:`polynomial_model`) on fixed axes, for
+    :func:`mlbook.explorable.frames_player`.
+
+    Returns
+    -------
+    frames : list of matplotlib.figure.Figure
+        One per degree.
+    train_mse : list of float
+        Each fit's mean squared error on the points it was fitted to.
+    """
+    import matplotlib.pyplot as plt
+
+    grid = np.linspace(0, 1, 300)[:, None]
+    frames, train_mse = [], []
+    for d in degrees:
+        fit = polynomial_model(d).fit(x, y)
+        train_mse.append(float(np.mean((fit.predict(x) - y) ** 2)))
+        fig, ax = plt.subplots(figsize=(6.4, 4), layout="constrained")
+        ax.scatter(x[:, 0], y, color="black", s=18, label="data")
+        true_y = np.sin(2 * np.pi * grid[:, 0])
+        ax.plot(grid, true_y, "k--", lw=1, label="true function")
+        ax.plot(grid, fit.predict(grid), color="C1", lw=2, label=f"degree {d}")
+        ax.set(title=f"Polynomial of degree {d}", xlabel="x", ylabel="y", ylim=ylim)
+        ax.legend(loc="upper right", fontsize=9)
+        frames.append(fig)
+    return frames, train_mse
+
+
 def least_squares(X, y) -> tuple[float, np.ndarray]:
     """Solve the normal equations for an intercept and weights, by hand.
 
