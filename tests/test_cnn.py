@@ -279,3 +279,79 @@ def test_record_correct_matches_keras_validation_accuracy(tiny_stand_in):
     assert recorder.by_epoch[0].shape == (40,)
     assert recorder.by_epoch[0].dtype == bool
     np.testing.assert_allclose([c.mean() for c in recorder.by_epoch], h["val_accuracy"], atol=1e-6)
+
+
+def _tiny_conv(filters: int, size: int = 8):
+    """Build an untrained model whose only layer is a ``conv1`` of 3 x 3 filters, ReLU."""
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input(shape=(size, size, 3)),
+            keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name="conv1"),
+        ]
+    )
+
+
+def test_explore_filters_gives_one_frame_per_filter_of_one_size_and_true_rows():
+    import matplotlib.pyplot as plt
+
+    from mlbook import explorable
+
+    model = _tiny_conv(4)
+    kernel, bias = (np.zeros(v.shape, "float32") for v in model.get_layer("conv1").weights)
+    kernel[1, 1, 0, 1] = 1.0  # filter 1 copies the red channel
+    kernel[..., 2] = -0.5  # filter 2 is negative everywhere: ReLU gives zero on this image
+    kernel[0, 0, 2, 3], kernel[2, 2, 1, 3] = 2.0, -1.0  # filter 3 has weights of both signs
+    model.get_layer("conv1").set_weights([kernel, bias])
+    image = np.random.default_rng(0).random((8, 8, 3)).astype("float32")
+    image[:4, :, 0] = 0  # the top half has no red
+    open_before = set(plt.get_fignums())
+    frames, rows = cnn.explore_filters(model, image, title="test image")
+    assert len(frames) == len(rows) == 4
+    assert [r["index"] for r in rows] == [0, 1, 2, 3]
+    # filter 0: all-zero weights and bias give a zero map
+    assert rows[0] == {"index": 0, "w_min": 0.0, "w_max": 0.0, "active": 0.0, "mean": 0.0}
+    assert rows[1]["active"] == pytest.approx((image[..., 0] > 0).mean()) == pytest.approx(0.5)
+    assert rows[1]["mean"] == pytest.approx(image[..., 0].mean())
+    assert rows[2]["active"] == 0.0
+    assert rows[2]["w_max"] == rows[2]["w_min"] == -0.5
+    assert (rows[3]["w_min"], rows[3]["w_max"]) == (-1.0, 2.0)
+    maps = cnn.feature_maps(model, image)
+    for fig, r in zip(frames, rows, strict=True):
+        (drawn,) = next(ax for ax in fig.axes if ax.get_label() == "map").get_images()
+        np.testing.assert_allclose(drawn.get_array(), maps[..., r["index"]])
+        assert drawn.get_clim() == (0.0, pytest.approx(maps.max()))  # one scale for all
+        weights = [ax.get_images()[0] for ax in fig.axes if ax.get_label() in ("red", "blue")]
+        assert {im.get_clim() for im in weights} == {(-2.0, 2.0)}  # symmetric, shared
+        assert fig.get_layout_engine() is not None
+        assert all(not ax.get_xticks().size for ax in fig.axes if ax.get_label() == "map")
+    pngs = [explorable.frame_png(fig) for fig in frames]
+    assert {explorable.png_size(p) for p in pngs} == {(7 * 80, round(2.9 * 80))}
+    assert len({p for p in pngs}) == 4  # the frames differ
+    assert set(plt.get_fignums()) <= open_before  # frame_png closed them
+    labels = [str(r["index"] + 1) for r in rows]
+    box = explorable.frames_player(pngs, labels, labels, name="filter", description="filter")
+    assert len(box.children[2].children) == 4
+
+
+def test_explore_filters_shows_at_most_n_max_filters_and_closes_them_in_the_player():
+    import matplotlib.pyplot as plt
+
+    from mlbook import explorable
+
+    image = np.random.default_rng(1).random((6, 6, 3)).astype("float32")
+    open_before = set(plt.get_fignums())
+    frames, rows = cnn.explore_filters(_tiny_conv(20, size=6), image, n_max=16)
+    assert len(frames) == len(rows) == 16
+    assert rows[-1]["index"] == 15
+    assert frames[0]._suptitle.get_text() == "conv1, filter 1 of 20"
+    labels = [str(k + 1) for k in range(16)]
+    explorable.frames_player(frames, labels, labels, name="filter", description="filter")
+    assert set(plt.get_fignums()) <= open_before
+
+
+def test_explore_filters_refuses_a_layer_that_does_not_read_the_image():
+    model = cnn.build_cnn()
+    with pytest.raises(ValueError, match="conv2 must read a grey or colour image"):
+        cnn.explore_filters(model, np.zeros((32, 32, 3), "float32"), layer="conv2")

@@ -239,6 +239,88 @@ def feature_maps(
     return np.asarray(probe(image[None], training=False))[0]
 
 
+def explore_filters(
+    model: keras.Model, image: np.ndarray, *, layer="conv1", n_max=16, title="image"
+):
+    """Frames for an explorable figure: one first-layer filter and its feature map each.
+
+    Each frame shows *image*, the weights of one filter of *layer* (a ``k × k`` panel
+    per colour channel) and the filter's feature map on *image*, the layer's output
+    after ReLU (:func:`feature_maps`). Colours mean the same in every frame: weights on
+    one scale symmetric about zero (blue negative, red positive), maps from 0 to the
+    largest value of all the maps shown. All frames have one size (7 x 2.9 inches,
+    ``layout="constrained"``), for :func:`mlbook.explorable.frames_player`.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model whose *layer* is a ``Conv2D`` that reads the image (its first layer).
+    image : ndarray, shape (h, w, channels), float32
+    layer : str
+        The layer's name.
+    n_max : int
+        Show the first *n_max* filters (all of them if there are fewer).
+    title : str
+        The image's title in the figure.
+
+    Returns
+    -------
+    frames : list of matplotlib.figure.Figure, length n = min(filters, n_max)
+        One per filter.
+    rows : list of dict, length n
+        One per filter: ``index`` (Keras' index, from 0), ``w_min`` and ``w_max`` (its
+        smallest and largest weight), ``active`` (the share of the map's pixels above
+        zero) and ``mean`` (the map's mean activation).
+    """
+    import matplotlib.pyplot as plt
+
+    kernel = model.get_layer(layer).kernel.numpy()  # (kh, kw, channels, filters)
+    n = min(kernel.shape[-1], n_max)
+    kernel = kernel[..., :n]
+    maps = feature_maps(model, image, layer)[..., :n]  # (h, w, n), after ReLU
+    w_lim = float(np.abs(kernel).max()) or 1.0  # one scale for every frame
+    m_max = float(maps.max()) or 1.0
+    n_in = kernel.shape[2]
+    if n_in not in (1, 3):
+        raise ValueError(f"{layer} must read a grey or colour image, not {n_in} maps")
+    rgb = n_in == 3
+    channels = ["red", "green", "blue"] if rgb else ["channel"]  # colour or grey
+    frames, rows = [], []
+    for f in range(n):
+        w, m = kernel[..., f], maps[..., f]
+        rows.append(
+            {
+                "index": f,
+                "w_min": float(w.min()),
+                "w_max": float(w.max()),
+                "active": float((m > 0).mean()),
+                "mean": float(m.mean()),
+            }
+        )
+        grid = [["image", c, "map"] for c in channels]
+        fig, ax = plt.subplot_mosaic(
+            grid, figsize=(7, 2.9), layout="constrained", width_ratios=[3, 1.2, 3]
+        )
+        ax["image"].imshow(np.clip(image, 0, 1) if rgb else image[..., 0], cmap="gray")
+        ax["image"].set_title(title, fontsize=10)
+        for c, name in enumerate(channels):
+            w_im = ax[name].imshow(w[..., c], cmap="RdBu_r", vmin=-w_lim, vmax=w_lim)
+            ax[name].set_ylabel(name, fontsize=9)
+        ax[channels[0]].set_title("weights", fontsize=10)
+        bar = fig.colorbar(w_im, ax=[ax[c] for c in channels], aspect=12)
+        bar.set_label("weight: blue −, red +", fontsize=9)
+        m_im = ax["map"].imshow(m, cmap="magma", vmin=0, vmax=m_max)
+        ax["map"].set_title("feature map (after ReLU)", fontsize=10)
+        bar = fig.colorbar(m_im, ax=ax["map"])
+        bar.set_label("activation, 0 = off", fontsize=9)
+        for a in ax.values():
+            a.set(xticks=[], yticks=[])
+            a.grid(False)
+        fig.suptitle(f"{layer}, filter {f + 1} of {model.get_layer(layer).filters}")
+        frames.append(fig)
+    return frames, rows
+
+
 def filters_as_images(kernel: np.ndarray) -> np.ndarray:
     """Turn first-layer kernels ``(kh, kw, 3, n)`` into RGB images ``(n, kh, kw, 3)``.
 
