@@ -157,3 +157,114 @@ def test_oob_by_hand_matches_the_forest(split):
     proba, accuracy = rf.oob_by_hand(model, X_train, y_train)
     np.testing.assert_allclose(proba, model.oob_decision_function_)
     assert accuracy == pytest.approx(model.oob_score_)
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(120, centers=3, cluster_std=2.0, random_state=1)
+    return train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+
+
+def explore(blobs, counts):
+    X_train, X_test, y_train, y_test = blobs
+    return rf.explore_trees(
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        counts,
+        feature_names=["x0", "x1"],
+        class_names=["a", "b", "c"],
+        resolution=30,
+    )
+
+
+@pytest.mark.filterwarnings("ignore:Some inputs do not have OOB scores")  # 6 trees
+def test_first_trees_is_the_forest_of_that_many_trees(blobs):
+    X_train, X_test, y_train, _ = blobs
+    big = rf.forest(25, seed=2).fit(X_train, y_train)
+    small = rf.forest(6, seed=2).fit(X_train, y_train)
+    sub = rf.first_trees(big, 6)
+    assert len(sub.estimators_) == 6
+    assert len(big.estimators_) == 25  # the forest itself keeps all its trees
+    np.testing.assert_array_equal(sub.predict_proba(X_test), small.predict_proba(X_test))
+    for a, b in zip(sub.estimators_samples_, small.estimators_samples_, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_oob_by_hand_leaves_out_the_rows_with_no_out_of_bag_tree(blobs):
+    X_train, _, y_train, _ = blobs
+    model = rf.forest(40).fit(X_train, y_train)
+    one = rf.first_trees(model, 1)
+    proba, accuracy = rf.oob_by_hand(one, X_train, y_train)
+    out = np.setdiff1d(np.arange(len(y_train)), one.estimators_samples_[0])
+    assert 0 < len(out) < len(y_train)  # one tree: about a third of the rows
+    assert np.isnan(proba).any(axis=1).sum() == len(y_train) - len(out)
+    assert not np.isnan(proba[out]).any()
+    tree = model.estimators_[0]
+    assert accuracy == pytest.approx(np.mean(tree.predict(X_train[out]) == y_train[out]))
+
+
+def test_explore_trees_scores_the_first_k_trees(blobs):
+    import matplotlib.pyplot as plt
+
+    X_train, X_test, y_train, y_test = blobs
+    counts = (1, 3, 40)
+    frames, rows = explore(blobs, counts)
+    for fig in frames:
+        plt.close(fig)
+    assert [r["n_trees"] for r in rows] == list(counts)
+    model = rf.forest(max(counts)).fit(X_train, y_train)  # the same forest (same seed)
+    for r in rows:
+        trees = model.estimators_[: r["n_trees"]]
+        proba = np.mean([t.predict_proba(X_test) for t in trees], axis=0)
+        test = np.mean(model.classes_[proba.argmax(axis=1)] == y_test)
+        assert r["test_accuracy"] == pytest.approx(test)
+    # with all the trees every row has an OOB vote: scikit-learn's own OOB score
+    assert rows[-1]["oob_rows"] == len(y_train)
+    assert rows[-1]["oob_accuracy"] == pytest.approx(model.oob_score_)
+    assert rows[0]["oob_rows"] < len(y_train)  # one tree drew the others
+    oob_rows = [r["oob_rows"] for r in rows]
+    assert oob_rows == sorted(oob_rows)  # adding trees only adds out-of-bag votes
+    assert rows[0]["unsure"] < rows[-1]["unsure"]  # the vote blurs the borders
+
+
+def test_explore_trees_frames_are_one_size_on_one_plane_and_closed(blobs):
+    import matplotlib.pyplot as plt
+
+    from mlbook import explorable as ex
+
+    open_before = set(plt.get_fignums())
+    frames, _ = explore(blobs, (1, 2, 20))
+    titles = [fig.axes[0].get_title() for fig in frames]
+    assert titles[0].startswith("1 tree, out-of-bag ")
+    assert titles[2].startswith("20 trees, out-of-bag ")
+    assert all("test" in t for t in titles)
+    limits = {(fig.axes[0].get_xlim(), fig.axes[0].get_ylim()) for fig in frames}
+    assert len(limits) == 1
+    for fig in frames:
+        assert [t.get_text() for t in fig.legends[0].get_texts()] == ["a", "b", "c"]
+        assert fig.get_layout_engine() is not None  # constrained: nothing cut off
+    pngs = [ex.frame_png(fig) for fig in frames]
+    assert {ex.png_size(p) for p in pngs} == {(5.2 * ex.FRAME_DPI, 4.8 * ex.FRAME_DPI)}
+    assert len(set(pngs)) == 3  # the figure changes with the number of trees
+    assert set(plt.get_fignums()) <= open_before
+
+
+def test_frames_player_takes_the_forest_frames(blobs):
+    import matplotlib.pyplot as plt
+
+    from mlbook import explorable as ex
+
+    open_before = set(plt.get_fignums())
+    frames, rows = explore(blobs, (1, 5, 30))
+    labels = [str(r["n_trees"]) for r in rows]
+    said = [f"{r['n_trees']} trees: test {r['test_accuracy']:.0%}" for r in rows]
+    box = ex.frames_player(frames, labels, said, name="trees", description="trees", start=1)
+    slider, _, figure = box.children
+    assert slider.index == 1
+    assert [label for label, _ in slider.options] == ["1", "5", "30"]
+    assert len(figure.children) == 3
+    assert set(plt.get_fignums()) <= open_before

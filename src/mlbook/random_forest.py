@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
@@ -9,12 +10,14 @@ import pandas as pd
 
 from mlbook.notes import run_notes_code
 from mlbook.profile import freeze
+from mlbook.typeset import plural
 
 #: Per-profile settings: forest size, the sizes of the accuracy-vs-trees curve, the
 #: number of shuffles per feature in permutation importance, the training sets
 #: ("worlds") and trees per world of the variance experiment, the cross-validation that
-#: compares a forest (of ``cv_trees`` trees) with a tree on the training part, and the
-#: grid of the decision-region pictures.
+#: compares a forest (of ``cv_trees`` trees) with a tree on the training part, the
+#: grid of the decision-region pictures, and the forest sizes of the explorable figure
+#: (``explore_trees``; the largest is ``n_estimators``, the forest of the regions figure).
 SETTINGS = freeze(
     {
         "full": {
@@ -27,6 +30,7 @@ SETTINGS = freeze(
             "cv_repeats": 3,
             "cv_trees": 50,
             "region_resolution": 150,
+            "explore_counts": (1, 2, 5, 10, 20, 50, 100, 200, 300),
         },
         "quick": {
             "n_estimators": 100,
@@ -38,6 +42,7 @@ SETTINGS = freeze(
             "cv_repeats": 2,
             "cv_trees": 50,
             "region_resolution": 100,
+            "explore_counts": (1, 2, 5, 10, 20, 50, 100),
         },
     }
 )
@@ -354,22 +359,39 @@ def oob_by_hand(model, X, y) -> tuple[np.ndarray, float]:
     """Recompute a fitted forest's out-of-bag class probabilities and accuracy.
 
     Each training row is scored only by the trees whose bootstrap sample left it out
-    (``model.estimators_samples_`` holds the rows each tree drew).
+    (``model.estimators_samples_`` holds the rows each tree drew). With few trees, a row
+    may have been drawn by every tree: it has no out-of-bag prediction and is left out.
 
     Returns
     -------
     proba : ndarray, shape (n, n_classes)
-        The mean predicted probabilities of the row's out-of-bag trees.
+        The mean predicted probabilities of the row's out-of-bag trees; NaN for a row
+        with none.
     accuracy : float
+        Over the rows with an out-of-bag prediction.
     """
     X, y = np.asarray(X, dtype=np.float32), np.asarray(y)
     votes = np.zeros((len(y), len(model.classes_)))
     for tree, drawn in zip(model.estimators_, model.estimators_samples_):
         out = np.setdiff1d(np.arange(len(y)), drawn)  # rows this tree never saw
         votes[out] += tree.predict_proba(X[out])
-    proba = votes / votes.sum(axis=1, keepdims=True)
-    accuracy = float(np.mean(model.classes_[proba.argmax(axis=1)] == y))
-    return proba, accuracy
+    voted = votes.sum(axis=1) > 0  # False: every tree drew the row
+    proba = np.full(votes.shape, np.nan)
+    proba[voted] = votes[voted] / votes[voted].sum(axis=1, keepdims=True)
+    right = model.classes_[proba[voted].argmax(axis=1)] == y[voted]
+    return proba, float(np.mean(right))
+
+
+def first_trees(model, k: int):
+    """Return the forest of a fitted forest's first *k* trees (a copy; trees shared).
+
+    Trees are seeded one after another from ``random_state``, so a forest of *k* trees
+    with the same seed grows exactly these trees: one fit gives the forest of every
+    size, and its ``predict_proba``, ``score`` and ``estimators_samples_`` are theirs.
+    """
+    sub = copy.copy(model)
+    sub.estimators_, sub.n_estimators = model.estimators_[:k], k
+    return sub
 
 
 # --- what averaging does to the decision regions ------------------------------------
@@ -412,6 +434,7 @@ def draw_regions(
     X_test=None,
     y_test=None,
     resolution: int = 150,
+    panel_size: tuple[float, float] = (3.6, 3.8),
 ):
     """Draw fitted classifiers' regions on two features, shaded by their probability.
 
@@ -433,7 +456,7 @@ def draw_regions(
     fig, axes = plt.subplots(
         1,
         len(models),
-        figsize=(3.6 * len(models), 3.8),
+        figsize=(panel_size[0] * len(models), panel_size[1]),
         sharey=True,
         layout="constrained",
     )
@@ -469,3 +492,62 @@ def draw_regions(
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(class_names))
     return fig
+
+
+def explore_trees(
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    counts,
+    *,
+    feature_names,
+    class_names,
+    seed: int = 0,
+    resolution: int = 150,
+):
+    """Frames for an explorable figure: a forest's regions and accuracies per size.
+
+    One forest of ``max(counts)`` trees is grown; the forest of k trees is its first k
+    (:func:`first_trees`). Each frame is :func:`draw_regions` with one panel, all of
+    one size and on one plane, for :func:`mlbook.explorable.frames_player`.
+
+    Returns
+    -------
+    frames : list of matplotlib.figure.Figure
+        One per count.
+    rows : list of dict
+        One per count: ``n_trees``; ``oob_accuracy`` (:func:`oob_by_hand`) and
+        ``oob_rows``, the training rows it is measured on (those with an out-of-bag
+        prediction); ``test_accuracy``; ``unsure`` (:func:`unsure_share`).
+    """
+    X_train, y_train = np.asarray(X_train, dtype=float), np.asarray(y_train)
+    model = forest(max(counts), seed).fit(X_train, y_train)
+    (xlim, ylim), _ = region_grid(X_train, resolution=2)  # the plane of every frame
+    frames, rows = [], []
+    for k in counts:
+        sub = first_trees(model, k)
+        proba, oob = oob_by_hand(sub, X_train, y_train)
+        rows.append(
+            {
+                "n_trees": k,
+                "oob_accuracy": oob,
+                "oob_rows": int(np.sum(~np.isnan(proba[:, 0]))),
+                "test_accuracy": float(sub.score(X_test, y_test)),
+                "unsure": unsure_share(sub, X_train, resolution=resolution),
+            }
+        )
+        fig = draw_regions(
+            {f"{plural(k, 'tree')}, out-of-bag {oob:.0%}": sub},
+            X_train,
+            y_train,
+            feature_names=feature_names,
+            class_names=class_names,
+            X_test=X_test,
+            y_test=y_test,
+            resolution=resolution,
+            panel_size=(5.2, 4.8),
+        )
+        fig.axes[0].set(xlim=xlim, ylim=ylim)
+        frames.append(fig)
+    return frames, rows
