@@ -185,6 +185,7 @@ EXPLORABLES = {
     "book/sklearn/01-regression.html": ["degree"],
     "book/sklearn/02-classification.html": ["threshold"],
     "book/sklearn/03-decision-trees.html": ["depth"],
+    "book/sklearn/04-random-forest.html": ["trees"],
 }
 
 
