@@ -161,3 +161,88 @@ def test_draw_spreading_colours_more_nodes_step_by_step():
     np.testing.assert_allclose(shown[0].collections[1].get_facecolors()[:, :3], 1.0)
     assert fig.get_size_inches()[0] <= 7
     plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def small_spreading():
+    X, y, y_partial = ss.spreading_example(n_samples=30)
+    _, history = ss.spread_labels(X, y_partial, gamma=40, alpha=0.9, max_iter=200)
+    return X, y, y_partial, history
+
+
+def explore(small_spreading, steps):
+    X, y, y_partial, history = small_spreading
+    return ss.explore_iterations(
+        X, y, y_partial, history, steps, gamma=40, names=("upper", "lower")
+    )
+
+
+def test_explore_iterations_scores_each_step_and_ends_at_label_spreading(small_spreading):
+    from sklearn.semi_supervised import LabelSpreading
+
+    X, y, y_partial, history = small_spreading
+    last = len(history) - 1
+    steps = (0, 1, 3, last)
+    frames, rows = explore(small_spreading, steps)
+    for fig in frames:
+        plt.close(fig)
+    hidden = y_partial == ss.UNLABELED
+    assert [r["step"] for r in rows] == list(steps)
+    # step 0 is Y: no unlabelled point has a score, none is labelled right
+    assert rows[0]["reached"] == rows[0]["right"] == rows[0]["accuracy"] == 0
+    np.testing.assert_array_equal(rows[0]["predicted"][hidden], ss.UNLABELED)
+    for r in rows[1:]:
+        F = history[r["step"]]
+        lead = F.argmax(axis=1)
+        assert r["accuracy"] == pytest.approx(np.mean(lead[hidden] == y[hidden]))
+        assert r["right"] == np.sum(lead[hidden] == y[hidden])
+        assert r["reached"] == np.sum(F[hidden].sum(axis=1) > 1e-3)
+        assert r["right_reached"] <= min(r["right"], r["reached"])
+    # the last step is scikit-learn's converged result
+    model = LabelSpreading(gamma=40, alpha=0.9, max_iter=200).fit(X, y_partial)
+    assert last == model.n_iter_
+    np.testing.assert_array_equal(rows[-1]["predicted"], model.transduction_)
+    right = model.transduction_[hidden] == y[hidden]
+    assert rows[-1]["accuracy"] == pytest.approx(right.mean())
+
+
+def test_explore_iterations_frames_are_one_size_on_one_plane_and_closed(small_spreading):
+    from mlbook import explorable as ex
+    from mlbook.plotting import figure_problems, use_book_style
+
+    use_book_style()
+    open_before = set(plt.get_fignums())
+    last = len(small_spreading[3]) - 1
+    frames, _ = explore(small_spreading, (0, 2, last))
+    titles = [fig.axes[0].get_title() for fig in frames]
+    assert titles == ["step 0", "step 2", f"step {last} (converged)"]
+    planes = {(fig.axes[0].get_xlim(), fig.axes[0].get_ylim()) for fig in frames}
+    assert len(planes) == 1
+    assert len({(fig.axes[1].get_xlim(), fig.axes[1].get_ylim()) for fig in frames}) == 1
+    for fig in frames:
+        texts = [t.get_text() for t in fig.legends[0].get_texts()]
+        assert texts[:2] == ["upper", "lower"]
+        assert fig.get_layout_engine() is not None  # constrained: nothing cut off
+        assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
+        assert figure_problems(fig) == []
+        sizes = [t.get_fontsize() for t in fig.findobj(plt.Text) if t.get_text()]
+        assert min(sizes) >= 9  # legible at 80 dpi
+    pngs = [ex.frame_png(fig) for fig in frames]
+    assert {ex.png_size(p) for p in pngs} == {(7 * ex.FRAME_DPI, 4.4 * ex.FRAME_DPI)}
+    assert len(set(pngs)) == 3  # the figure changes with the step
+    assert set(plt.get_fignums()) <= open_before
+
+
+def test_frames_player_takes_the_spreading_frames(small_spreading):
+    from mlbook import explorable as ex
+
+    open_before = set(plt.get_fignums())
+    frames, rows = explore(small_spreading, (0, 1, 4))
+    labels = [str(r["step"]) for r in rows]
+    said = [f"step {r['step']}: {r['accuracy']:.0%} right" for r in rows]
+    box = ex.frames_player(frames, labels, said, name="step", description="step", start=2)
+    slider, _, figure = box.children
+    assert slider.index == 2
+    assert [label for label, _ in slider.options] == ["0", "1", "4"]
+    assert len(figure.children) == 3
+    assert set(plt.get_fignums()) <= open_before

@@ -374,6 +374,32 @@ def spreading_example(n_samples: int = 60, seed: int = 0):
 CLASS_COLOURS = ("#0072B2", "#D55E00")
 
 
+def _graph_edges(X: np.ndarray, gamma: float, edge_weight: float) -> np.ndarray:
+    """Segments, shape (m, 2, 2), joining the points whose RBF similarity exceeds a weight."""
+    W = np.exp(-gamma * ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1))
+    i, j = np.nonzero(np.triu(W > edge_weight, k=1))
+    return np.stack([X[i], X[j]], axis=1)
+
+
+def _node_faces(F: np.ndarray, reached: float):
+    """Face colours (n, 3), reached mask (n,) and leading class (n,) of the nodes at one F.
+
+    A node is white until its total score exceeds *reached*, then in the colour of its
+    leading class, paler the less sure it is (the class shares are closer).
+    """
+    from matplotlib.colors import to_rgb
+
+    colours = np.array([to_rgb(c) for c in CLASS_COLOURS])
+    mass = F.sum(axis=1)
+    share = F / np.where(mass == 0, 1, mass)[:, None]
+    sure = share.max(axis=1, keepdims=True)
+    leading = share.argmax(axis=1)
+    face = colours[leading] * sure + (1 - sure)  # paler when unsure
+    is_reached = mass > reached
+    face[~is_reached] = 1.0
+    return face, is_reached, leading
+
+
 def draw_spreading(
     X: np.ndarray,
     y_partial: np.ndarray,
@@ -400,26 +426,15 @@ def draw_spreading(
     """
     import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection
-    from matplotlib.colors import to_rgb
 
     steps = list(steps)
     nrows = -(-len(steps) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(7, 1.9 * nrows + 0.2), squeeze=False)
-    W = np.exp(-gamma * ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1))
-    i, j = np.nonzero(np.triu(W > edge_weight, k=1))
-    colours = np.array([to_rgb(c) for c in CLASS_COLOURS])
+    segments = _graph_edges(X, gamma, edge_weight)
     labelled = y_partial != UNLABELED
     for ax, t in zip(axes.flat, steps):
-        F = history[t]
-        mass = F.sum(axis=1)
-        is_reached = mass > reached
-        share = F / np.where(mass == 0, 1, mass)[:, None]
-        sure = share.max(axis=1, keepdims=True)
-        face = colours[share.argmax(axis=1)] * sure + (1 - sure)  # paler when unsure
-        face[~is_reached] = 1.0
-        ax.add_collection(
-            LineCollection(np.stack([X[i], X[j]], axis=1), colors="0.6", linewidths=0.8, zorder=1)
-        )
+        face, is_reached, _ = _node_faces(history[t], reached)
+        ax.add_collection(LineCollection(segments, colors="0.6", linewidths=0.8, zorder=1))
         ax.scatter(
             *X[~labelled].T, c=face[~labelled], s=24, edgecolors="0.3", linewidths=0.7, zorder=2
         )
@@ -441,3 +456,214 @@ def draw_spreading(
         ax.set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def spreading_scores(F: np.ndarray, y: np.ndarray, hidden: np.ndarray, reached: float) -> dict:
+    """Score one F of the spreading on the unlabelled points.
+
+    Parameters
+    ----------
+    F : ndarray, shape (n, k)
+        Label scores (one entry of :func:`spread_labels`'s history).
+    y : ndarray, shape (n,)
+        True classes ``0 … k-1``.
+    hidden : ndarray of bool, shape (n,)
+        The unlabelled points.
+    reached : float
+        A point has a score once its total score ``F.sum(axis=1)`` exceeds this.
+
+    Returns
+    -------
+    dict
+        ``predicted`` (ndarray, shape (n,): leading class of every point, -1 where its
+        row of F is all zero); counts over the unlabelled points: ``reached`` (score
+        above *reached*), ``right`` (leading class is their class), ``right_reached``
+        (both); ``accuracy``: ``right`` over the unlabelled points (a point with no
+        score at all counts as wrong).
+    """
+    mass = F.sum(axis=1)
+    predicted = np.where(mass > 0, F.argmax(axis=1), UNLABELED)
+    is_reached = mass > reached
+    right = predicted == y
+    return {
+        "predicted": predicted,
+        "reached": int(np.sum(is_reached & hidden)),
+        "right": int(np.sum(right & hidden)),
+        "right_reached": int(np.sum(right & is_reached & hidden)),
+        "accuracy": float(np.mean(right[hidden])),
+    }
+
+
+def draw_step(
+    X: np.ndarray,
+    y: np.ndarray,
+    y_partial: np.ndarray,
+    history: list[np.ndarray],
+    curve: list[dict],
+    t: int,
+    *,
+    gamma: float,
+    reached: float = 1e-3,
+    class_names=None,
+    edge_weight: float = 0.05,
+):
+    """Draw one step of the spreading: the graph, and the unlabelled points' scores so far.
+
+    Left, the graph as in :func:`draw_spreading`: a point is filled with the colour of its
+    leading class once its score exceeds *reached*; below that it is a ring in the colour
+    of its leading class (grey with no score at all), and a cross marks every unlabelled
+    point whose leading class is not its class. Right, over every step of *history*, the
+    share of the unlabelled points whose leading class is right and the share with a
+    score, step *t* marked. Axis limits and colours depend on *X* and *history* only, so
+    the frames of one spreading line up.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, 2)
+    y : ndarray, shape (n,)
+        True classes ``0 … k-1``.
+    y_partial : ndarray, shape (n,)
+        Given classes, ``-1`` for the unlabelled points.
+    history : list of ndarray, each shape (n, k)
+        :func:`spread_labels`'s F before the first step and after every step.
+    curve : list of dict
+        :func:`spreading_scores` of every entry of *history*.
+    t : int
+        The step to draw, an index into *history*.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        7 × 4.4 inches, constrained layout.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import PercentFormatter
+
+    k = history[0].shape[1]
+    names = [f"class {c}" for c in range(k)] if class_names is None else list(class_names)
+    hidden = y_partial == UNLABELED
+    fig, (ax, ax_c) = plt.subplots(
+        1, 2, figsize=(7, 4.4), width_ratios=(1.5, 1), layout="constrained"
+    )
+    segments = _graph_edges(X, gamma, edge_weight)
+    ax.add_collection(LineCollection(segments, colors="0.75", linewidths=0.7, zorder=1))
+    face, is_reached, leading = _node_faces(history[t], reached)
+    predicted = curve[t]["predicted"]
+    ring = np.array(CLASS_COLOURS)[leading].astype(object)
+    ring[predicted == UNLABELED] = "0.55"
+    full, faint = hidden & is_reached, hidden & ~is_reached
+    dot = {"s": 34, "zorder": 2}
+    ax.scatter(*X[full].T, c=face[full], edgecolors="0.3", linewidths=0.6, **dot)
+    ax.scatter(*X[faint].T, c="white", edgecolors=list(ring[faint]), linewidths=1.6, **dot)
+    ax.scatter(
+        *X[~hidden].T,
+        c=face[~hidden],
+        s=95,
+        marker="s",
+        edgecolors="black",
+        linewidths=1.5,
+        zorder=3,
+    )
+    wrong = hidden & (predicted != UNLABELED) & (predicted != y)
+    ax.scatter(*X[wrong].T, c="black", s=30, marker="x", linewidths=1.3, zorder=4)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.06 * (hi - lo)
+    ax.set(xlim=(lo[0] - pad[0], hi[0] + pad[0]), ylim=(lo[1] - pad[1], hi[1] + pad[1]))
+    ax.set_aspect("equal", adjustable="box")
+    last = len(history) - 1
+    ax.set_title(f"step {t}" + (" (converged)" if t == last else ""), fontsize=12)
+    ax.set_xlabel("feature 1", fontsize=10)
+    ax.set_ylabel("feature 2", fontsize=10)
+    ax.grid(False)
+
+    steps = np.arange(len(history))
+    n_hidden = hidden.sum()
+    right = np.array([c["right"] for c in curve]) / n_hidden
+    scored = np.array([c["reached"] for c in curve]) / n_hidden
+    (line_right,) = ax_c.plot(steps, right, color="black", lw=1.8)
+    (line_scored,) = ax_c.plot(steps, scored, color="0.45", lw=1.8, ls="--")
+    ax_c.axvline(t, color="#009E73", lw=1.5, zorder=0)
+    ax_c.plot([t, t], [right[t], scored[t]], "o", color="#009E73", ms=6)
+    ax_c.set_xscale("symlog", linthresh=1, linscale=0.6)
+    ax_c.set(xlim=(-0.15, last * 1.15), ylim=(-0.04, 1.04))
+    ticks = [x for x in (0, 1, 3, 10, 30, 100, 300, 1000) if x <= last]
+    ax_c.set_xticks(ticks, [str(x) for x in ticks])
+    ax_c.set_xticks([], minor=True)
+    ax_c.yaxis.set_major_formatter(PercentFormatter(1, decimals=0))
+    ax_c.set_title("unlabelled points", fontsize=12)
+    ax_c.set_xlabel("step t (log scale from 1)", fontsize=10)
+    ax_c.set_ylabel("share of the unlabelled points", fontsize=10)
+    for a in (ax, ax_c):
+        a.tick_params(labelsize=9.5)
+
+    def marker(**kw):
+        return Line2D([], [], ls="none", **({"ms": 7} | kw))
+
+    handles = [
+        *(marker(marker="o", mfc=c, mec="0.3") for c in CLASS_COLOURS[:k]),
+        marker(marker="o", mfc="white", mec="0.55", mew=1.6),
+        marker(marker="s", mfc="white", mec="black", mew=1.5, ms=8),
+        marker(marker="x", mec="black", mew=1.3),
+    ]
+    handles += [line_right, line_scored]
+    texts = [
+        *names,
+        f"score ≤ {reached:g} (ring: leading class, grey: none)",
+        "given label",
+        "leading class wrong",
+        "unlabelled: leading class right",
+        f"unlabelled: score > {reached:g}",
+    ]
+    fig.legend(handles, texts, loc="outside lower center", ncols=2, fontsize=9.5)
+    return fig
+
+
+def explore_iterations(
+    X,
+    y,
+    y_partial,
+    history,
+    steps,
+    *,
+    gamma: float,
+    reached: float = 1e-3,
+    names=None,
+):
+    """Frames for an explorable figure: label spreading step by step.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, 2)
+    y : ndarray, shape (n,)
+        True classes ``0 … k-1`` (to score the unlabelled points).
+    y_partial : ndarray, shape (n,)
+        The given classes, ``-1`` for the unlabelled points.
+    history : list of ndarray, each shape (n, k)
+        F before the first step and after each step (:func:`spread_labels`).
+    steps : sequence of int
+        The steps to show, indices into *history*.
+    gamma : float
+        The RBF kernel's gamma (for the drawn edges).
+    reached : float
+        A point counts as having a score once ``F.sum(axis=1)`` exceeds it.
+    names : sequence of str, optional
+        The classes' names, for the legend.
+
+    Returns
+    -------
+    frames : list of matplotlib.figure.Figure
+        One per step, all of one size (:func:`draw_step`).
+    rows : list of dict
+        One per step: ``step`` and :func:`spreading_scores` (``predicted``, shape (n,);
+        ``reached``, ``right``, ``right_reached``, ``accuracy`` on the unlabelled).
+    """
+    hidden = y_partial == UNLABELED
+    curve = [spreading_scores(F, y, hidden, reached) for F in history]
+    frames, rows = [], []
+    for t in steps:
+        rows.append({"step": t, **curve[t]})
+        at_t = {"gamma": gamma, "reached": reached, "class_names": names}
+        frames.append(draw_step(X, y, y_partial, history, curve, t, **at_t))
+    return frames, rows
