@@ -186,6 +186,7 @@ EXPLORABLES = {
     "book/sklearn/02-classification.html": ["threshold"],
     "book/sklearn/03-decision-trees.html": ["depth"],
     "book/sklearn/04-random-forest.html": ["trees"],
+    "book/sklearn/06-semi-supervised.html": ["step"],
 }
 
 
