@@ -174,3 +174,88 @@ def test_draw_lstm_cell_has_four_layers_five_operations_and_its_labels():
     assert {"$c_{t-1}$", "$c_t$", "$h_t$", "$h_{t-1}$, $x_t$"} <= set(texts)
     assert ax.figure.get_size_inches()[0] <= 7
     plt.close(ax.figure)
+
+
+def _toy_reading(n=28, units=40, seed=0):
+    """Make up a digit, states and probabilities of the right shapes (no training)."""
+    rng = np.random.default_rng(seed)
+    image = np.zeros((n, n), "float32")
+    image[n // 4 : -n // 4, n // 3 : -n // 3] = 1.0  # a block of ink in the middle
+    states = np.tanh(rng.normal(size=(n, units))).astype("float32")
+    logits = rng.normal(size=(n, 10)) + np.linspace(0, 6, n)[:, None] * (np.arange(10) == 3)
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    return image, states, proba
+
+
+def test_explore_steps_gives_one_frame_per_step_of_one_size_and_true_rows():
+    import matplotlib.pyplot as plt
+
+    from mlbook import explorable
+    from mlbook.plotting import figure_problems, use_book_style
+
+    image, states, proba = _toy_reading()
+    steps = [1, 4, 8, 12, 16, 20, 24, 28]
+    open_before = set(plt.get_fignums())
+    with plt.rc_context():  # the book's style, as on the page, for this test only
+        use_book_style()
+        frames, rows = rnn.explore_steps(image, states, proba, label=3, steps=steps)
+    assert len(frames) == len(rows) == len(steps)
+    assert [r["rows_read"] for r in rows] == steps
+    for fig, r, t in zip(frames, rows, steps, strict=True):
+        p = proba[t - 1]
+        assert r["predicted"] == p.argmax()
+        assert r["p_true"] == pytest.approx(p[3])
+        assert r["p_top"] == pytest.approx(p.max())
+        ax = {a.get_label(): a for a in fig.axes}
+        drawn = np.ma.filled(ax["state"].get_images()[0].get_array().astype(float), np.nan)
+        assert drawn.shape == (28, 32)  # the first 32 units
+        np.testing.assert_allclose(drawn[:t], states[:t, :32], rtol=1e-6)
+        assert np.isnan(drawn[t:]).all()  # rows not read yet are blank
+        assert ax["state"].get_images()[0].get_clim() == (
+            pytest.approx(-np.abs(states[:, :32]).max()),
+            pytest.approx(np.abs(states[:, :32]).max()),
+        )  # one symmetric scale for every frame
+        heights = [b.get_height() for b in ax["p"].patches]
+        np.testing.assert_allclose(heights, p)
+        colours = [b.get_facecolor() for b in ax["p"].patches]
+        assert len(set(colours)) == 2
+        assert colours.count(colours[3]) == 1  # the true digit stands out
+        assert ax["p"].get_ylim() == (0, 1)
+        assert ax["digit"].patches[0].get_y() == pytest.approx(t + 0.5)  # grey from t + 1
+        assert fig.get_layout_engine() is not None
+        fig.set_dpi(explorable.FRAME_DPI)  # legible as the player shows it
+        assert figure_problems(fig) == []
+        assert all(ax[k].get_title() for k in ("digit", "state", "p"))
+    pngs = [explorable.frame_png(fig) for fig in frames]
+    assert {explorable.png_size(png) for png in pngs} == {(7 * 80, round(3.4 * 80))}
+    assert len(set(pngs)) == len(steps)  # the frames differ
+    assert set(plt.get_fignums()) <= open_before  # frame_png closed them
+    labels = [str(t) for t in steps]
+    box = explorable.frames_player(pngs, labels, labels, name="rows", description="rows")
+    assert len(box.children[2].children) == len(steps)
+
+
+def test_explore_steps_frames_go_into_the_player_and_are_closed():
+    import matplotlib.pyplot as plt
+
+    from mlbook import explorable
+
+    image, states, proba = _toy_reading(n=12, units=5)
+    open_before = set(plt.get_fignums())
+    frames, rows = rnn.explore_steps(image, states, proba, label=0, steps=range(2, 13, 2))
+    assert rows[-1]["rows_read"] == 12
+    assert frames[0]._suptitle.get_text().startswith("After 2 of 12 rows")
+    labels = [str(r["rows_read"]) for r in rows]
+    box = explorable.frames_player(
+        frames, labels, labels, name="rows", description="rows read", start=len(rows) - 1
+    )
+    assert box.children[0].index == len(rows) - 1
+    assert set(plt.get_fignums()) <= open_before
+
+
+def test_explore_steps_refuses_steps_outside_the_sequence():
+    image, states, proba = _toy_reading(n=6, units=4)
+    with pytest.raises(ValueError, match=r"1 to 6; got \[0, 7\]"):
+        rnn.explore_steps(image, states, proba, label=1, steps=[0, 3, 7])
+    with pytest.raises(ValueError, match="need 6 rows each"):
+        rnn.explore_steps(image, states[:5], proba, label=1, steps=[3])

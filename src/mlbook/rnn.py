@@ -517,3 +517,92 @@ def draw_lstm_cell(*, ax=None):
     ax.axis("off")
     ax.set_title("An LSTM cell: three gates and a candidate, one cell state", fontsize=11)
     return ax
+
+
+def explore_steps(image, states, proba, *, label, steps, units=32):
+    """Frames for an explorable figure: digit, state and answer after each row read.
+
+    Frame *t* shows *image* with the rows not yet read greyed out, the hidden state
+    after each row read so far (first *units* units; rows not read yet in grey) and
+    the class probabilities after row *t*, the true digit's bar in orange. Colours and
+    axes mean the same in every frame: one state scale symmetric about zero (blue
+    negative, red positive), probabilities from 0 to 1. All frames have one size (7 x
+    3.4 inches, ``layout="constrained"``), for :func:`mlbook.explorable.frames_player`.
+
+    Parameters
+    ----------
+    image : ndarray, shape (n_steps, features)
+        The sequence read, one row per time step (a digit in [0, 1]).
+    states : ndarray, shape (n_steps, n_units)
+        The hidden state after each row (:func:`stepwise_proba`).
+    proba : ndarray, shape (n_steps, n_classes)
+        The class probabilities after each row.
+    label : int
+        The true class.
+    steps : sequence of int
+        Numbers of rows read, one frame each, from 1 to n_steps.
+    units : int
+        Show the first *units* units of the state (all if there are fewer).
+
+    Returns
+    -------
+    frames : list of matplotlib.figure.Figure, one per step
+    rows : list of dict, one per step
+        ``rows_read``, ``predicted`` (the most probable class), ``p_true`` (the
+        probability of *label*) and ``p_top`` (that of ``predicted``).
+    """
+    import matplotlib.pyplot as plt
+
+    n = len(image)
+    if not len(states) == len(proba) == n:
+        raise ValueError(f"image, states and proba need {n} rows each, one per step")
+    bad = [t for t in steps if not 1 <= t <= n]
+    if bad:
+        raise ValueError(f"steps must be numbers of rows read, 1 to {n}; got {bad}")
+    h = states[:, :units]
+    lim = float(np.abs(h).max()) or 1.0  # one colour scale for every frame
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="0.78")  # blank: not read yet
+    classes = np.arange(proba.shape[1])
+    colours = np.where(classes == label, "tab:orange", "tab:blue")
+    ticks = sorted({1, *range(7, n + 1, 7), n})  # rows counted from 1, as in the text
+    frames, rows = [], []
+    for t in steps:
+        p = proba[t - 1]
+        top = int(p.argmax())
+        rows.append(
+            {
+                "rows_read": t,
+                "predicted": top,
+                "p_true": float(p[label]),
+                "p_top": float(p[top]),
+            }
+        )
+        fig, ax = plt.subplot_mosaic(
+            [["digit", "state", "p"]],
+            figsize=(7, 3.4),
+            layout="constrained",
+            width_ratios=[1.3, 1.1, 1.4],
+        )
+        box = (-0.5, image.shape[1] - 0.5, n + 0.5, 0.5)  # row k drawn at y = k
+        ax["digit"].imshow(image, cmap="gray_r", vmin=0, vmax=1, extent=box)
+        ax["digit"].axhspan(t + 0.5, n + 0.5, color="0.78", alpha=0.85)
+        ax["digit"].axhline(t + 0.5, color="tab:red", linewidth=1.5)
+        ax["digit"].set(title=f"rows 1–{t} read", xlabel="grey: not yet read")
+        ax["digit"].set(ylabel="row = time step", xticks=[], yticks=ticks)
+        shown = h.astype(float)  # a copy: rows not read yet are NaN, drawn grey
+        shown[t:] = np.nan
+        box = (0.5, h.shape[1] + 0.5, n + 0.5, 0.5)
+        scale = {"cmap": cmap, "vmin": -lim, "vmax": lim}  # the same in every frame
+        im = ax["state"].imshow(shown, aspect="auto", extent=box, **scale)
+        ax["state"].set(title="hidden state", xlabel="unit", yticks=ticks)
+        bar = fig.colorbar(im, ax=ax["state"])
+        bar.set_label("state: blue −, red +", fontsize=10)
+        ax["p"].bar(classes, p, color=colours)
+        ax["p"].set(title=f"P after row {t}", ylim=(0, 1), xticks=classes)
+        ax["p"].set(xlabel=f"digit (orange: true {label})", ylabel="probability")
+        for a in ax.values():
+            a.grid(False)
+        says = f"predicts {top} (P = {100 * p[top]:.0f} %)"
+        fig.suptitle(f"After {t} of {n} rows the network {says}", fontsize=11)
+        frames.append(fig)
+    return frames, rows
