@@ -181,6 +181,7 @@ def test_slider_selects_the_round(al_page):
 #: The pages with explorable figures (mlbook.explorable.frames_player): each player's name.
 EXPLORABLES = {
     "book/tensorflow/04-cnn.html": ["filter"],
+    "book/tensorflow/05-rnn.html": ["rows"],
     "book/keras/04-optimization-tuning.html": ["learning-rate"],
     "book/sklearn/01-regression.html": ["degree"],
     "book/sklearn/02-classification.html": ["threshold"],
