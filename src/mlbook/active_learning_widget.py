@@ -22,6 +22,7 @@ import io
 import numpy as np
 
 from mlbook.active_learning import ActiveLearner, Round
+from mlbook.explorable import data_uri, image_html, png_size  # noqa: F401  (png_size: API)
 from mlbook.typeset import percent, plural
 
 DIGIT_PX = 64
@@ -114,12 +115,6 @@ def queries_figure(images: np.ndarray, pred: np.ndarray, true: np.ndarray | None
     return fig
 
 
-def _data_uri(png: bytes) -> str:
-    import base64
-
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
 def _ink_on(rgba) -> str:
     """Black or white, whichever contrasts more with the colour *rgba* (WCAG luminance)."""
 
@@ -175,18 +170,11 @@ def queries_html(images: np.ndarray, pred: np.ndarray, true: np.ndarray | None, 
         )
         figures.append(
             '<figure style="display:inline-block;margin:0 0.6rem 0.4rem 0;text-align:center">'
-            f'<img src="{_data_uri(digit_png(image))}" alt="{html.escape(alt)}" width="{DIGIT_PX}"'
+            f'<img src="{data_uri(digit_png(image))}" alt="{html.escape(alt)}" width="{DIGIT_PX}"'
             f' height="{DIGIT_PX}" style="border:1px solid #999">'
             f'<figcaption style="font-size:0.85rem">{caption}</figcaption></figure>'
         )
     return f"<div><b>{html.escape(title)}</b></div><div>{''.join(figures)}</div>"
-
-
-def png_size(png: bytes) -> tuple[int, int]:
-    """Return a PNG's ``(width, height)`` in pixels, read from its header."""
-    if png[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError("not a PNG")
-    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def png_html(png: bytes, alt: str):
@@ -197,12 +185,7 @@ def png_html(png: bytes, alt: str):
     """
     import ipywidgets as w
 
-    src = _data_uri(png)
-    width, height = png_size(png)
-    return w.HTML(
-        f'<img src="{src}" alt="{html.escape(alt)}" width="{width}" height="{height}" '
-        'style="max-width: 100%; height: auto">'
-    )
+    return w.HTML(image_html(png, alt))
 
 
 def round_heading(r: Round, number: int, total: int) -> str:

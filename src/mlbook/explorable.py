@@ -91,12 +91,21 @@ def check_frames(pngs: Sequence[bytes], labels: Sequence[str], said: Sequence[st
             )
 
 
-def _image_html(png: bytes, alt: str) -> str:
+def data_uri(png: bytes) -> str:
+    """Return PNG bytes as a ``data:`` URI (a widget's HTML carries its images inline)."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def image_html(png: bytes, alt: str) -> str:
+    """Return an ``<img>`` of a PNG with alt text, at its own size, shrinking to fit.
+
+    One image pixel per CSS pixel keeps the fonts at the size the figure's dpi gave them;
+    the width and height let the page hold its space.
+    """
     width, height = png_size(png)
-    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     return (
-        f'<img src="{src}" alt="{html.escape(alt)}" width="{width}" height="{height}" '
-        'style="max-width: 100%; height: auto">'
+        f'<img src="{data_uri(png)}" alt="{html.escape(alt)}" width="{width}" '
+        f'height="{height}" style="max-width: 100%; height: auto">'
     )
 
 
@@ -175,7 +184,7 @@ def frames_player(
         [w.HTML(f"<p>{html.escape(line)}</p>") for line in said], selected_index=start
     ).add_class(f"{PLAYER_CLASS}-said")
     figure = w.Stack(
-        [w.HTML(_image_html(png, alt)) for png, alt in zip(pngs, alts, strict=True)],
+        [w.HTML(image_html(png, alt)) for png, alt in zip(pngs, alts, strict=True)],
         selected_index=start,
     ).add_class(f"{PLAYER_CLASS}-figure")
     w.jslink((slider, "index"), (summary, "selected_index"))
