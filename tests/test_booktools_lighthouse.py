@@ -58,3 +58,16 @@ def test_runs_stop_once_the_median_is_decided():
         [Score(95, 100, 1, 2, 3, []), Score(95, 96, 1, 2, 3, ["x"]), Score(95, 100, 1, 2, 3, [])]
     )
     assert len(until_decided(lambda: next(mixed), (90, 100), 3)) == 3
+
+
+def test_every_page_of_the_book_is_measured_with_a_chapters_thresholds_unless_named():
+    from pathlib import Path
+
+    from booktools.lighthouse import CHAPTER, all_pages, thresholds
+
+    pages = all_pages(Path(__file__).resolve().parents[1])
+    assert pages[0] == "book/intro.html"
+    assert set(PAGES) <= set(pages)
+    assert "book/keras/05-regularization.html" in pages
+    assert thresholds("book/keras/05-regularization.html") == CHAPTER == (90, 100)
+    assert thresholds("book/sklearn/07-active-learning.html") == (80, 100)

@@ -1,12 +1,14 @@
 """Phone speed and accessibility of the built site, measured by Lighthouse: ``make lighthouse``.
 
-    python -m booktools.lighthouse [--profile full|quick] [--runs 3] [--check]
+    python -m booktools.lighthouse [--profile full|quick] [--runs 3] [--check] [--all]
 
 The site is served from this machine, compressed as a web host would send it (gzip),
 and Lighthouse (pinned in ``package.json``, installed by ``npm ci``) loads each page with
 its mobile defaults: a simulated slow 4G network and a 4x slower CPU. Scores move between
 runs on a busy machine, so each page is measured *runs* times and the median counts.
-With ``--check`` the command fails when a page is under its threshold (:data:`PAGES`).
+With ``--check`` the command fails when a page is under its threshold (:data:`PAGES`);
+``--all`` measures every page of the book, a chapter's thresholds (:data:`CHAPTER`) for
+the pages :data:`PAGES` does not name.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ PAGES = {
     "book/sklearn/03-decision-trees.html": (90, 100),
     "book/sklearn/07-active-learning.html": (80, 100),
 }
+#: Thresholds of every other page (``--all``): a chapter page's.
+CHAPTER = (90, 100)
 #: Types a web host compresses (images and fonts are compressed already).
 COMPRESSED = (".html", ".js", ".css", ".svg", ".json", ".txt", ".map")
 
@@ -149,10 +153,27 @@ def until_decided(run: Callable[[], Score], thresholds: tuple[float, float], run
     return scores
 
 
+def thresholds(page: str) -> tuple[float, float]:
+    """Return *page*'s (performance, accessibility) thresholds: its own, or a chapter's."""
+    return PAGES.get(page, CHAPTER)
+
+
+def all_pages(root: Path) -> list[str]:
+    """Return every page of the table of contents as a site path (``book/intro.html``)."""
+    from booktools.toc import toc_docnames
+
+    return [f"{name}.html" for name in toc_docnames(root)]
+
+
 def measure(
-    site: Path, root: Path, runs: int = 3, *, early: bool = False
+    site: Path,
+    root: Path,
+    runs: int = 3,
+    *,
+    early: bool = False,
+    pages: list[str] | None = None,
 ) -> dict[str, list[Score]]:
-    """Measure every page of :data:`PAGES` *runs* times; return the scores per page.
+    """Measure each of *pages* (default :data:`PAGES`) *runs* times; return its scores.
 
     With *early*, a page's runs stop as soon as its verdict is known (:func:`until_decided`).
     """
@@ -165,10 +186,10 @@ def measure(
     server, base = serve(site)
     try:
         results = {}
-        for page, thresholds in PAGES.items():
+        for page in pages or list(PAGES):
             once = functools.partial(run_once, binary, base + page, chromium)
             if early:
-                results[page] = until_decided(once, thresholds, runs)
+                results[page] = until_decided(once, thresholds(page), runs)
             else:
                 results[page] = [once() for _ in range(runs)]
         return results
@@ -195,10 +216,10 @@ def table(results: dict[str, list[Score]]) -> str:
 
 
 def problems(results: dict[str, list[Score]]) -> list[str]:
-    """Return the pages whose median is under a threshold of :data:`PAGES`, one per line."""
+    """Return the pages whose median is under its thresholds (:func:`thresholds`)."""
     out = []
     for page, scores in results.items():
-        perf_min, a11y_min = PAGES[page]
+        perf_min, a11y_min = thresholds(page)
         perf = statistics.median(s.performance for s in scores)
         a11y = statistics.median(s.accessibility for s in scores)
         if perf < perf_min:
@@ -219,13 +240,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=None, help="the book's folder")
     parser.add_argument("--runs", type=int, default=3, help="runs per page (the median counts)")
     parser.add_argument("--check", action="store_true", help="fail under the thresholds")
+    parser.add_argument(
+        "--all", action="store_true", help="every page of the book, not only PAGES'"
+    )
+    parser.add_argument("--site", type=Path, default=None, help="a built site's folder")
     args = parser.parse_args(argv)
     root = find_root(args.root)
-    site = html_dir(get_profile(args.profile).name, root)
+    site = args.site or html_dir(get_profile(args.profile).name, root)
     if not (site / "index.html").exists():
         print(f"No built site in {site}: build it first (make book).", file=sys.stderr)
         return 1
-    results = measure(site, root, args.runs)
+    pages = all_pages(root) if args.all else None
+    results = measure(site, root, args.runs, pages=pages)
     print(table(results))
     bad = problems(results) if args.check else []
     for line in bad:
