@@ -395,6 +395,18 @@ def test_a_frames_player_s_first_frame_holds_its_place_as_an_image_file(tmp_path
     assert explorable.png_size(file.read_bytes()) == (160, 80)
 
 
+def test_a_first_figure_below_the_first_screen_loads_lazily_too():
+    from booktools.sphinx_site import FIRST_SCREEN_CHARS, lazy_figures
+
+    def loading(text_before: str) -> list:
+        context = {"body": f"<p>{text_before}</p><img src='a.png'/><p>x</p><img src='b.png'/>"}
+        lazy_figures(None, "page", "page.html", context, None)
+        return re.findall(r"<img (loading=\"lazy\" )?src", context["body"])
+
+    assert loading("word " * (FIRST_SCREEN_CHARS // 5)) == ["", 'loading="lazy" ']
+    assert loading("word " * (FIRST_SCREEN_CHARS // 5 + 1)) == ['loading="lazy" '] * 2
+
+
 def test_figures_after_the_first_load_lazily_and_every_figure_has_its_size(tmp_path):
     from PIL import Image
 
