@@ -224,3 +224,20 @@ def test_kernels_draw_inline_whatever_backend_the_caller_set(tmp_path, monkeypat
     monkeypatch.setenv("MPLBACKEND", "Agg")  # as the test suite's own process has
     env = kernel_env(tmp_path, "quick")
     assert env["MPLBACKEND"] == "module://matplotlib_inline.backend_inline"
+
+
+def test_workers_leave_truncating_the_cache_to_the_parent(tmp_path):
+    """jupyter-cache's truncate_caches races between workers (build.WorkerCache)."""
+    import nbformat.v4 as v4
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = get_cache(tmp_path / "cache")
+    cache.change_cache_limit(1)
+    worker = build.WorkerCache(cache.path)
+    for value in (1, 2):
+        nb = v4.new_notebook(cells=[v4.new_code_cell(f"print({value})", execution_count=1)])
+        worker.cache_notebook_bundle(CacheBundleIn(nb, f"page_{value}.md"), overwrite=True)
+    assert len(cache.list_cache_records()) == 2  # over the limit: the workers left it
+    cache.truncate_caches()
+    assert [r.uri for r in cache.list_cache_records()] == ["page_2.md"]

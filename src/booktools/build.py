@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from jupyter_cache.cache.main import JupyterCacheBase
+
 from booktools.kernels import kernel_env
 from booktools.toc import BookNotFound, executed_pages, execution_timeout, find_root
 from mlbook.profile import ENV_VAR, get_profile
@@ -63,6 +65,20 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_JOBS))
 
 
+class WorkerCache(JupyterCacheBase):
+    """jupyter-cache's cache as a worker of :func:`execute_ahead` uses it: no truncation.
+
+    ``JupyterCacheBase.truncate_caches``, run after each result is cached, reads the
+    records to keep and then the records to delete in two queries. A worker that cached
+    its page between the two had its result deleted by the other (two toy pages finishing
+    in the same second: one missing from the cache, and no error). The parent truncates
+    once, after the workers.
+    """
+
+    def truncate_caches(self) -> None:
+        """Leave the cache's size to the parent process."""
+
+
 def execute_ahead(
     profile: str,
     root: Path,
@@ -96,7 +112,8 @@ def execute_ahead(
     if not todo:
         print("Executing 0 pages: every page's result is cached.", flush=True)
         return []
-    tasks = [ProcessData(r.pk, r.uri, cache, timeout, False) for r in todo]
+    workers_cache = WorkerCache(cache.path)
+    tasks = [ProcessData(r.pk, r.uri, workers_cache, timeout, False) for r in todo]
     print(f"Executing {len(tasks)} page(s), {jobs} at a time:", flush=True)
     t0, failed = time.perf_counter(), []
     saved = dict(os.environ)
@@ -112,6 +129,7 @@ def execute_ahead(
     finally:
         os.environ.clear()
         os.environ.update(saved)
+    cache.truncate_caches()  # once, here (WorkerCache)
     if prune:  # results were replaced: drop the outdated ones (only then can there be any)
         pruned = prune_cache(profile, root, toc)
         if pruned:
