@@ -227,14 +227,16 @@ def test_kernels_draw_inline_whatever_backend_the_caller_set(tmp_path, monkeypat
 
 
 def test_workers_leave_truncating_the_cache_to_the_parent(tmp_path):
-    """jupyter-cache's truncate_caches races between workers (build.WorkerCache)."""
+    """jupyter-cache's truncate_caches races between workers (booktools.worker_cache)."""
     import nbformat.v4 as v4
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
+    from booktools.worker_cache import WorkerCache
+
     cache = get_cache(tmp_path / "cache")
     cache.change_cache_limit(1)
-    worker = build.WorkerCache(cache.path)
+    worker = WorkerCache(cache.path)
     for value in (1, 2):
         nb = v4.new_notebook(cells=[v4.new_code_cell(f"print({value})", execution_count=1)])
         worker.cache_notebook_bundle(CacheBundleIn(nb, f"page_{value}.md"), overwrite=True)

@@ -25,8 +25,6 @@ import sys
 import time
 from pathlib import Path
 
-from jupyter_cache.cache.main import JupyterCacheBase
-
 from booktools.kernels import kernel_env
 from booktools.toc import BookNotFound, executed_pages, execution_timeout, find_root
 from mlbook.profile import ENV_VAR, get_profile
@@ -65,20 +63,6 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_JOBS))
 
 
-class WorkerCache(JupyterCacheBase):
-    """jupyter-cache's cache as a worker of :func:`execute_ahead` uses it: no truncation.
-
-    ``JupyterCacheBase.truncate_caches``, run after each result is cached, reads the
-    records to keep and then the records to delete in two queries. A worker that cached
-    its page between the two had its result deleted by the other (two toy pages finishing
-    in the same second: one missing from the cache, and no error). The parent truncates
-    once, after the workers.
-    """
-
-    def truncate_caches(self) -> None:
-        """Leave the cache's size to the parent process."""
-
-
 def execute_ahead(
     profile: str,
     root: Path,
@@ -105,6 +89,8 @@ def execute_ahead(
     from jupyter_cache import get_cache
     from jupyter_cache.executors.basic import ExecutionWorkerLocalMProc, ProcessData
 
+    from booktools.worker_cache import WorkerCache
+
     cache = get_cache(cache_dir(profile, root, toc.stem.lstrip("_") if toc else None))
     for page in executed_pages(root, toc):
         cache.add_nb_to_project(str(page), read_data=READER)
@@ -129,7 +115,7 @@ def execute_ahead(
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    cache.truncate_caches()  # once, here (WorkerCache)
+    cache.truncate_caches()  # once, here (booktools.worker_cache)
     if prune:  # results were replaced: drop the outdated ones (only then can there be any)
         pruned = prune_cache(profile, root, toc)
         if pruned:
