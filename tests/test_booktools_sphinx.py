@@ -644,3 +644,40 @@ def test_widget_states_and_first_frames_no_page_uses_are_deleted(tmp_path):
     prune_widget_files(app, None)
     assert sorted(p.name for p in state.iterdir()) == ["page-aaa.js"]
     assert sorted(p.name for p in images.iterdir()) == ["figure.png", "frames-aaa.png"]
+
+
+def test_plain_tokens_are_those_every_style_draws_as_its_text():
+    from pygments.token import Comment, Keyword, Name, Operator, Punctuation, String, Text
+
+    from booktools.sphinx_code import plain_tokens
+
+    theme = plain_tokens(["a11y-high-contrast-light", "a11y-high-contrast-dark"])
+    assert {Name, Punctuation, Text.Whitespace} <= theme
+    assert not {Text, Keyword, Name.Builtin, Name.Function, Operator, String, Comment} & theme
+    # a style that colours names keeps their spans, even beside one that does not
+    assert Name not in plain_tokens(["a11y-high-contrast-light", "abap"])
+    assert Text.Whitespace not in plain_tokens(["default"])  # draws whitespace grey
+
+
+CODE_PAGE = """# Code
+
+```python
+total = sum(x ** 2 for x in values)  # squares
+print(f"{total:.2f}", values[0])
+```
+"""
+
+
+def test_code_blocks_drop_only_the_spans_that_draw_as_plain_text(tmp_path):
+    html = build(
+        tmp_path,
+        {"index.md": CODE_PAGE},
+        ["booktools.sphinx_code"],
+        conf='html_theme = "pydata_sphinx_theme"\n',
+    )
+    pre = soup(html, "index.html").select_one("div.highlight pre")
+    classes = {c for span in pre.select("span") for c in span.get("class", [])}
+    assert not {"n", "p", "w"} & classes  # names, punctuation, whitespace: plain text
+    assert {"k", "ow", "nb", "o", "mi", "c1", "sa", "s2", "si"} <= classes  # coloured: kept
+    code = CODE_PAGE.split("```python\n")[1].split("```")[0]
+    assert pre.get_text() == code  # the text a reader sees and copies is unchanged
