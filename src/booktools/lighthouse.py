@@ -135,9 +135,10 @@ def run_once(binary: Path, url: str, chromium: str, save: Path | None = None) ->
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
         if proc.returncode != 0 or not out.exists():
             raise RuntimeError(f"Lighthouse failed on {url}:\n{proc.stderr[-2000:]}")
-        report = json.loads(out.read_text())
+        text = out.read_text()
         if save is not None:
-            report_path(save, url).write_text(out.read_text())
+            report_path(save, url).write_text(text)
+    report = json.loads(text)
     cats, audits = report["categories"], report["audits"]
     failed = [
         ref["id"]
@@ -193,14 +194,13 @@ def measure(
     root: Path,
     runs: int = 5,
     *,
-    early: bool = True,
     pages: list[str] | None = None,
     save: Path | None = None,
 ) -> dict[str, list[Score]]:
     """Measure each of *pages* (default :data:`PAGES`) up to *runs* times; return its scores.
 
-    A page's runs stop as soon as its verdict is known (:func:`until_decided`); without
-    *early*, every page gets all *runs*. With *save*, every report is kept there.
+    A page's runs stop as soon as its verdict is known (:func:`until_decided`). With
+    *save*, every report is kept there.
     """
     from booktools.pdf import find_chromium
 
@@ -213,10 +213,7 @@ def measure(
         results = {}
         for page in pages or list(PAGES):
             once = functools.partial(run_once, binary, base + page, chromium, save)
-            if early:
-                results[page] = until_decided(once, thresholds(page), runs)
-            else:
-                results[page] = [once() for _ in range(runs)]
+            results[page] = until_decided(once, thresholds(page), runs)
         return results
     finally:
         server.shutdown()

@@ -30,9 +30,7 @@ STYLE_OPTIONS = ("pygments_light_style", "pygments_dark_style")
 def plain_tokens(style_names: list[str]) -> frozenset:
     """Return the token types every style in *style_names* draws as its plain text."""
     styles = [get_style_by_name(name) for name in style_names]
-    common = set(styles[0].styles)
-    for style in styles[1:]:
-        common &= set(style.styles)
+    common = set.intersection(*(set(style.styles) for style in styles))
     return frozenset(
         token
         for token in common
